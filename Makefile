@@ -1,0 +1,112 @@
+# chatd - a classic web chat server.  Portable make; see README.md.
+.POSIX:
+.SUFFIXES:
+.SUFFIXES: .c .o
+
+PREFIX    = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+PORT      = 9148
+
+CC        = cc
+WARNFLAGS = -Wall -Wextra -Werror
+CPPFLAGS  = -D_XOPEN_SOURCE=700
+CFLAGS    = -std=c99 -pedantic -O2 -g $(WARNFLAGS)
+LDFLAGS   =
+# crypt() is in libcrypt on glibc, in libc elsewhere: found at link time.
+LIBCRYPT  = `sh tools/libcrypt.sh "$(CC)"`
+CHECKLIBS = `pkg-config --cflags --libs check`
+SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+FRAMES = frames/login.html frames/frameset.html frames/chat.html \
+	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
+	frames/chat.js frames/talk.js
+
+OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
+	room.o session.o text.o transcript.o web.o
+
+UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
+	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
+ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o \
+	tests/itest_accounts.o tests/itest_daemon.o
+
+all: chatd
+
+chatd: chatd.o $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
+
+frames.c frames.h: $(FRAMES) tools/embed.sh
+	sh tools/embed.sh frames.c frames.h $(FRAMES)
+
+.c.o:
+	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+
+# Header dependencies, written out.
+accounts.o: accounts.c accounts.h text.h log.h buf.h
+buf.o: buf.c buf.h
+config.o: config.c config.h text.h
+chatd.o: chatd.c config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+cmd.o: cmd.c cmd.h config.h session.h room.h accounts.h text.h buf.h http.h queue.h log.h
+conn.o: conn.c conn.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
+frames.o: frames.c frames.h
+http.o: http.c http.h buf.h
+log.o: log.c log.h
+loop.o: loop.c loop.h
+queue.o: queue.c queue.h buf.h
+room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
+session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
+text.o: text.c text.h
+transcript.o: transcript.c transcript.h buf.h log.h
+web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h buf.h
+
+tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
+
+# Unit and integration tests; the last line is Check's summary.
+check: chatd tests/run
+	./tests/run
+
+# The same tests with chatd and the tests built under ASan and UBSan.
+check-asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-std=c99 -O1 -g $(WARNFLAGS) $(SANFLAGS)" \
+	    LDFLAGS="$(SANFLAGS)" check
+	$(MAKE) clean
+
+run: chatd
+	./chatd -p $(PORT)
+
+install: chatd
+	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANPREFIX)/man8
+	cp -f chatd $(DESTDIR)$(PREFIX)/sbin/chatd
+	chmod 755 $(DESTDIR)$(PREFIX)/sbin/chatd
+	cp -f man/chatd.8 $(DESTDIR)$(MANPREFIX)/man8/chatd.8
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man8/chatd.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/chatd $(DESTDIR)$(MANPREFIX)/man8/chatd.8
+
+clean:
+	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
+
+.PHONY: all check check-asan run install uninstall clean
+
+# libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
+# corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
+FUZZCC    = clang
+FUZZTIME  = 60
+FUZZFLAGS = -std=c99 -pedantic -g -O1 $(WARNFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz/out/fuzz_http: fuzz/fuzz_http.c http.c http.h buf.c buf.h
+	mkdir -p fuzz/out
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_http.c http.c buf.c
+
+fuzz: fuzz/out/fuzz_http
+	mkdir -p fuzz/out/corpus-http
+	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
+	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \
+	    -dict=fuzz/http.dict -artifact_prefix=fuzz/out/ \
+	    fuzz/out/corpus-http
+
+.PHONY: fuzz

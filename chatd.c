@@ -1,0 +1,294 @@
+/* chatd.c: main: options, the listening socket, daemon chores, signals, the loop. */
+
+/*
+ * This file alone asks for the system's full interface instead of strict
+ * POSIX: dropping supplementary groups needs setgroups(), which every Unix
+ * has but POSIX does not name.
+ */
+#undef _XOPEN_SOURCE
+#define _DEFAULT_SOURCE 1
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "config.h"
+#include "conn.h"
+#include "log.h"
+#include "loop.h"
+#include "room.h"
+#include "session.h"
+#include "text.h"
+#include "transcript.h"
+
+#define CHATD_BACKLOG		128
+#define CHATD_TICK_MS		250	/* longest sleep: timers and signals */
+#define CHATD_DRAIN_MS		2000	/* output flushed at shutdown for at most */
+
+static volatile sig_atomic_t got_term, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+/* Handlers only set flags; select() returns EINTR and the loop acts. */
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* select() cannot watch descriptors past FD_SETSIZE: ask for that many. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	rl.rlim_cur = (rlim_t)loop_capacity();
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Binds the listening socket; prints "ADDR:PORT" of it into where. */
+static int
+listen_on(const char *address, int port, char *where, size_t size)
+{
+	struct addrinfo hints, *ai;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char portstr[16], host[NI_MAXHOST], serv[NI_MAXSERV];
+	int fd, on = 1, rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	if ((rc = getaddrinfo(address, portstr, &hints, &ai)) != 0)
+		fatalx("-b %s: %s", address, gai_strerror(rc));
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+		fatal("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		fatal("bind %s port %d", address, port);
+	freeaddrinfo(ai);
+	if (listen(fd, CHATD_BACKLOG) == -1 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+		fatal("listen");
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv,
+	    sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		fatal("getsockname");
+	snprintf(where, size, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, serv);
+	return fd;
+}
+
+/* Makes a relative path absolute, since a daemon works from /. */
+static const char *
+absolute(const char *path)
+{
+	static char bufs[3][4096];
+	static int next;
+	char cwd[2048], *b;
+
+	if (path == NULL || path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return path;
+	b = bufs[next++ % 3];
+	snprintf(b, sizeof bufs[0], "%s/%s", cwd, path);
+	return b;
+}
+
+/*
+ * Forks into the background.  The parent stays until the child reports
+ * through the lifeline pipe that it started, and exits with its status,
+ * so a daemon that cannot start fails loudly.  Returns the pipe's write end.
+ */
+static int
+daemonize(void)
+{
+	int lifeline[2];
+	char ok;
+	pid_t pid;
+
+	if (pipe(lifeline) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(lifeline[1]);
+		if (read(lifeline[0], &ok, 1) != 1)
+			_exit(1);	/* the child said why on stderr */
+		_exit(0);
+	}
+	close(lifeline[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	umask(027);
+	return lifeline[1];
+}
+
+/* Detaches from the terminal once everything has started. */
+static void
+detach(int lifeline)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	log_init(1);
+	if (write(lifeline, "", 1) != 1)
+		log_warn("lifeline");
+	close(lifeline);
+}
+
+/* Writes and locks the pidfile; a second chatd on it refuses to start. */
+static void
+write_pidfile(const char *path)
+{
+	struct flock lk;
+	char line[32];
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT, 0644)) == -1)
+		fatal("pidfile %s", path);
+	memset(&lk, 0, sizeof lk);
+	lk.l_type = F_WRLCK;
+	lk.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &lk) == -1)
+		fatalx("pidfile %s is locked: is another chatd running?", path);
+	snprintf(line, sizeof line, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		fatal("pidfile %s", path);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* The descriptor stays open: it holds the lock until exit. */
+}
+
+/* Gives up root for good: groups, then gid, then uid, each checked. */
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("-u %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1)
+		fatal("-u %s: cannot drop privileges", user);
+	if (setuid(0) != -1 || geteuid() != pw->pw_uid || getegid() != pw->pw_gid)
+		fatalx("-u %s: privileges were not dropped", user);
+}
+
+static void
+warn_admins(void)
+{
+	int i;
+
+	for (i = 0; i < config.nadmins; i++)
+		if (accounts_find(config.admins[i]) == NULL)
+			log_warnx("-a %s: not registered: no powers until it is",
+			    config.admins[i]);
+}
+
+static void
+reload(void)
+{
+	got_hup = 0;
+	log_info("SIGHUP: reopening the transcript, rereading accounts");
+	transcript_reopen();
+	accounts_reload();
+	warn_admins();
+}
+
+int
+main(int argc, char **argv)
+{
+	char where[NI_MAXHOST + NI_MAXSERV + 4];
+	int status, fd, lifeline = -1, limit;
+
+	text_locale_init();
+	if ((status = config_parse(argc, argv)) != 0)
+		return status == 1 ? 0 : status;
+	config.accounts = absolute(config.accounts);
+	config.transcript = absolute(config.transcript);
+	config.pidfile = absolute(config.pidfile);
+	setup_signals();
+	raise_nofile();
+	fd = listen_on(config.address, config.port, where, sizeof where);
+	if (config.daemonize)
+		lifeline = daemonize();
+	if (config.pidfile)
+		write_pidfile(config.pidfile);
+	if (config.user)
+		drop_privileges(config.user);
+	if (accounts_open(config.accounts) == -1 ||
+	    transcript_open(config.transcript) == -1)
+		return 1;
+	loop_init();
+	if (room_init(config.history) == -1)
+		fatalx("out of memory");
+	limit = conn_init(fd, config.max_conns, config.per_ip);
+	if (config.max_conns > limit)
+		log_warnx("-c %d: clamped to %d, what select() can watch",
+		    config.max_conns, limit);
+	config.max_conns = limit;
+	/* Scripts wait for this line: it comes before routine warnings. */
+	fprintf(stderr, "chatd: listening on http://%s/\n", where);
+	if (config.user == NULL && geteuid() == 0)
+		log_warnx("running as root: use -u to drop privileges");
+	warn_admins();
+	if (config.daemonize)
+		detach(lifeline);
+	while (!got_term) {
+		if (got_hup)
+			reload();
+		conn_pass(CHATD_TICK_MS);
+	}
+	log_info("shutting down");
+	session_shutdown();
+	conn_drain(CHATD_DRAIN_MS);
+	accounts_close();
+	transcript_close();
+	if (config.pidfile)
+		unlink(config.pidfile);
+	config_free();
+	return 0;
+}

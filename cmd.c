@@ -1,0 +1,510 @@
+/* cmd.c: what a line typed in the talk frame does: messages, whispers and commands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "cmd.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "room.h"
+#include "session.h"
+#include "text.h"
+
+#define CMD_BAN_MAX_MIN	(60 * 24 * 365)	/* longest /ban, minutes */
+
+struct cmd {
+	struct session	*s;
+	char		*arg;		/* after the command word, trimmed */
+	long long	 now;
+	struct buf	*reply;
+};
+
+/* Tells the user: a notice in the chat frame, the same line in the talk frame. */
+static void
+tell(struct cmd *c, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void
+tell(struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(c->reply);
+	va_start(ap, fmt);
+	buf_vprintf(c->reply, fmt, ap);
+	va_end(ap);
+	if (!c->reply->failed)
+		session_notice(c->s, "%s", c->reply->data);
+}
+
+/* Splits the first word off *p (in place); "" when there is none. */
+static char *
+word(char **p)
+{
+	char *w = *p, *end;
+
+	while (*w == ' ' || *w == '\n')
+		w++;
+	for (end = w; *end && *end != ' ' && *end != '\n'; end++)
+		;
+	*p = end;
+	if (*end) {
+		*end = '\0';
+		*p = end + 1;
+		while (**p == ' ' || **p == '\n')
+			(*p)++;
+	}
+	return w;
+}
+
+/* The user a command names, or NULL after telling the sender. */
+static struct session *
+target(struct cmd *c, const char *name, int same_room)
+{
+	struct session *t;
+
+	if (*name == '\0') {
+		tell(c, "Whom? Give a name.");
+		return NULL;
+	}
+	if ((t = session_by_name(name)) == NULL) {
+		tell(c, "Nobody called %s is here.", name);
+		return NULL;
+	}
+	if (same_room && t->room != c->s->room) {
+		tell(c, "%s is not in this room.", t->name);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+need_op(struct cmd *c)
+{
+	if (room_is_op(c->s->room, c->s))
+		return 1;
+	tell(c, "Only operators of %s can do that.", c->s->room->name);
+	return 0;
+}
+
+static void
+say(struct cmd *c, enum event_kind kind, const char *text, struct session *to)
+{
+	if (room_post(c->s, kind, text, to) == -1)
+		tell(c, "The message could not be recorded; it was not sent.");
+}
+
+static void
+cmd_me(struct cmd *c)
+{
+	if (*c->arg == '\0')
+		tell(c, "Usage: /me action");
+	else
+		say(c, EVENT_ACTION, c->arg, NULL);
+}
+
+static void
+whisper(struct cmd *c, const char *name, const char *text)
+{
+	struct session *t;
+
+	if ((t = target(c, name, 0)) == NULL)
+		return;
+	if (*text == '\0')
+		tell(c, "Usage: /msg nick text");
+	else if (t == c->s)
+		tell(c, "Whispering to yourself?");
+	else if (session_ignores(t, c->s->key))
+		tell(c, "%s is not listening to you.", t->name);
+	else
+		say(c, EVENT_WHISPER, text, t);
+}
+
+static void
+cmd_msg(struct cmd *c)
+{
+	char *name = word(&c->arg);
+
+	whisper(c, name, c->arg);
+}
+
+static void
+cmd_ignore(struct cmd *c)
+{
+	struct session *t;
+
+	if ((t = target(c, word(&c->arg), 0)) == NULL)
+		return;
+	if (t == c->s)
+		tell(c, "You cannot ignore yourself.");
+	else if (session_ignore(c->s, t->key) == -1)
+		tell(c, "You ignore too many people already.");
+	else
+		tell(c, "You now ignore %s.", t->name);
+}
+
+static void
+cmd_unignore(struct cmd *c)
+{
+	char key[TEXT_NAME_BYTES];
+	char *name = word(&c->arg);
+
+	if (text_fold_name(name, key) == -1 || !session_ignores(c->s, key)) {
+		tell(c, "You do not ignore %s.", name);
+		return;
+	}
+	session_unignore(c->s, key);
+	tell(c, "You no longer ignore %s.", name);
+}
+
+static void
+cmd_color(struct cmd *c)
+{
+	char canon[TEXT_COLOR_BYTES];
+
+	if (text_color(c->arg, canon) == -1) {
+		tell(c, "Colours are #rgb, #rrggbb or one of the 16 HTML colour "
+		    "names; yours stays %s.", c->s->color);
+		return;
+	}
+	if (c->s->registered &&
+	    accounts_set_color(c->s->name, canon) != ACCOUNTS_DONE) {
+		tell(c, "Your colour could not be saved; it stays %s.",
+		    c->s->color);
+		return;
+	}
+	snprintf(c->s->color, sizeof c->s->color, "%s", canon);
+	say(c, EVENT_COLOR, "", NULL);
+}
+
+static void
+cmd_away(struct cmd *c)
+{
+	if (session_set_away(c->s, c->arg) == 0)
+		tell(c, "You are marked as away.");
+}
+
+static void
+cmd_back(struct cmd *c)
+{
+	session_set_away(c->s, NULL);
+	tell(c, "Welcome back.");
+}
+
+static void
+cmd_nick(struct cmd *c)
+{
+	char old[TEXT_NAME_BYTES], *name = word(&c->arg);
+	struct session *other;
+	int was_op;
+
+	if (c->s->registered) {
+		tell(c, "A registered name stays as it is.");
+		return;
+	}
+	if (!text_valid_name(name)) {
+		tell(c, "Names are 2 to 20 letters, digits, - or _.");
+		return;
+	}
+	if (accounts_find(name) != NULL) {
+		tell(c, "%s is a registered name.", name);
+		return;
+	}
+	if ((other = session_by_name(name)) != NULL && other != c->s) {
+		tell(c, "%s is in use.", name);
+		return;
+	}
+	snprintf(old, sizeof old, "%s", c->s->name);
+	was_op = room_is_op(c->s->room, c->s);
+	room_remove_op(c->s->room, c->s->key);
+	session_rename(c->s, name);
+	if (was_op)
+		room_add_op(c->s->room, c->s->key);
+	say(c, EVENT_NICK, old, NULL);
+}
+
+static void
+cmd_join(struct cmd *c)
+{
+	char *name = word(&c->arg);
+	struct room *r = room_find(name);
+	struct session *s = c->s;
+
+	if (!text_valid_room(name))
+		tell(c, "Room names are 1 to 24 letters, digits, - or _.");
+	else if (r == s->room)
+		tell(c, "You are in %s already.", r->name);
+	else if (r != NULL && r->private)
+		tell(c, "That room is private.");
+	else if (r != NULL && room_banned(r, s->key, s->ip, c->now))
+		tell(c, "You are banned from %s for now.", r->name);
+	else {
+		room_exit(s, "changed rooms", 0);
+		if (room_enter(s, name, c->now) == -1)
+			room_enter(s, ROOM_DEFAULT, c->now);
+		session_notice(s, "Now in %s.", s->room->name);
+		room_replay(s, NULL);
+		if (strcmp(s->room->name, ROOM_RANDOM) == 0)
+			session_notice(s, "Waiting for a stranger to talk to...");
+		buf_reset(c->reply);
+		buf_printf(c->reply, "Now in %s.", s->room->name);
+	}
+}
+
+static void
+cmd_rooms(struct cmd *c)
+{
+	struct room *r;
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, "Rooms:");
+	for (r = room_first(); r != NULL; r = r->next)
+		if (!r->private)
+			buf_printf(&b, "\n%s (%d)%s%s", r->name, r->nmembers,
+			    *r->topic ? ": " : "", r->topic);
+	if (!b.failed)
+		tell(c, "%s", b.data);
+	buf_free(&b);
+}
+
+static void
+cmd_who(struct cmd *c)
+{
+	struct session *m;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "In %s:", c->s->room->name);
+	for (m = c->s->room->members; m != NULL; m = m->room_next)
+		buf_printf(&b, " %s%s%s", room_is_op(m->room, m) ? "@" : "",
+		    m->name, m->away ? " (away)" : "");
+	if (!b.failed)
+		tell(c, "%s", b.data);
+	buf_free(&b);
+}
+
+static void
+cmd_topic(struct cmd *c)
+{
+	size_t len = strlen(c->arg);
+
+	if (*c->arg == '\0')
+		tell(c, "The topic of %s is: %s", c->s->room->name,
+		    *c->s->room->topic ? c->s->room->topic : "(none)");
+	else if (!need_op(c))
+		return;
+	else if (text_clean_message(c->arg, &len, ROOM_TOPIC_MAX) != TEXT_OK)
+		tell(c, "A topic is at most %d characters.", ROOM_TOPIC_MAX);
+	else if (room_set_topic(c->s, c->arg) == -1)
+		tell(c, "The topic could not be recorded.");
+}
+
+static void
+cmd_quit(struct cmd *c)
+{
+	log_info("%s left %s", c->s->name, c->s->room->name);
+	session_end(c->s, SESSION_LEAVE, *c->arg ? c->arg : "quit");
+	c->s = NULL;
+}
+
+/* Ends a user's session with the kick line everybody in the room sees. */
+static void
+kick(struct cmd *c, struct session *t, const char *reason)
+{
+	if (room_post(c->s, EVENT_KICK, reason, t) == -1) {
+		tell(c, "The kick could not be recorded.");
+		return;
+	}
+	log_info("%s kicked %s from %s", c->s->name, t->name, t->room->name);
+	if (t == c->s)
+		c->s = NULL;
+	session_end(t, SESSION_KICKED, NULL);
+}
+
+static void
+cmd_kick(struct cmd *c)
+{
+	struct session *t;
+
+	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+		return;
+	if (t->admin && !c->s->admin)
+		tell(c, "%s is a server administrator.", t->name);
+	else
+		kick(c, t, c->arg);
+}
+
+static void
+cmd_ban(struct cmd *c)
+{
+	char *minutes;
+	struct session *t;
+	long n = ROOM_BAN_DEFAULT_MIN;
+	char *end;
+
+	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+		return;
+	minutes = word(&c->arg);
+	if (*minutes && ((n = strtol(minutes, &end, 10)) < 1 || *end ||
+	    n > CMD_BAN_MAX_MIN)) {
+		tell(c, "Usage: /ban nick [minutes], 1 to %d minutes.",
+		    CMD_BAN_MAX_MIN);
+		return;
+	}
+	if (t->admin && !c->s->admin) {
+		tell(c, "%s is a server administrator.", t->name);
+		return;
+	}
+	if (room_ban(c->s->room, t->key, t->ip, c->now + n * 60000) == -1) {
+		tell(c, "Out of memory.");
+		return;
+	}
+	tell(c, "%s is banned from %s for %ld minutes.", t->name,
+	    c->s->room->name, n);
+	kick(c, t, "banned");
+}
+
+static void
+cmd_whois(struct cmd *c)
+{
+	struct session *t;
+	long idle;
+
+	if ((t = target(c, word(&c->arg), 0)) == NULL)
+		return;
+	idle = (long)((c->now - t->last_active) / 1000);
+	tell(c, "%s: %s in %s, idle %ldm%02lds%s%s%s%s%s", t->name,
+	    t->registered ? "registered" : "guest", t->room->private ?
+	    "a private room" : t->room->name, idle / 60, idle % 60,
+	    room_is_op(t->room, t) ? ", operator" : "",
+	    t->away ? ", away" : "", t->away && *t->away ? ": " : "",
+	    t->away ? t->away : "", "");
+	if (room_is_op(c->s->room, c->s) && !c->reply->failed)
+		tell(c, "%s, from %s", c->reply->data, t->ip);
+}
+
+static void
+cmd_op(struct cmd *c)
+{
+	struct session *t;
+
+	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+		return;
+	if (room_add_op(c->s->room, t->key) == -1)
+		return;
+	session_notice(t, "%s made you an operator of %s.", c->s->name,
+	    t->room->name);
+	tell(c, "%s is an operator of %s now.", t->name, t->room->name);
+}
+
+static void
+cmd_deop(struct cmd *c)
+{
+	struct session *t;
+
+	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+		return;
+	room_remove_op(c->s->room, t->key);
+	tell(c, "%s is %s operator of %s.", t->name, t->admin ?
+	    "a server administrator and stays" : "no longer an",
+	    t->room->name);
+}
+
+static void
+cmd_passwd(struct cmd *c)
+{
+	char *old = word(&c->arg), *new = word(&c->arg);
+
+	if (!c->s->registered)
+		tell(c, "Only registered names have a password.");
+	else if (*old == '\0' || *new == '\0')
+		tell(c, "Usage: /passwd old new");
+	else
+		switch (accounts_set_password(c->s->name, old, new)) {
+		case ACCOUNTS_DONE:
+			tell(c, "Your password is changed.");
+			break;
+		case ACCOUNTS_BAD_PASSWORD:
+			tell(c, "The old password is wrong.");
+			break;
+		default:
+			tell(c, "The password could not be saved.");
+		}
+}
+
+static void
+cmd_help(struct cmd *c)
+{
+	tell(c, "Commands: /me action, /msg nick text, /ignore nick, "
+	    "/unignore nick, /color c, /away [reason], /back, /nick name, "
+	    "/join room, /rooms, /who, /topic [text], /quit [reason], "
+	    "/passwd old new, //text for text starting with /. Operators: "
+	    "/kick nick [reason], /ban nick [minutes], /whois nick, /op nick, "
+	    "/deop nick.");
+}
+
+static const struct {
+	const char	*name;
+	void		 (*run)(struct cmd *);
+} commands[] = {
+	{ "me", cmd_me }, { "msg", cmd_msg }, { "ignore", cmd_ignore },
+	{ "unignore", cmd_unignore }, { "color", cmd_color },
+	{ "colour", cmd_color }, { "away", cmd_away }, { "back", cmd_back },
+	{ "nick", cmd_nick }, { "join", cmd_join }, { "rooms", cmd_rooms },
+	{ "who", cmd_who }, { "topic", cmd_topic }, { "quit", cmd_quit },
+	{ "kick", cmd_kick }, { "ban", cmd_ban }, { "whois", cmd_whois },
+	{ "op", cmd_op }, { "deop", cmd_deop }, { "passwd", cmd_passwd },
+	{ "help", cmd_help },
+};
+
+static void
+run_command(struct cmd *c, char *line)
+{
+	char *name;
+	size_t i;
+
+	c->arg = line + 1;
+	name = word(&c->arg);
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(name, commands[i].name) == 0) {
+			commands[i].run(c);
+			return;
+		}
+	tell(c, "Unknown command /%s. Type /help for the list.", name);
+}
+
+int
+cmd_talk(struct session *s, char *message, size_t len, const char *to,
+    long long now, struct buf *reply)
+{
+	struct cmd c;
+	enum text_verdict v;
+
+	c.s = s;
+	c.now = now;
+	c.reply = reply;
+	if (!session_take_token(s, now)) {
+		buf_adds(reply, "You are sending too fast; wait a moment.");
+		return HTTP_TOO_MANY_REQUESTS;
+	}
+	s->last_active = now;
+	if ((v = text_clean_message(message, &len, (size_t)config.message_max)) !=
+	    TEXT_OK) {
+		buf_adds(reply, text_verdict_reason(v));
+		return HTTP_BAD_REQUEST;
+	}
+	if (message[0] == '/' && message[1] != '/')
+		run_command(&c, message);
+	else if (to != NULL && *to)
+		whisper(&c, to, message + (message[0] == '/'));
+	else
+		say(&c, EVENT_MSG, message + (message[0] == '/'), NULL);
+	return HTTP_OK;
+}

@@ -1,0 +1,21 @@
+/* cmd.h: what a line typed in the talk frame does: messages, whispers and commands. */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct session;
+
+/*
+ * Handles one /dotalk: counts it against the rate limit, cleans and checks
+ * the text, then says it, whispers it to `to` (a name; NULL or "" for the
+ * room) or runs the command it starts with.  Returns the HTTP status for
+ * the talk frame (200, 400 or 429) and leaves a line for the user in
+ * `reply` ("" if nothing to say).  The message may be modified.
+ */
+int	cmd_talk(struct session *, char *message, size_t len, const char *to,
+	    long long now, struct buf *reply);
+
+#endif

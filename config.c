@@ -1,0 +1,181 @@
+/* config.c: chatd's settings, their defaults and the command line that sets them. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "text.h"
+
+struct config config;
+
+void
+config_defaults(void)
+{
+	config_free();
+	memset(&config, 0, sizeof config);
+	config.address = "0.0.0.0";
+	config.port = CONFIG_PORT_DEFAULT;
+	config.history = CONFIG_HISTORY_DEFAULT;
+	config.keepalive = CONFIG_KEEPALIVE_DEFAULT;
+	config.grace = CONFIG_GRACE_DEFAULT;
+	config.message_max = TEXT_MESSAGE_DEFAULT;
+	config.queue_max = (size_t)CONFIG_QUEUE_DEFAULT * 1024;
+	config.per_ip = CONFIG_PER_IP_DEFAULT;
+	config.lines = CONFIG_LINES_DEFAULT;
+}
+
+void
+config_usage(void *stream)
+{
+	fprintf(stream,
+	    "usage: chatd [-dGh] [-a admin[,admin...]] [-A accounts] "
+	    "[-b addr] [-c maxconn]\n"
+	    "             [-g grace_s] [-H history] [-i per_ip] "
+	    "[-k keepalive_s] [-l lines]\n"
+	    "             [-L transcript] [-m message_chars] [-p port] "
+	    "[-P pidfile]\n"
+	    "             [-q queue_kib] [-u user]\n");
+}
+
+/* Parses a decimal number in [min, max]; -1 if it is not one. */
+static int
+parse_number(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Splits -a's comma-separated names; -1 on an empty or invalid name. */
+static int
+parse_admins(const char *list)
+{
+	const char *p = list, *comma;
+	size_t n;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == 0 || n >= TEXT_NAME_BYTES ||
+		    config.nadmins == CONFIG_ADMINS_MAX)
+			return -1;
+		if ((config.admins[config.nadmins] = malloc(n + 1)) == NULL)
+			return -1;
+		memcpy(config.admins[config.nadmins], p, n);
+		config.admins[config.nadmins++][n] = '\0';
+		if (!text_valid_name(config.admins[config.nadmins - 1]))
+			return -1;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+static int
+bad_flag(int flag, const char *arg, const char *why)
+{
+	fprintf(stderr, "chatd: -%c %s: %s\n", flag, arg, why);
+	config_usage(stderr);
+	return 2;
+}
+
+/* Applies one numeric flag; returns 0 or the bad_flag() status. */
+static int
+set_number(int flag, const char *arg)
+{
+	static const struct {
+		int	 flag;
+		long	 min, max;
+		const char *range;
+	} limits[] = {
+		{ 'p', 0, 65535, "a port from 0 to 65535" },
+		{ 'H', 0, CONFIG_HISTORY_MAX, "from 0 to 10000 messages" },
+		{ 'k', 1, CONFIG_SECONDS_MAX, "from 1 to 86400 seconds" },
+		{ 'g', 0, CONFIG_SECONDS_MAX, "from 0 to 86400 seconds" },
+		{ 'm', 1, 10000, "from 1 to 10000 characters" },
+		{ 'q', 1, 1024 * 1024, "from 1 to 1048576 KiB" },
+		{ 'c', 1, INT_MAX, "at least 1" },
+		{ 'i', 1, INT_MAX, "at least 1" },
+		{ 'l', 10, INT_MAX, "at least 10 lines" },
+	};
+	size_t i;
+	long v;
+
+	for (i = 0; limits[i].flag != flag; i++)
+		;
+	if (parse_number(arg, limits[i].min, limits[i].max, &v) == -1)
+		return bad_flag(flag, arg, limits[i].range);
+	switch (flag) {
+	case 'p': config.port = (int)v; break;
+	case 'H': config.history = (int)v; break;
+	case 'k': config.keepalive = (int)v; break;
+	case 'g': config.grace = (int)v; break;
+	case 'm': config.message_max = (int)v; break;
+	case 'q': config.queue_max = (size_t)v * 1024; break;
+	case 'c': config.max_conns = (int)v; break;
+	case 'i': config.per_ip = (int)v; break;
+	case 'l': config.lines = (int)v; break;
+	}
+	return 0;
+}
+
+int
+config_parse(int argc, char **argv)
+{
+	int ch, status;
+
+	config_defaults();
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:u:")) != -1) {
+		switch (ch) {
+		case 'a':
+			if (parse_admins(optarg) == -1)
+				return bad_flag(ch, optarg, "not a list of valid names");
+			break;
+		case 'A': config.accounts = optarg; break;
+		case 'b': config.address = optarg; break;
+		case 'd': config.daemonize = 1; break;
+		case 'G': config.no_guests = 1; break;
+		case 'h': config_usage(stdout); return 1;
+		case 'L': config.transcript = optarg; break;
+		case 'P': config.pidfile = optarg; break;
+		case 'u': config.user = optarg; break;
+		case ':':
+			fprintf(stderr, "chatd: -%c needs a value\n", optopt);
+			config_usage(stderr);
+			return 2;
+		case '?':
+			fprintf(stderr, "chatd: -%c: unknown flag\n", optopt);
+			config_usage(stderr);
+			return 2;
+		default:
+			if ((status = set_number(ch, optarg)) != 0)
+				return status;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "chatd: %s: unexpected argument\n", argv[optind]);
+		config_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+void
+config_free(void)
+{
+	while (config.nadmins > 0)
+		free(config.admins[--config.nadmins]);
+}

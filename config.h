@@ -1,0 +1,57 @@
+/* config.h: chatd's settings, their defaults and the command line that sets them. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_PORT_DEFAULT		9148
+#define CONFIG_HISTORY_DEFAULT		50	/* -H */
+#define CONFIG_KEEPALIVE_DEFAULT	30	/* -k, seconds */
+#define CONFIG_GRACE_DEFAULT		20	/* -g, seconds */
+#define CONFIG_QUEUE_DEFAULT		256	/* -q, KiB */
+#define CONFIG_PER_IP_DEFAULT		64	/* -i, connections from one address */
+#define CONFIG_LINES_DEFAULT		5000	/* -l, lines before a chat frame reloads */
+#define CONFIG_HISTORY_MAX		10000	/* largest -H */
+#define CONFIG_SECONDS_MAX		86400	/* largest -k and -g */
+#define CONFIG_ADMINS_MAX		32
+
+struct config {
+	int		 daemonize;		/* -d */
+	const char	*address;		/* -b */
+	int		 port;			/* -p */
+	const char	*user;			/* -u */
+	const char	*pidfile;		/* -P */
+	const char	*accounts;		/* -A */
+	const char	*transcript;		/* -L */
+	int		 history;		/* -H */
+	int		 keepalive;		/* -k, seconds */
+	int		 grace;			/* -g, seconds */
+	int		 message_max;		/* -m, code points */
+	size_t		 queue_max;		/* -q, bytes */
+	int		 max_conns;		/* -c, 0 = as many as the loop allows */
+	int		 per_ip;		/* -i */
+	int		 lines;			/* -l */
+	int		 no_guests;		/* -G */
+	int		 nadmins;
+	char		*admins[CONFIG_ADMINS_MAX];	/* -a */
+};
+
+extern struct config config;
+
+/* Puts every setting back to its default. */
+void	config_defaults(void);
+
+/*
+ * Parses the command line into `config`.  Returns 0 to run, 1 when -h asked
+ * for usage (printed on stdout), 2 after a one-line error naming the flag
+ * and the usage on stderr.
+ */
+int	config_parse(int argc, char **argv);
+
+/* Prints the usage line on the stream. */
+void	config_usage(void *stream);
+
+/* Frees what config_parse() allocated. */
+void	config_free(void);
+
+#endif

@@ -1,0 +1,116 @@
+/* http.h: the HTTP/1.0 request parser, form decoding, HTML escaping, response heads. */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define HTTP_HEAD_MAX		8192	/* request line + headers, bytes */
+#define HTTP_BODY_MAX		8192	/* POST body, bytes */
+#define HTTP_HEAD_TIMEOUT_MS	10000	/* a head must be complete by then */
+
+/* Status codes; the values are the HTTP codes. */
+enum http_status {
+	HTTP_INCOMPLETE = 0,		/* parser: feed more bytes */
+	HTTP_OK = 200,
+	HTTP_SEE_OTHER = 303,
+	HTTP_BAD_REQUEST = 400,
+	HTTP_FORBIDDEN = 403,
+	HTTP_NOT_FOUND = 404,
+	HTTP_CONFLICT = 409,
+	HTTP_LENGTH_REQUIRED = 411,
+	HTTP_PAYLOAD_TOO_LARGE = 413,
+	HTTP_TOO_MANY_REQUESTS = 429,
+	HTTP_HEADERS_TOO_LARGE = 431,
+	HTTP_INTERNAL_ERROR = 500,
+	HTTP_NOT_IMPLEMENTED = 501,
+	HTTP_UNAVAILABLE = 503,
+	HTTP_VERSION_NOT_SUPPORTED = 505
+};
+
+enum http_method {
+	HTTP_METHOD_NONE = 0,
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST
+};
+
+/*
+ * One request, filled in by http_parse() as bytes arrive.  The caller owns
+ * it and zeroes it (http_request_init) before the first byte.  The fields
+ * are valid once http_parse() has returned HTTP_OK.
+ */
+struct http_request {
+	/* parser state; private */
+	int	 state;
+	size_t	 head_len;		/* head bytes seen so far */
+	size_t	 line_len;
+	char	 line[HTTP_HEAD_MAX + 1];	/* the line being read */
+
+	/* results */
+	enum http_method method;
+	int	 minor;			/* 0 for HTTP/1.0, 1 for HTTP/1.1 */
+	char	 path[HTTP_HEAD_MAX + 1];	/* target up to '?', still encoded */
+	char	 query[HTTP_HEAD_MAX + 1];	/* after '?', still encoded; "" if none */
+	long	 content_length;	/* -1 when absent */
+	int	 form;			/* Content-Type is x-www-form-urlencoded */
+	size_t	 body_len;
+	char	 body[HTTP_BODY_MAX + 1];	/* NUL-terminated */
+};
+
+void	http_request_init(struct http_request *);
+
+/*
+ * Feeds `len` bytes to the parser, which resumes where the previous call
+ * stopped: a request split anywhere parses the same.  Lines end in CRLF or
+ * bare LF.  Sets *used to the bytes consumed (the rest belongs to no
+ * request: one request per connection).  Returns HTTP_INCOMPLETE for more,
+ * HTTP_OK when the head and any POST body (Content-Length bytes) are in, or
+ * the error status to answer with: 400 malformed request line, header,
+ * Content-Length or %-escape in the target, 411 a POST without
+ * Content-Length, 431 head over HTTP_HEAD_MAX, 413 body over HTTP_BODY_MAX,
+ * 501 a method other than GET/HEAD/POST or a Transfer-Encoding, 505 a
+ * version other than HTTP/1.0 or HTTP/1.1.
+ */
+enum http_status http_parse(struct http_request *, const char *, size_t,
+	    size_t *used);
+
+/*
+ * Looks up `key` in an urlencoded form ("a=1&b=x%20y") and decodes its
+ * first value into `out` ('+' is a space), NUL-terminated.  Returns the
+ * decoded length (which may contain NUL bytes from %00), -1 if the key is
+ * absent, -2 if the value is malformed (bad %-escape) or does not fit in
+ * outsize - 1 bytes.
+ */
+int	http_form_value(const char *form, const char *key, char *out,
+	    size_t outsize);
+
+/* Returns 0 if every %-escape in an urlencoded string is well formed, else -1. */
+int	http_form_check(const char *form);
+
+/* Appends `s` (n bytes) with & < > " ' escaped as HTML entities. */
+int	http_html_escape(struct buf *, const char *s, size_t n);
+
+/* The reason phrase of a status ("Not Found"); "Unknown" for others. */
+const char *http_reason(int status);
+
+#define HTTP_NO_STORE	0x1	/* Cache-Control: no-store */
+
+/*
+ * Appends a complete response head: status line (HTTP/1.0), Content-Type,
+ * Content-Length unless content_length < 0 (a stream), Cache-Control when
+ * flags has HTTP_NO_STORE, the security headers (nosniff, no-referrer, CSP
+ * allowing only chatd's own scripts, same-origin framing), Connection:
+ * close, and the blank line.
+ */
+int	http_response_head(struct buf *, int status, const char *content_type,
+	    long content_length, int flags);
+
+/*
+ * Appends a copy of an urlencoded string with the values of secret keys
+ * (sid, passwd, old, new, message) replaced by "-", for the access log.
+ */
+int	http_redact(struct buf *, const char *form);
+
+#endif

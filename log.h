@@ -1,0 +1,20 @@
+/* log.h: diagnostics to stderr in the foreground or syslog as a daemon. */
+#ifndef LOG_H
+#define LOG_H
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LOG_PRINTF(a, b)	__attribute__((format(printf, a, b)))
+#else
+#define LOG_PRINTF(a, b)
+#endif
+
+/* Sends later messages to syslog (LOG_DAEMON) when to_syslog, else stderr. */
+void	log_init(int to_syslog);
+
+void	log_warn(const char *, ...) LOG_PRINTF(1, 2);	/* adds strerror(errno) */
+void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
+void	log_info(const char *, ...) LOG_PRINTF(1, 2);
+void	fatal(const char *, ...) LOG_PRINTF(1, 2);	/* log_warn, exit 1 */
+void	fatalx(const char *, ...) LOG_PRINTF(1, 2);	/* log_warnx, exit 1 */
+
+#endif

@@ -1,0 +1,107 @@
+/* room.h: rooms: membership, history, event numbers, operators, bans and fan-out. */
+#ifndef ROOM_H
+#define ROOM_H
+
+#include "queue.h"
+#include "text.h"
+
+#define ROOM_DEFAULT		"lobby"
+#define ROOM_RANDOM		"random"	/* pairs strangers two by two */
+#define ROOM_KEEP_MIN		200	/* events kept for since= even with small -H */
+#define ROOM_MENTIONS_MAX	8	/* names one line can highlight */
+#define ROOM_TOPIC_MAX		200	/* code points */
+#define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */
+
+struct session;
+
+enum event_kind {
+	EVENT_MSG,
+	EVENT_ACTION,
+	EVENT_WHISPER,
+	EVENT_JOIN,
+	EVENT_LEAVE,
+	EVENT_KICK,
+	EVENT_TOPIC,
+	EVENT_NICK,
+	EVENT_COLOR
+};
+
+/* A numbered room event; its fragment is rendered once, shared by every stream. */
+struct event {
+	unsigned long long seq;
+	enum event_kind	 kind;
+	char		 from[TEXT_NAME_BYTES];	/* key of who caused it */
+	char		 to[TEXT_NAME_BYTES];	/* whisper target key, else "" */
+	struct chunk	*html;
+	struct chunk	*marked;		/* with the mention mark, or NULL */
+	int		 nmentions;
+	char		 mentions[ROOM_MENTIONS_MAX][TEXT_NAME_BYTES];
+};
+
+struct ban {
+	char		 key[TEXT_NAME_BYTES];
+	char		 ip[46];
+	long long	 until;		/* ms, monotonic */
+	struct ban	*next;
+};
+
+struct room {
+	char		 name[TEXT_ROOM_BYTES];	/* lower case */
+	char		*topic;			/* "" if none */
+	unsigned long long seq;			/* last event number */
+	struct event	**history;		/* ring of `keep` */
+	unsigned	 keep, first, count;
+	struct session	*members;
+	int		 nmembers;
+	int		 private;		/* a pair made by `random` */
+	char		 (*ops)[TEXT_NAME_BYTES];	/* operator keys */
+	int		 nops;
+	struct ban	*bans;
+	struct room	*next;
+};
+
+/* Creates the lobby; history is -H. */
+int	room_init(int history);
+
+struct room *room_find(const char *name);	/* any case; NULL if none */
+struct room *room_first(void);
+
+/*
+ * Puts a session into a room (creating it; its creator becomes operator)
+ * and shows the join.  Returns 0, -1 if out of memory.
+ */
+int	room_enter(struct session *, const char *name, long long now);
+
+/*
+ * Takes a session out of its room; the room sees a leave with `reason`
+ * unless quiet.  An empty room other than the lobby vanishes.
+ */
+void	room_exit(struct session *, const char *reason, int quiet);
+
+/*
+ * Posts a numbered event made by `from` to its room: written to the
+ * transcript first (when public), kept in history, sent to every member's
+ * stream that should see it.  `to` is the whisper target or NULL.
+ * Returns 0, or -1 if it could not be recorded (nothing was sent).
+ */
+int	room_post(struct session *from, enum event_kind, const char *text,
+	    struct session *to);
+
+/* Queues on s's stream the room's events after `since` (or the last -H if since is NULL). */
+void	room_replay(struct session *, const char *since);
+
+/* Renders an unnumbered line for one stream (a notice, a divider...): text is escaped. */
+struct chunk *room_render_notice(const char *cls, const char *text);
+
+int	room_is_op(const struct room *, const struct session *);
+int	room_add_op(struct room *, const char *key);	/* -1 if out of memory */
+void	room_remove_op(struct room *, const char *key);
+int	room_ban(struct room *, const char *key, const char *ip, long long until);
+/* 1 if this name or address is banned from the room now. */
+int	room_banned(struct room *, const char *key, const char *ip, long long now);
+int	room_set_topic(struct session *, const char *topic);
+
+/* Drops expired bans and rooms that only they kept. */
+void	room_sweep(long long now);
+
+#endif

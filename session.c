@@ -1,0 +1,502 @@
+/* session.c: sessions by sid: users, their chat streams, presence and timers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "frames.h"
+#include "http.h"
+#include "log.h"
+#include "room.h"
+#include "session.h"
+
+static const struct session_io *io;
+static struct session	*by_sid[SESSION_BUCKETS];
+static struct session	*by_key[SESSION_BUCKETS];
+static struct session	*all;
+static int		 nsessions;
+static struct chunk	*stream_head;	/* headers and prologue of every chat frame */
+static struct chunk	*keepalive;
+static long long	 next_sweep;
+static long long	 now_ms;	/* cached by session_sweep() each pass */
+
+static void	hash_sid(struct session *);
+static void	close_stream(struct session *, const char *);
+static const char *end_line(enum session_end);
+
+void
+session_init(const struct session_io *ops)
+{
+	io = ops;
+}
+
+/* FNV-1a over a NUL-terminated string, folded to a bucket. */
+static unsigned
+bucket(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % SESSION_BUCKETS;
+}
+
+/* Fills sid with 32 hex digits from the system's random source. */
+static int
+make_sid(char *sid)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[SESSION_SID_LEN / 2];
+	size_t got = 0;
+	ssize_t n;
+	int fd, i;
+
+	if ((fd = open("/dev/urandom", O_RDONLY)) == -1)
+		return -1;
+	while (got < sizeof raw) {
+		n = read(fd, raw + got, sizeof raw - got);
+		if (n <= 0 && !(n == -1 && errno == EINTR))
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	close(fd);
+	if (got < sizeof raw)
+		return -1;
+	for (i = 0; i < SESSION_SID_LEN / 2; i++) {
+		sid[2 * i] = hex[raw[i] >> 4];
+		sid[2 * i + 1] = hex[raw[i] & 15];
+	}
+	sid[SESSION_SID_LEN] = '\0';
+	return 0;
+}
+
+static void
+hash_key(struct session *s)
+{
+	unsigned b = bucket(s->key);
+
+	s->key_next = by_key[b];
+	by_key[b] = s;
+}
+
+static void
+unhash_key(struct session *s)
+{
+	struct session **pp = &by_key[bucket(s->key)];
+
+	while (*pp != s)
+		pp = &(*pp)->key_next;
+	*pp = s->key_next;
+}
+
+struct session *
+session_new(const char *name, const char *color, const char *ip, long long now)
+{
+	struct session *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	do {
+		if (make_sid(s->sid) == -1) {
+			log_warn("/dev/urandom");
+			free(s);
+			return NULL;
+		}
+	} while (session_find(s->sid) != NULL);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	text_fold_name(name, s->key);
+	snprintf(s->color, sizeof s->color, "%s", color);
+	snprintf(s->ip, sizeof s->ip, "%s", ip);
+	s->stream = -1;
+	s->deadline = now + SESSION_OPEN_TIMEOUT_MS;
+	s->last_active = s->since_ms = s->token_ms = now;
+	s->tokens = SESSION_BURST;
+	hash_sid(s);
+	hash_key(s);
+	s->next = all;
+	if (all)
+		all->prev = s;
+	all = s;
+	nsessions++;
+	return s;
+}
+
+struct session *
+session_find(const char *sid)
+{
+	struct session *s;
+
+	if (strlen(sid) != SESSION_SID_LEN)
+		return NULL;
+	for (s = by_sid[bucket(sid)]; s; s = s->sid_next)
+		if (strcmp(s->sid, sid) == 0)
+			return s;
+	return NULL;
+}
+
+struct session *
+session_by_name(const char *name)
+{
+	char key[TEXT_NAME_BYTES];
+	struct session *s;
+
+	if (text_fold_name(name, key) == -1)
+		return NULL;
+	for (s = by_key[bucket(key)]; s; s = s->key_next)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	return NULL;
+}
+
+struct session *
+session_first(void)
+{
+	return all;
+}
+
+int
+session_count(void)
+{
+	return nsessions;
+}
+
+static void
+unhash_sid(struct session *s)
+{
+	struct session **pp = &by_sid[bucket(s->sid)];
+
+	while (*pp != s)
+		pp = &(*pp)->sid_next;
+	*pp = s->sid_next;
+}
+
+static void
+hash_sid(struct session *s)
+{
+	unsigned b = bucket(s->sid);
+
+	s->sid_next = by_sid[b];
+	by_sid[b] = s;
+}
+
+int
+session_renew(struct session *s)
+{
+	char sid[SESSION_SID_LEN + 1];
+
+	do
+		if (make_sid(sid) == -1)
+			return -1;
+	while (session_find(sid) != NULL);
+	close_stream(s, end_line(SESSION_TAKEN_OVER));
+	unhash_sid(s);
+	memcpy(s->sid, sid, sizeof sid);
+	hash_sid(s);
+	s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
+	return 0;
+}
+
+void
+session_rename(struct session *s, const char *name)
+{
+	unhash_key(s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	text_fold_name(name, s->key);
+	hash_key(s);
+}
+
+/* The closing line of a stream, by why the session ends. */
+static const char *
+end_line(enum session_end why)
+{
+	switch (why) {
+	case SESSION_LEAVE:
+		return "You left the chat. Goodbye!";
+	case SESSION_TIMEOUT:
+		return "Your session timed out.";
+	case SESSION_KICKED:
+		return NULL;	/* the kick line said it */
+	case SESSION_TAKEN_OVER:
+		return "You logged in elsewhere; this session has ended.";
+	case SESSION_SHUTDOWN:
+		return "The server is shutting down.";
+	}
+	return NULL;
+}
+
+/* Closes the session's stream after a last line (if any). */
+static void
+close_stream(struct session *s, const char *line)
+{
+	if (s->stream < 0)
+		return;
+	if (line != NULL)
+		session_notice(s, "%s", line);
+	io->end(s->stream);
+	s->stream = -1;
+}
+
+static void
+unlink_session(struct session *s)
+{
+	unhash_sid(s);
+	unhash_key(s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		all = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	nsessions--;
+}
+
+void
+session_end(struct session *s, enum session_end why, const char *reason)
+{
+	if (s->room != NULL)
+		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
+		    "connection lost" : "left",
+		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
+	close_stream(s, end_line(why));
+	unlink_session(s);
+	free(s->away);
+	free(s->ignores);
+	free(s);
+}
+
+/* The response head and the start of the chat page, shared by all streams. */
+static struct chunk *
+head_chunk(void)
+{
+	struct buf b;
+	int i;
+
+	if (stream_head != NULL)
+		return stream_head;
+	buf_init(&b);
+	http_response_head(&b, HTTP_OK, "text/html; charset=utf-8", -1,
+	    HTTP_NO_STORE);
+	buf_add(&b, frame_chat_html, frame_chat_html_len);
+	/* Browsers wait for about 1 KiB before they render a page in part. */
+	buf_adds(&b, "<!--");
+	for (i = 0; i < 16; i++)
+		buf_adds(&b, " padding so that browsers render at once.........");
+	buf_adds(&b, " -->\n");
+	if (!b.failed)
+		stream_head = chunk_new(b.data, b.len);
+	buf_free(&b);
+	return stream_head;
+}
+
+void
+session_attach(struct session *s, int conn, const char *since, long long now)
+{
+	struct chunk *head;
+
+	if (s->stream >= 0)
+		close_stream(s, "This chat frame was replaced by a newer one.");
+	s->stream = conn;
+	s->lines = 0;
+	s->deadline = 0;
+	s->last_send = now;
+	if ((head = head_chunk()) == NULL || io->send(conn, head) == -1)
+		return;
+	if (s->room != NULL)
+		room_replay(s, since);
+}
+
+void
+session_stream_lost(struct session *s, long long now)
+{
+	s->stream = -1;
+	s->deadline = now + (long long)config.grace * 1000;
+	if (config.grace == 0)
+		session_end(s, SESSION_TIMEOUT, NULL);
+}
+
+/*
+ * A chat frame open for days would grow without end: past its line budget
+ * the stream asks the browser to reload it from the last event it got.
+ */
+static void
+reload_stream(struct session *s)
+{
+	struct buf b;
+	struct chunk *c;
+
+	buf_init(&b);
+	buf_printf(&b, "<meta http-equiv=\"refresh\" content=\"0; url=/chat?"
+	    "sid=%s&amp;since=%llu\">\n<p class=\"reload\"><a href=\"/chat?"
+	    "sid=%s&amp;since=%llu\">Continue</a></p>\n",
+	    s->sid, s->last_seq, s->sid, s->last_seq);
+	if (!b.failed && (c = chunk_new(b.data, b.len)) != NULL) {
+		io->send(s->stream, c);
+		chunk_unref(c);
+	}
+	buf_free(&b);
+	io->end(s->stream);
+	s->stream = -1;
+	/* The browser comes back at once; hold the session as for a new one. */
+	s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
+}
+
+void
+session_send(struct session *s, struct chunk *c, unsigned long long seq)
+{
+	if (s->stream < 0)
+		return;
+	if (io->send(s->stream, c) == -1)
+		return;
+	s->last_send = now_ms;
+	if (seq != 0)
+		s->last_seq = seq;
+	if (++s->lines >= config.lines)
+		reload_stream(s);
+}
+
+void
+session_notice(struct session *s, const char *fmt, ...)
+{
+	struct chunk *c;
+	struct buf text;
+	va_list ap;
+
+	if (s->stream < 0)
+		return;
+	buf_init(&text);
+	va_start(ap, fmt);
+	buf_vprintf(&text, fmt, ap);
+	va_end(ap);
+	if (!text.failed &&
+	    (c = room_render_notice("notice", text.data)) != NULL) {
+		session_send(s, c, 0);
+		chunk_unref(c);
+	}
+	buf_free(&text);
+}
+
+int
+session_take_token(struct session *s, long long now)
+{
+	long long earned = (now - s->token_ms) / SESSION_REFILL_MS;
+
+	if (earned > 0) {
+		s->tokens = s->tokens + earned > SESSION_BURST ?
+		    SESSION_BURST : s->tokens + (int)earned;
+		s->token_ms += earned * SESSION_REFILL_MS;
+	}
+	if (s->tokens == SESSION_BURST)
+		s->token_ms = now;
+	if (s->tokens == 0)
+		return 0;
+	s->tokens--;
+	return 1;
+}
+
+int
+session_ignores(const struct session *s, const char *key)
+{
+	int i;
+
+	for (i = 0; i < s->nignores; i++)
+		if (strcmp(s->ignores[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+int
+session_ignore(struct session *s, const char *key)
+{
+	char (*p)[TEXT_NAME_BYTES];
+
+	if (session_ignores(s, key))
+		return 0;
+	if (s->nignores == SESSION_IGNORE_MAX)
+		return -1;
+	if ((p = realloc(s->ignores, (s->nignores + 1) * sizeof *p)) == NULL)
+		return -1;
+	s->ignores = p;
+	snprintf(s->ignores[s->nignores++], TEXT_NAME_BYTES, "%s", key);
+	return 0;
+}
+
+void
+session_unignore(struct session *s, const char *key)
+{
+	int i;
+
+	for (i = 0; i < s->nignores; i++)
+		if (strcmp(s->ignores[i], key) == 0) {
+			memmove(s->ignores[i], s->ignores[s->nignores - 1],
+			    TEXT_NAME_BYTES);
+			s->nignores--;
+			return;
+		}
+}
+
+int
+session_set_away(struct session *s, const char *reason)
+{
+	char *copy = NULL;
+	size_t n;
+
+	if (reason != NULL) {
+		n = strlen(reason);
+		if (n > SESSION_AWAY_MAX)
+			n = SESSION_AWAY_MAX;
+		if ((copy = malloc(n + 1)) == NULL)
+			return -1;
+		memcpy(copy, reason, n);
+		copy[n] = '\0';
+	}
+	free(s->away);
+	s->away = copy;
+	return 0;
+}
+
+static void
+send_keepalive(struct session *s, long long now)
+{
+	if (keepalive == NULL)
+		keepalive = chunk_new("<!-- keepalive -->\n", 19);
+	if (keepalive != NULL && s->stream >= 0)
+		io->send(s->stream, keepalive);
+	s->last_send = now;
+}
+
+long
+session_sweep(long long now)
+{
+	struct session *s, *next;
+
+	now_ms = now;
+	if (now < next_sweep)
+		return (long)(next_sweep - now);
+	next_sweep = now + SESSION_SWEEP_MS;
+	for (s = all; s != NULL; s = next) {
+		next = s->next;
+		if (s->stream < 0 && s->deadline != 0 && now >= s->deadline)
+			session_end(s, SESSION_TIMEOUT, NULL);
+		else if (s->stream >= 0 &&
+		    now - s->last_send >= (long long)config.keepalive * 1000)
+			send_keepalive(s, now);
+	}
+	room_sweep(now);
+	return SESSION_SWEEP_MS;
+}
+
+void
+session_shutdown(void)
+{
+	while (all != NULL)
+		session_end(all, SESSION_SHUTDOWN, "server shutting down");
+	chunk_unref(stream_head);
+	chunk_unref(keepalive);
+	stream_head = keepalive = NULL;
+}

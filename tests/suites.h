@@ -1,0 +1,18 @@
+/* suites.h: every Check suite of the test runner. */
+#ifndef SUITES_H
+#define SUITES_H
+
+#include <check.h>
+
+Suite	*http_suite(void);
+Suite	*text_suite(void);
+Suite	*queue_suite(void);
+Suite	*session_suite(void);
+Suite	*accounts_suite(void);
+Suite	*transcript_suite(void);
+Suite	*itest_core_suite(void);
+Suite	*itest_rooms_suite(void);
+Suite	*itest_accounts_suite(void);
+Suite	*itest_daemon_suite(void);
+
+#endif

@@ -1,0 +1,701 @@
+/* web.c: what each URL does: routes, pages and their templates. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "cmd.h"
+#include "config.h"
+#include "frames.h"
+#include "log.h"
+#include "room.h"
+#include "session.h"
+#include "text.h"
+#include "web.h"
+
+#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
+#define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
+#define WEB_HTML		"text/html; charset=utf-8"
+
+/* A template variable: {{name}} becomes html, which is already escaped. */
+struct var {
+	const char	*name;
+	const char	*html;
+};
+
+struct ctx {
+	const struct web_request *req;
+	struct web_response	*resp;
+	int			 head_only;	/* HEAD: answer as GET, change nothing */
+};
+
+/* Guests without a colour get one of these, by name. */
+static const char *const palette[] = {
+	"#b22222", "#1e6fb0", "#2e8b57", "#8b4513", "#6a3d9a", "#d2691e",
+	"#008080", "#c71585", "#556b2f", "#4b0082"
+};
+
+/* Expands the {{name}} markers of a template. */
+static void
+render(struct buf *b, const char *tpl, size_t len, const struct var *vars)
+{
+	const char *p = tpl, *end = tpl + len, *open, *close;
+	const struct var *v;
+	size_t n;
+
+	while ((open = strstr(p, "{{")) != NULL &&
+	    (close = strstr(open, "}}")) != NULL) {
+		buf_add(b, p, (size_t)(open - p));
+		n = (size_t)(close - open - 2);
+		for (v = vars; v->name != NULL; v++)
+			if (strlen(v->name) == n && memcmp(v->name, open + 2, n) == 0)
+				buf_adds(b, v->html);
+		p = close + 2;
+	}
+	buf_add(b, p, (size_t)(end - p));
+}
+
+/* Appends s HTML-escaped. */
+static void
+esc(struct buf *b, const char *s)
+{
+	http_html_escape(b, s, strlen(s));
+}
+
+/* A response: head plus body, or the head alone for HEAD. */
+static void
+respond(struct buf *out, int head_only, int status, const char *type,
+    const struct buf *body, int flags)
+{
+	http_response_head(out, status, type, (long)body->len, flags);
+	if (!head_only)
+		buf_add(out, body->data ? body->data : "", body->len);
+}
+
+/* A page from the generic template; html is the already escaped body. */
+static void
+page(struct buf *out, int head_only, int status, const char *title,
+    const char *html)
+{
+	struct buf body, t;
+	struct var vars[3];
+
+	buf_init(&body);
+	buf_init(&t);
+	esc(&t, title);
+	vars[0].name = "title";
+	vars[0].html = t.data;
+	vars[1].name = "body";
+	vars[1].html = html;
+	vars[2].name = NULL;
+	render(&body, frame_page_html, frame_page_html_len, vars);
+	respond(out, head_only, status, WEB_HTML, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	buf_free(&t);
+}
+
+static int
+ctx_page(struct ctx *c, int status, const char *title, const char *html)
+{
+	c->resp->status = status;
+	page(&c->resp->out, c->head_only, status, title, html);
+	return status;
+}
+
+void
+web_error(struct buf *out, int status, const char *message)
+{
+	struct buf html;
+
+	buf_init(&html);
+	buf_adds(&html, "<p>");
+	esc(&html, message);
+	buf_adds(&html, "</p>\n<p><a href=\"/\" target=\"_top\">To the login "
+	    "page</a></p>\n");
+	page(out, 0, status, http_reason(status), html.data ? html.data : "");
+	buf_free(&html);
+}
+
+/*
+ * Reads a parameter from a POST body, else from the query string, into
+ * out, decoded (it may hold NUL bytes).  Returns its length, -1 if absent,
+ * -2 if malformed or too long for out.
+ */
+static int
+raw_param(const struct ctx *c, const char *key, char *out, size_t size)
+{
+	const struct http_request *h = c->req->http;
+	int n = -1;
+
+	if (h->method == HTTP_POST)
+		n = http_form_value(h->body, key, out, size);
+	if (n == -1)
+		n = http_form_value(h->query, key, out, size);
+	if (n < 0)
+		out[0] = '\0';
+	return n;
+}
+
+/* Like raw_param(), for fields that are C strings: one with a NUL is malformed. */
+static int
+param(const struct ctx *c, const char *key, char *out, size_t size)
+{
+	int n = raw_param(c, key, out, size);
+
+	if (n >= 0 && strlen(out) != (size_t)n) {
+		out[0] = '\0';
+		return -2;
+	}
+	return n;
+}
+
+/* The session a request names, or NULL after answering 403. */
+static struct session *
+need_session(struct ctx *c)
+{
+	char sid[SESSION_SID_LEN + 2];
+	struct session *s;
+
+	if (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
+	    (s = session_find(sid)) != NULL)
+		return s;
+	ctx_page(c, HTTP_FORBIDDEN, "Not logged in",
+	    "<p>This session has ended or never existed.</p>\n"
+	    "<p><a href=\"/\" target=\"_top\">Log in again</a></p>\n");
+	return NULL;
+}
+
+/* The public rooms with head counts and topics, for the login page. */
+static void
+room_list(struct buf *b)
+{
+	struct room *r;
+
+	for (r = room_first(); r != NULL; r = r->next) {
+		if (r->private)
+			continue;
+		buf_printf(b, "<li><a class=\"room\" href=\"/?room=%s\">%s</a> "
+		    "<span class=\"count\">(%d)</span>", r->name, r->name,
+		    r->nmembers);
+		if (*r->topic) {
+			buf_adds(b, " <bdi class=\"topic\">");
+			esc(b, r->topic);
+			buf_adds(b, "</bdi>");
+		}
+		buf_adds(b, "</li>\n");
+	}
+}
+
+/* The login page, with an error next to the form when there is one. */
+static int
+login_page(struct ctx *c, int status, const char *error)
+{
+	char name[WEB_VALUE_MAX], room[WEB_VALUE_MAX], color[WEB_VALUE_MAX];
+	struct buf body, e, n, r, col, rooms;
+	struct var vars[7];
+
+	param(c, "name", name, sizeof name);
+	if (param(c, "room", room, sizeof room) < 1)
+		snprintf(room, sizeof room, "%s", ROOM_DEFAULT);
+	param(c, "color", color, sizeof color);
+	buf_init(&body); buf_init(&e); buf_init(&n); buf_init(&r);
+	buf_init(&col); buf_init(&rooms);
+	if (error != NULL) {
+		buf_adds(&e, "<p class=\"error\" role=\"alert\">");
+		esc(&e, error);
+		buf_adds(&e, "</p>");
+	}
+	esc(&n, name);
+	esc(&r, room);
+	esc(&col, color);
+	room_list(&rooms);
+	vars[0].name = "error"; vars[0].html = e.data ? e.data : "";
+	vars[1].name = "name"; vars[1].html = n.data ? n.data : "";
+	vars[2].name = "room"; vars[2].html = r.data ? r.data : "";
+	vars[3].name = "color"; vars[3].html = col.data ? col.data : "";
+	vars[4].name = "rooms"; vars[4].html = rooms.data ? rooms.data : "";
+	vars[5].name = "guests"; vars[5].html = config.no_guests ?
+	    "Only registered names may log in here." :
+	    "Any free name will do; a registered name needs its password.";
+	vars[6].name = NULL;
+	render(&body, frame_login_html, frame_login_html_len, vars);
+	c->resp->status = status;
+	respond(&c->resp->out, c->head_only, status, WEB_HTML, &body,
+	    HTTP_NO_STORE);
+	buf_free(&body); buf_free(&e); buf_free(&n); buf_free(&r);
+	buf_free(&col); buf_free(&rooms);
+	return status;
+}
+
+static int
+frameset(struct ctx *c, const struct session *s)
+{
+	struct buf body;
+	struct var vars[] = {
+		{ "sid", s->sid }, { "room", s->room->name }, { NULL, NULL }
+	};
+
+	buf_init(&body);
+	render(&body, frame_frameset_html, frame_frameset_html_len, vars);
+	c->resp->status = HTTP_OK;
+	respond(&c->resp->out, c->head_only, HTTP_OK, WEB_HTML, &body,
+	    HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
+/* Whether an account name is a server administrator. */
+static int
+is_admin(const struct account *a)
+{
+	int i;
+
+	if (a->admin)
+		return 1;
+	for (i = 0; i < config.nadmins; i++)
+		if (accounts_find(config.admins[i]) == a)
+			return 1;
+	return 0;
+}
+
+/*
+ * The owner of a registered name logs in while an old session of theirs
+ * lives: the old session gives up its sid and stream, the room sees
+ * nothing, and the new login carries on in its place.
+ */
+static struct session *
+take_over(struct session *old, const char *room, long long now)
+{
+	session_renew(old);
+	if (strcmp(old->room->name, room) != 0) {
+		room_exit(old, "moved", 0);
+		if (room_enter(old, room, now) == -1)
+			return NULL;
+	}
+	return old;
+}
+
+/* Checks a login; returns 0 or the status after showing the login page. */
+static int
+check_login(struct ctx *c, const char *name, const char *passwd,
+    const char *room, const struct account **acct)
+{
+	char key[TEXT_NAME_BYTES];
+	struct room *r;
+
+	*acct = NULL;
+	if (!text_valid_name(name))
+		return login_page(c, HTTP_BAD_REQUEST, "Names are 2 to 20 "
+		    "letters, digits, - or _.");
+	if (!text_valid_room(room))
+		return login_page(c, HTTP_BAD_REQUEST, "Room names are 1 to 24 "
+		    "letters, digits, - or _ (ASCII).");
+	*acct = accounts_find(name);
+	if (*acct != NULL && accounts_verify(name, passwd) != ACCOUNTS_DONE)
+		return login_page(c, HTTP_FORBIDDEN, "This name is registered: "
+		    "the password is wrong or missing.");
+	if (*acct == NULL && config.no_guests)
+		return login_page(c, HTTP_FORBIDDEN, "Only registered names may "
+		    "log in here. Register first.");
+	text_fold_name(name, key);
+	if ((r = room_find(room)) != NULL &&
+	    room_banned(r, key, c->req->ip, c->req->now))
+		return login_page(c, HTTP_FORBIDDEN, "You are banned from this "
+		    "room for now.");
+	return 0;
+}
+
+static int
+do_login(struct ctx *c)
+{
+	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX], room[WEB_VALUE_MAX];
+	char color[WEB_VALUE_MAX], canon[TEXT_COLOR_BYTES], key[TEXT_NAME_BYTES];
+	const struct account *acct;
+	struct session *s;
+	int status;
+
+	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
+		return login_page(c, HTTP_OK, NULL);
+	param(c, "passwd", passwd, sizeof passwd);
+	if (param(c, "room", room, sizeof room) < 1)
+		snprintf(room, sizeof room, "%s", ROOM_DEFAULT);
+	param(c, "color", color, sizeof color);
+	if ((status = check_login(c, name, passwd, room, &acct)) != 0)
+		return status;
+	text_fold_name(name, key);
+	if (*color && text_color(color, canon) == -1)
+		return login_page(c, HTTP_BAD_REQUEST, "Colours are #rgb, #rrggbb "
+		    "or one of the 16 HTML colour names.");
+	if (!*color)
+		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
+		    acct->color : palette[(unsigned char)key[0] % 10]);
+	if ((s = session_by_name(name)) != NULL) {
+		if (acct == NULL)
+			return login_page(c, HTTP_CONFLICT, "This name is in use.");
+		if ((s = take_over(s, room, c->req->now)) == NULL)
+			return ctx_page(c, HTTP_UNAVAILABLE, "Server busy",
+			    "<p>Please try again.</p>");
+		return frameset(c, s);
+	}
+	if (session_count() >= config.max_conns)
+		return login_page(c, HTTP_UNAVAILABLE, "The server is full. "
+		    "Please try again later.");
+	if ((s = session_new(acct ? acct->name : name, canon, c->req->ip,
+	    c->req->now)) == NULL)
+		return login_page(c, HTTP_UNAVAILABLE, "The server is busy. "
+		    "Please try again later.");
+	s->registered = acct != NULL;
+	s->admin = acct != NULL && is_admin(acct);
+	if (room_enter(s, room, c->req->now) == -1) {
+		session_end(s, SESSION_TIMEOUT, NULL);
+		return login_page(c, HTTP_UNAVAILABLE, "The server is busy.");
+	}
+	log_info("%s joined %s", s->name, s->room->name);
+	return frameset(c, s);
+}
+
+static int
+do_register(struct ctx *c)
+{
+	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX];
+	struct buf html;
+	int status;
+
+	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
+		return ctx_page(c, HTTP_OK, "Register a name", frame_register_html);
+	param(c, "passwd", passwd, sizeof passwd);
+	buf_init(&html);
+	if (!text_valid_name(name))
+		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
+		    "Names are 2 to 20 letters, digits, - or _.</p>");
+	else if (*passwd == '\0' || strlen(passwd) > ACCOUNTS_PASSWORD_MAX)
+		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
+		    "Choose a password (at most 256 bytes).</p>");
+	else
+		switch (accounts_register(name, passwd)) {
+		case ACCOUNTS_DONE:
+			status = HTTP_OK;
+			buf_adds(&html, "<p>The name <bdi>");
+			esc(&html, name);
+			buf_adds(&html, "</bdi> is yours.</p>\n<p><a href=\"/?name=");
+			esc(&html, name);
+			buf_adds(&html, "\" target=\"_top\">Log in</a></p>\n");
+			log_info("registered %s", name);
+			break;
+		case ACCOUNTS_EXISTS:
+			status = HTTP_CONFLICT, buf_adds(&html, "<p class=\"error\">"
+			    "This name is registered already.</p>");
+			break;
+		default:
+			status = HTTP_INTERNAL_ERROR, buf_adds(&html, "<p class="
+			    "\"error\">The account could not be saved. Please "
+			    "try again later.</p>");
+		}
+	if (status != HTTP_OK)
+		buf_adds(&html, frame_register_html);
+	ctx_page(c, status, status == HTTP_OK ? "Registered" : "Register a name",
+	    html.data ? html.data : "");
+	buf_free(&html);
+	return status;
+}
+
+static int
+do_chat(struct ctx *c)
+{
+	char since[32];
+	struct session *s;
+	struct buf *out = &c->resp->out;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (c->head_only) {
+		http_response_head(out, HTTP_OK, WEB_HTML, -1, HTTP_NO_STORE);
+		return c->resp->status = HTTP_OK;
+	}
+	param(c, "since", since, sizeof since);
+	session_attach(s, c->req->conn, *since ? since : NULL, c->req->now);
+	c->resp->stream = s;
+	return c->resp->status = HTTP_OK;
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	return strcmp((*(struct session *const *)a)->key,
+	    (*(struct session *const *)b)->key);
+}
+
+/* The members of s's room, sorted; NULL if out of memory.  Caller frees. */
+static struct session **
+sorted_members(const struct session *s)
+{
+	struct session **v, *m;
+	int n = 0;
+
+	if ((v = calloc((size_t)s->room->nmembers + 1, sizeof *v)) == NULL)
+		return NULL;
+	for (m = s->room->members; m != NULL; m = m->room_next)
+		v[n++] = m;
+	qsort(v, (size_t)n, sizeof *v, by_key);
+	return v;
+}
+
+/* One <option> per other member, the current target selected. */
+static void
+whisper_options(struct buf *b, const struct session *s, const char *to)
+{
+	struct session **v;
+	int i;
+
+	if ((v = sorted_members(s)) == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++) {
+		if (v[i] == s)
+			continue;
+		buf_adds(b, "<option value=\"");
+		esc(b, v[i]->name);
+		buf_printf(b, "\"%s>", session_by_name(to) == v[i] ?
+		    " selected" : "");
+		esc(b, v[i]->name);
+		buf_adds(b, "</option>\n");
+	}
+	free(v);
+}
+
+/* The talk frame, with a line for the user and the text to keep. */
+static int
+talk_frame(struct ctx *c, const struct session *s, int status,
+    const char *reply, const char *keep, const char *to)
+{
+	struct buf body, r, k, opts;
+	struct var vars[6];
+
+	buf_init(&body); buf_init(&r); buf_init(&k); buf_init(&opts);
+	if (reply != NULL && *reply) {
+		buf_printf(&r, "<p class=\"%s\" role=\"status\">",
+		    status == HTTP_OK ? "reply" : "error");
+		esc(&r, reply);
+		buf_adds(&r, "</p>");
+	}
+	esc(&k, keep);
+	whisper_options(&opts, s, to);
+	vars[0].name = "sid"; vars[0].html = s->sid;
+	vars[1].name = "reply"; vars[1].html = r.data ? r.data : "";
+	vars[2].name = "message"; vars[2].html = k.data ? k.data : "";
+	vars[3].name = "options"; vars[3].html = opts.data ? opts.data : "";
+	vars[4].name = "room"; vars[4].html = s->room->name;
+	vars[5].name = NULL;
+	render(&body, frame_talk_html, frame_talk_html_len, vars);
+	c->resp->status = status;
+	respond(&c->resp->out, c->head_only, status, WEB_HTML, &body,
+	    HTTP_NO_STORE);
+	buf_free(&body); buf_free(&r); buf_free(&k); buf_free(&opts);
+	return status;
+}
+
+static int
+do_talk(struct ctx *c)
+{
+	char to[WEB_VALUE_MAX];
+	struct session *s;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	param(c, "to", to, sizeof to);
+	return talk_frame(c, s, HTTP_OK, NULL, "", to);
+}
+
+static int
+goodbye(struct ctx *c)
+{
+	return ctx_page(c, HTTP_OK, "Goodbye", "<p>You left the chat.</p>\n"
+	    "<p><a href=\"/\" target=\"_top\">Log in again</a></p>\n");
+}
+
+static int
+do_dotalk(struct ctx *c)
+{
+	char message[WEB_VALUE_MAX], to[WEB_VALUE_MAX];
+	char sid[SESSION_SID_LEN + 1];
+	struct session *s;
+	struct buf reply;
+	int n, status;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	param(c, "to", to, sizeof to);
+	if (c->head_only)
+		return talk_frame(c, s, HTTP_OK, NULL, "", to);
+	n = raw_param(c, "message", message, sizeof message);
+	memcpy(sid, s->sid, sizeof sid);
+	buf_init(&reply);
+	status = cmd_talk(s, message, n < 0 ? 0 : (size_t)n, to, c->req->now,
+	    &reply);
+	/* /quit ends the session: the talk frame says goodbye. */
+	if ((s = session_find(sid)) == NULL)
+		goodbye(c);
+	else
+		talk_frame(c, s, status, reply.data, status == HTTP_OK ? "" :
+		    message, to);
+	buf_free(&reply);
+	return status;
+}
+
+/* One line of the names frame: nick in colour, operator, away and ignore marks. */
+static void
+names_line(struct buf *b, const struct session *viewer, const struct session *m)
+{
+	int op = room_is_op(m->room, m);
+
+	buf_printf(b, "<li class=\"user%s%s\">%s<span class=\"nick\" "
+	    "style=\"color:%s\"><bdi>", op ? " op" : "", m->away ? " away" : "",
+	    op ? "<span class=\"opmark\" title=\"operator\">@</span>" : "",
+	    m->color);
+	esc(b, m->name);
+	buf_adds(b, "</bdi></span>");
+	if (m == viewer)
+		buf_adds(b, " <span class=\"you\">(you)</span>");
+	if (m->away != NULL) {
+		buf_adds(b, " <span class=\"awaymark\">away");
+		if (*m->away) {
+			buf_adds(b, ": <bdi>");
+			esc(b, m->away);
+			buf_adds(b, "</bdi>");
+		}
+		buf_adds(b, "</span>");
+	}
+	if (session_ignores(viewer, m->key))
+		buf_adds(b, " <span class=\"ignored\">(ignored)</span>");
+	buf_adds(b, "</li>\n");
+}
+
+static int
+do_names(struct ctx *c)
+{
+	struct buf body, list, topic;
+	struct session *s, **v;
+	char refresh[16], count[16];
+	struct var vars[7];
+	int i;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	buf_init(&body); buf_init(&list); buf_init(&topic);
+	if ((v = sorted_members(s)) != NULL)
+		for (i = 0; v[i] != NULL; i++)
+			names_line(&list, s, v[i]);
+	free(v);
+	esc(&topic, s->room->topic);
+	snprintf(refresh, sizeof refresh, "%d", WEB_NAMES_REFRESH_S);
+	snprintf(count, sizeof count, "%d", s->room->nmembers);
+	vars[0].name = "sid"; vars[0].html = s->sid;
+	vars[1].name = "room"; vars[1].html = s->room->name;
+	vars[2].name = "topic"; vars[2].html = topic.data ? topic.data : "";
+	vars[3].name = "names"; vars[3].html = list.data ? list.data : "";
+	vars[4].name = "refresh"; vars[4].html = refresh;
+	vars[5].name = "count"; vars[5].html = count;
+	vars[6].name = NULL;
+	render(&body, frame_names_html, frame_names_html_len, vars);
+	c->resp->status = HTTP_OK;
+	respond(&c->resp->out, c->head_only, HTTP_OK, WEB_HTML, &body,
+	    HTTP_NO_STORE);
+	buf_free(&body); buf_free(&list); buf_free(&topic);
+	return HTTP_OK;
+}
+
+static int
+do_leave(struct ctx *c)
+{
+	struct session *s;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (!c->head_only) {
+		log_info("%s left %s", s->name, s->room->name);
+		session_end(s, SESSION_LEAVE, "left");
+	}
+	return goodbye(c);
+}
+
+static int
+static_file(struct ctx *c, const char *type, const char *data, size_t len)
+{
+	struct buf body;
+
+	body.data = (char *)data;
+	body.len = len;
+	c->resp->status = HTTP_OK;
+	respond(&c->resp->out, c->head_only, HTTP_OK, type, &body, 0);
+	return HTTP_OK;
+}
+
+static int
+do_index(struct ctx *c)
+{
+	return login_page(c, HTTP_OK, NULL);
+}
+
+static int
+do_style(struct ctx *c)
+{
+	return static_file(c, "text/css; charset=utf-8", frame_style_css,
+	    frame_style_css_len);
+}
+
+static int
+do_chat_js(struct ctx *c)
+{
+	return static_file(c, "text/javascript; charset=utf-8", frame_chat_js,
+	    frame_chat_js_len);
+}
+
+static int
+do_talk_js(struct ctx *c)
+{
+	return static_file(c, "text/javascript; charset=utf-8", frame_talk_js,
+	    frame_talk_js_len);
+}
+
+static const struct route {
+	const char	*path;
+	int		 (*handler)(struct ctx *);
+} routes[] = {
+	{ "/", do_index },
+	{ "/login", do_login },
+	{ "/register", do_register },
+	{ "/chat", do_chat },
+	{ "/talk", do_talk },
+	{ "/dotalk", do_dotalk },
+	{ "/names", do_names },
+	{ "/leave", do_leave },
+	{ "/style.css", do_style },
+	{ "/chat.js", do_chat_js },
+	{ "/talk.js", do_talk_js },
+};
+
+void
+web_handle(const struct web_request *req, struct web_response *resp)
+{
+	const struct http_request *h = req->http;
+	struct ctx c;
+	size_t i;
+
+	c.req = req;
+	c.resp = resp;
+	c.head_only = h->method == HTTP_HEAD;
+	resp->stream = NULL;
+	if (http_form_check(h->query) == -1 ||
+	    (h->method == HTTP_POST && http_form_check(h->body) == -1)) {
+		resp->status = HTTP_BAD_REQUEST;
+		web_error(&resp->out, HTTP_BAD_REQUEST,
+		    "The request has a malformed %-escape.");
+		return;
+	}
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (strcmp(h->path, routes[i].path) == 0) {
+			routes[i].handler(&c);
+			return;
+		}
+	resp->status = HTTP_NOT_FOUND;
+	web_error(&resp->out, HTTP_NOT_FOUND, "There is no such page here.");
+}

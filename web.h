@@ -1,0 +1,29 @@
+/* web.h: what each URL does: routes, pages and their templates. */
+#ifndef WEB_H
+#define WEB_H
+
+#include "buf.h"
+#include "http.h"
+
+struct session;
+
+struct web_request {
+	const struct http_request *http;
+	const char	*ip;
+	int		 conn;		/* becomes the chat stream for /chat */
+	long long	 now;
+};
+
+struct web_response {
+	int		 status;
+	struct buf	 out;		/* the whole response, unless a stream */
+	struct session	*stream;	/* set when conn became this session's chat frame */
+};
+
+/* Answers one request.  The caller owns resp->out (buf_init'ed) and frees it. */
+void	web_handle(const struct web_request *, struct web_response *);
+
+/* A complete error response with a readable page, for the connection layer. */
+void	web_error(struct buf *, int status, const char *message);
+
+#endif
