@@ -24,10 +24,9 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
-UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
-	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
-ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o \
-	tests/itest_accounts.o tests/itest_daemon.o
+UNIT = tests/check_http.o tests/check_text.o tests/check_accounts.o \
+	tests/check_transcript.o
+ITEST = tests/itest.o tests/itest_core.o
 
 all: chatd
 
@@ -57,7 +56,7 @@ session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h buf.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,6 +158,7 @@ conn_init(int fd, int want, int ip_max)
 	    (closing = calloc((size_t)capacity, sizeof *closing)) == NULL)
 		fatal("calloc");
 	listen_fd = fd;
+	now = loop_now_ms();
 	max_conns = capacity - CONN_RESERVE_FDS;
 	if (want > 0 && want < max_conns)
 		max_conns = want;
@@ -202,6 +204,7 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct conn *c;
 	char ip[SESSION_IP_BYTES];
+	int sndbuf = CONN_SNDBUF;
 
 	if (getnameinfo(sa, len, ip, sizeof ip, NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(ip, sizeof ip, "?");
@@ -212,6 +215,11 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 		refuse(fd);
 		return;
 	}
+	/*
+	 * Autotuning would let a reader who stopped hold megabytes in the
+	 * kernel; a fixed buffer makes the -q cap the real bound.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	c = &conns[fd];
 	http_request_init(c->req);
 	c->state = CONN_READING;
@@ -312,6 +320,21 @@ respond(int fd, struct buf *out)
 	chunk_unref(ch);
 }
 
+/*
+ * A stream is a run of small writes to a reader that sends nothing back
+ * but ACKs, which it delays (40 to 200 ms on Linux).  With Nagle's
+ * algorithm each event written while the previous one is unacknowledged
+ * waits for that ACK, so every line would be late by a delayed-ACK
+ * timeout.  One writev() per pass already batches what is queued.
+ */
+static void
+stream_nodelay(int fd)
+{
+	int on = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
 static void
 dispatch(int fd)
 {
@@ -330,8 +353,10 @@ dispatch(int fd)
 	access_log(c, resp.status, resp.stream ? 0 : resp.out.len);
 	if (resp.stream != NULL) {
 		/* A stream can be cut off or reloaded while its history is queued. */
-		if (c->state == CONN_READING)
+		if (c->state == CONN_READING) {
 			c->state = CONN_STREAMING;
+			stream_nodelay(fd);
+		}
 		if (c->state != CONN_RESPONDING)
 			c->session = resp.stream;
 	} else if (c->state == CONN_READING)
@@ -453,6 +478,7 @@ handle(int fd, int ready, void *arg)
 	struct conn *c;
 
 	(void)arg;
+	now = loop_now_ms();
 	if (fd == listen_fd) {
 		accept_some();
 		return;

@@ -8,6 +8,7 @@
 #define CONN_ACCEPT_MAX		64	/* connections accepted per pass */
 #define CONN_RESPONSE_TIMEOUT_MS 30000	/* a finite response must be taken by then */
 #define CONN_FULL_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
+#define CONN_SNDBUF		(64 * 1024)	/* kernel send buffer: -q bounds the rest */
 
 /*
  * Starts serving the listening socket: at most max_conns connections

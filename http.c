@@ -262,7 +262,8 @@ is_form_type(const char *s, size_t n)
 /*
  * Parses "Name: value" and keeps the headers chatd uses.  A line starting
  * with white space (an obsolete folded continuation) has no name and is
- * refused with the other malformed lines.
+ * refused with the other malformed lines, and so is a control character
+ * in a value: a stray CR is a line end to some proxies and not to us.
  */
 static enum http_status
 parse_header(struct http_request *r, const char *s, size_t n)

@@ -99,6 +99,23 @@ check_accepted(const struct http_request *r, size_t used)
 	CHECK(r->form == 0 || r->form == 1);
 }
 
+/*
+ * A request refused for its method or version was otherwise well formed:
+ * past any blank lines it starts with a method token, a space and a '/'.
+ */
+static int
+starts_well(const char *in, size_t len)
+{
+	size_t i, m;
+
+	for (i = 0; i < len && (in[i] == '\r' || in[i] == '\n'); i++)
+		;
+	for (m = i; m < len && in[m] > ' ' && in[m] < 0x7f &&
+	    strchr("\"(),/:;<=>?@[\\]{}", in[m]) == NULL; m++)
+		;
+	return m > i && len - m >= 2 && in[m] == ' ' && in[m + 1] == '/';
+}
+
 static void
 check_status(enum http_status st, const char *in, size_t len, size_t used)
 {
@@ -118,6 +135,9 @@ check_status(enum http_status st, const char *in, size_t len, size_t used)
 		/* every other refusal comes at the end of a line */
 		CHECK(used > 0 && used <= HTTP_HEAD_MAX);
 		CHECK(in[used - 1] == '\n');
+		if (st == HTTP_NOT_IMPLEMENTED ||
+		    st == HTTP_VERSION_NOT_SUPPORTED)
+			CHECK(starts_well(in, used));
 		break;
 	case HTTP_OK:
 		CHECK(used <= len);

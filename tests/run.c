@@ -7,14 +7,9 @@
 static Suite *(*const suites[])(void) = {
 	http_suite,
 	text_suite,
-	queue_suite,
-	session_suite,
 	accounts_suite,
 	transcript_suite,
 	itest_core_suite,
-	itest_rooms_suite,
-	itest_accounts_suite,
-	itest_daemon_suite,
 };
 
 int

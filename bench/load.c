@@ -1,0 +1,909 @@
+/* load.c: a load generator for chatd: held streams, fan-out latency, saturation, memory. */
+
+/*
+ * One process drives a running chatd on a loopback address:
+ *
+ *  1. logs in N guests (b0001...) and opens a chat stream for each, the
+ *     connections spread over source addresses 127.0.0.2..127.0.0.255 so
+ *     neither the per-address limit nor the ephemeral ports of a single
+ *     address get in the way;
+ *  2. reads chatd's VmRSS before the logins and with the N streams idle;
+ *  3. phase 1: posts R messages a second for D1 seconds from a few of those
+ *     sessions and measures, per message, the time from the start of its
+ *     POST until the last of the N streams has read it;
+ *  4. phase 2: keeps C posts in flight for D2 seconds, rotating over all N
+ *     sessions so none exceeds the rate limit, and counts the fragments
+ *     the streams receive.
+ *
+ * Every message reads "bm<seq>t<usec>": its number and the CLOCK_MONOTONIC
+ * time (microseconds) its POST started.  Everything is bounded: each wait
+ * has a deadline and the whole run stops after LOAD_RUN_MAX_S.
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOAD_STREAMS_DEFAULT	900
+#define LOAD_STREAMS_MAX	9999	/* names are b0001..b9999 */
+#define LOAD_RATE_DEFAULT	20	/* phase 1, messages a second */
+#define LOAD_TALKERS_DEFAULT	40	/* phase 1 sessions; each posts every 2 s */
+#define LOAD_PHASE_S_DEFAULT	10	/* each phase */
+#define LOAD_INFLIGHT_DEFAULT	16	/* phase 2 posts in flight */
+#define LOAD_INFLIGHT_MAX	64
+#define LOAD_SETUP_MAX		32	/* logins or stream opens in flight */
+#define LOAD_ADDRS		254	/* 127.0.0.2 .. 127.0.0.255 */
+#define LOAD_MSGS_MAX		200000	/* messages one run may post */
+#define LOAD_CARRY_MAX		1024	/* kept of a line split across reads */
+#define LOAD_REPLY_MAX		1024	/* kept of a short response */
+#define LOAD_READ_MAX		65536
+#define LOAD_SPACING_US		1000000LL	/* one post a second per session */
+#define LOAD_SETUP_S		40	/* logins and stream opens must be done by then */
+#define LOAD_DRAIN_S		5	/* wait for stragglers after each phase */
+#define LOAD_RUN_MAX_S		110	/* the whole run, whatever happens */
+
+enum stream_state {
+	ST_IDLE,		/* not logged in yet */
+	ST_LOGGED,		/* has a sid, no stream */
+	ST_OPENING,		/* connecting or sending GET /chat */
+	ST_OPEN,		/* reading */
+	ST_DEAD			/* login failed, or the stream ended */
+};
+
+struct stream {
+	enum stream_state state;
+	int		 fd;
+	char		 sid[33];
+	char		 req[128];
+	size_t		 reqlen, reqoff;
+	char		 carry[LOAD_CARRY_MAX];
+	size_t		 ncarry;
+	int		 in_body;	/* past the response head */
+	unsigned long long last_eid;	/* last room event number read */
+	long long	 next_post;	/* us; when this session may post again */
+	long long	 lines;
+};
+
+enum req_kind { REQ_LOGIN, REQ_POST };
+
+/* A short request: connect, send, read the answer to EOF, close. */
+struct req {
+	int		 fd;		/* -1: the slot is free */
+	enum req_kind	 kind;
+	int		 who;		/* stream index */
+	int		 sent_all;
+	char		 out[512];
+	size_t		 outlen, outoff;
+	char		 in[LOAD_REPLY_MAX + 1];
+	size_t		 inlen;
+};
+
+struct msg {
+	int		 phase;
+	int		 got;		/* streams that read it */
+	long long	 sent;		/* us, as written in the text */
+	long long	 maxlat;	/* us, the slowest stream so far */
+};
+
+static struct stream	*streams;
+static int		 nstreams = LOAD_STREAMS_DEFAULT;
+static int		 nopen;		/* streams in ST_OPEN */
+static int		 nopening;
+static struct req	 reqs[LOAD_INFLIGHT_MAX];
+static int		 nreqs;		/* slots in use */
+static struct msg	*msgs;
+static long long	 nmsgs;		/* seq of the last message posted */
+static struct sockaddr_in server;
+static int		 bind_ok = 1;	/* 0 if 127.0.0.x cannot be bound here */
+static int		 next_addr;
+static pid_t		 chatd_pid;
+static long long	 run_deadline;
+static char		 rbuf[LOAD_READ_MAX];
+static struct pollfd	*pfds;
+static void		**pobj;		/* stream or req behind each pollfd */
+
+/* Counters. */
+static long long	 st_logins_failed, st_streams_lost, st_gaps, st_order;
+static long long	 st_http[6];	/* posts answered 1xx..5xx; [0] failures */
+static long long	 win_start, win_end, win_deliveries;
+static long long	 deliveries[3];	/* message fragments read, by phase */
+static long long	 last_delivery[3];
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("load: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+check_deadline(void)
+{
+	if (now_us() > run_deadline)
+		die("the run took longer than %d s: stopped", LOAD_RUN_MAX_S);
+}
+
+/* Opens a non-blocking connection to chatd from the next 127.0.0.x. */
+static int
+dial(void)
+{
+	struct sockaddr_in src;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+		goto fail;
+	if (bind_ok) {
+		memset(&src, 0, sizeof src);
+		src.sin_family = AF_INET;
+		src.sin_addr.s_addr = htonl(0x7f000002u +
+		    (unsigned)(next_addr++ % LOAD_ADDRS));
+		if (bind(fd, (struct sockaddr *)&src, sizeof src) == -1) {
+			if (errno != EADDRNOTAVAIL)
+				goto fail;
+			/* Only 127.0.0.1 here (not Linux): chatd needs a large -i. */
+			fprintf(stderr, "load: cannot bind 127.0.0.x; using one "
+			    "source address\n");
+			bind_ok = 0;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&server, sizeof server) == -1 &&
+	    errno != EINPROGRESS)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* chatd's resident set in KiB from /proc, or -1. */
+static long
+chatd_rss(void)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	if (chatd_pid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)chatd_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
+/* chatd's user+system CPU time in microseconds from /proc, or -1. */
+static long long
+chatd_cpu(void)
+{
+	char path[64], data[1024], *p;
+	unsigned long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t n;
+	FILE *f;
+
+	if (chatd_pid <= 0 || hz <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)chatd_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(data, 1, sizeof data - 1, f);
+	fclose(f);
+	data[n] = '\0';
+	/* Fields 14 and 15, counted after the command name in parentheses. */
+	if ((p = strrchr(data, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st) * 1000000 / hz;
+}
+
+static long long
+self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* Where needle starts in the n bytes at h, or NULL. */
+static const char *
+find(const char *h, size_t n, const char *needle)
+{
+	size_t len = strlen(needle);
+	const char *p;
+
+	while (n >= len && (p = memchr(h, needle[0], n - len + 1)) != NULL) {
+		if (memcmp(p, needle, len) == 0)
+			return p;
+		n -= (size_t)(p + 1 - h);
+		h = p + 1;
+	}
+	return NULL;
+}
+
+/* Parses decimal digits at *pp, advancing it; -1 if there are none. */
+static long long
+number(const char **pp, const char *end)
+{
+	const char *p = *pp;
+	long long v = 0;
+
+	if (p >= end || *p < '0' || *p > '9')
+		return -1;
+	while (p < end && *p >= '0' && *p <= '9' && v < LLONG_MAX / 10)
+		v = v * 10 + (*p++ - '0');
+	*pp = p;
+	return v;
+}
+
+/* Checks the room event number: each stream must see every event once, in order. */
+static void
+check_eid(struct stream *s, const char *line, size_t n)
+{
+	const char *p = find(line, n, " id=\"e"), *end = line + n;
+	long long eid;
+
+	if (p == NULL)
+		return;
+	p += 6;
+	if ((eid = number(&p, end)) < 0)
+		return;
+	if (s->last_eid != 0 && (unsigned long long)eid != s->last_eid + 1) {
+		if ((unsigned long long)eid <= s->last_eid)
+			st_order++;
+		else
+			st_gaps++;
+	}
+	s->last_eid = (unsigned long long)eid;
+}
+
+/* One complete line of a chat stream, read at time t. */
+static void
+stream_line(struct stream *s, const char *line, size_t n, long long t)
+{
+	const char *p, *end = line + n;
+	long long seq, ts;
+	struct msg *m;
+
+	if (!s->in_body) {
+		if (n == 0 || (n == 1 && line[0] == '\r'))
+			s->in_body = 1;
+		return;
+	}
+	s->lines++;
+	check_eid(s, line, n);
+	if ((p = find(line, n, "tx\">bm")) == NULL)
+		return;
+	p += 6;
+	if ((seq = number(&p, end)) < 1 || seq > nmsgs || p >= end ||
+	    *p++ != 't' || (ts = number(&p, end)) < 0)
+		return;
+	m = &msgs[seq];
+	m->got++;
+	if (t - ts > m->maxlat)
+		m->maxlat = t - ts;
+	deliveries[m->phase]++;
+	last_delivery[m->phase] = t;
+	if (m->phase == 2 && t >= win_start && t < win_end)
+		win_deliveries++;
+}
+
+/* Splits what a stream read into lines, carrying an incomplete one over. */
+static void
+stream_data(struct stream *s, const char *p, size_t n, long long t)
+{
+	const char *nl, *end = p + n;
+	size_t len, room;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		len = (size_t)(nl - p);
+		if (s->ncarry > 0) {
+			room = sizeof s->carry - s->ncarry;
+			memcpy(s->carry + s->ncarry, p, len < room ? len : room);
+			s->ncarry += len < room ? len : room;
+			stream_line(s, s->carry, s->ncarry, t);
+			s->ncarry = 0;
+		} else
+			stream_line(s, p, len, t);
+		p = nl + 1;
+	}
+	/* The start of a line is what matters; an overlong tail is dropped. */
+	len = (size_t)(end - p);
+	room = sizeof s->carry - s->ncarry;
+	memcpy(s->carry + s->ncarry, p, len < room ? len : room);
+	s->ncarry += len < room ? len : room;
+}
+
+static void
+stream_lost(struct stream *s)
+{
+	if (s->state == ST_OPEN)
+		nopen--;
+	else if (s->state == ST_OPENING)
+		nopening--;
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	s->state = ST_DEAD;
+	st_streams_lost++;
+}
+
+static void
+stream_open(struct stream *s)
+{
+	if ((s->fd = dial()) == -1) {
+		stream_lost(s);
+		return;
+	}
+	s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
+	    "GET /chat?sid=%s HTTP/1.0\r\n\r\n", s->sid);
+	s->reqoff = 0;
+	s->state = ST_OPENING;
+	nopening++;
+}
+
+static void
+stream_event(struct stream *s, short re)
+{
+	ssize_t n;
+
+	if (s->state == ST_OPENING) {
+		if (re & (POLLERR | POLLHUP)) {
+			stream_lost(s);
+			return;
+		}
+		if (!(re & POLLOUT))
+			return;
+		n = write(s->fd, s->req + s->reqoff, s->reqlen - s->reqoff);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				stream_lost(s);
+			return;
+		}
+		if ((s->reqoff += (size_t)n) == s->reqlen) {
+			s->state = ST_OPEN;
+			nopening--;
+			nopen++;
+		}
+		return;
+	}
+	if (!(re & (POLLIN | POLLERR | POLLHUP)))
+		return;
+	n = read(s->fd, rbuf, sizeof rbuf);
+	if (n > 0)
+		stream_data(s, rbuf, (size_t)n, now_us());
+	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		stream_lost(s);
+}
+
+/* A free request slot, or NULL. */
+static struct req *
+req_slot(void)
+{
+	int i;
+
+	for (i = 0; i < LOAD_INFLIGHT_MAX; i++)
+		if (reqs[i].fd == -1 && reqs[i].outlen == 0)
+			return &reqs[i];
+	return NULL;
+}
+
+static int
+req_start(enum req_kind kind, int who, const char *body)
+{
+	struct req *r;
+	size_t blen = strlen(body);
+
+	if ((r = req_slot()) == NULL)
+		return -1;
+	r->kind = kind;
+	r->who = who;
+	r->outlen = (size_t)snprintf(r->out, sizeof r->out, "POST /%s HTTP/1.0"
+	    "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", kind == REQ_LOGIN ? "login" :
+	    "dotalk", blen, body);
+	r->outoff = r->inlen = 0;
+	r->sent_all = 0;
+	if ((r->fd = dial()) == -1) {
+		r->outlen = 0;
+		return -1;
+	}
+	nreqs++;
+	return 0;
+}
+
+/* The status of the HTTP answer in buf, or 0. */
+static int
+http_status(const char *buf)
+{
+	int st;
+
+	if (sscanf(buf, "HTTP/1.%*d %d", &st) != 1)
+		return 0;
+	return st;
+}
+
+static void
+req_done(struct req *r)
+{
+	struct stream *s = &streams[r->who];
+	const char *p;
+	int st;
+
+	r->in[r->inlen] = '\0';
+	st = http_status(r->in);
+	if (r->kind == REQ_LOGIN) {
+		if (st == 200 && (p = strstr(r->in, "sid=")) != NULL &&
+		    strspn(p + 4, "0123456789abcdef") >= 32) {
+			memcpy(s->sid, p + 4, 32);
+			s->sid[32] = '\0';
+			s->state = ST_LOGGED;
+		} else {
+			s->state = ST_DEAD;
+			if (st_logins_failed++ == 0)
+				fprintf(stderr, "load: login of b%04d: status "
+				    "%d\n", r->who + 1, st);
+		}
+	} else
+		st_http[st >= 100 && st < 600 ? st / 100 : 0]++;
+	close(r->fd);
+	r->fd = -1;
+	r->outlen = 0;
+	nreqs--;
+}
+
+static void
+req_event(struct req *r, short re)
+{
+	char scratch[LOAD_READ_MAX];
+	ssize_t n;
+
+	if (!r->sent_all) {
+		if ((re & (POLLERR | POLLHUP)) && !(re & POLLIN)) {
+			req_done(r);
+			return;
+		}
+		if (!(re & POLLOUT))
+			return;
+		n = write(r->fd, r->out + r->outoff, r->outlen - r->outoff);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				req_done(r);
+			return;
+		}
+		r->sent_all = (r->outoff += (size_t)n) == r->outlen;
+		return;
+	}
+	if (!(re & (POLLIN | POLLERR | POLLHUP)))
+		return;
+	/* Keep the head and the start of the body; skip the rest. */
+	if (r->inlen < LOAD_REPLY_MAX)
+		n = read(r->fd, r->in + r->inlen, LOAD_REPLY_MAX - r->inlen);
+	else
+		n = read(r->fd, scratch, sizeof scratch);
+	if (n > 0 && r->inlen < LOAD_REPLY_MAX)
+		r->inlen += (size_t)n;
+	else if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		req_done(r);
+}
+
+/* One poll() over every stream and request, at most timeout_ms. */
+static void
+step(int timeout_ms)
+{
+	struct stream *s;
+	struct req *r;
+	int i, n = 0, ready;
+
+	check_deadline();
+	for (i = 0; i < nstreams; i++) {
+		s = &streams[i];
+		if (s->state != ST_OPENING && s->state != ST_OPEN)
+			continue;
+		pfds[n].fd = s->fd;
+		pfds[n].events = s->state == ST_OPENING ? POLLOUT : POLLIN;
+		pobj[n++] = s;
+	}
+	for (i = 0; i < LOAD_INFLIGHT_MAX; i++) {
+		r = &reqs[i];
+		if (r->fd == -1)
+			continue;
+		pfds[n].fd = r->fd;
+		pfds[n].events = r->sent_all ? POLLIN : POLLOUT;
+		pobj[n++] = r;
+	}
+	if ((ready = poll(pfds, (nfds_t)n, timeout_ms)) <= 0) {
+		if (ready == -1 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n && ready > 0; i++) {
+		if (pfds[i].revents == 0)
+			continue;
+		ready--;
+		if ((char *)pobj[i] >= (char *)streams &&
+		    (char *)pobj[i] < (char *)(streams + nstreams))
+			stream_event(pobj[i], pfds[i].revents);
+		else
+			req_event(pobj[i], pfds[i].revents);
+	}
+}
+
+/* Logs in every guest, LOAD_SETUP_MAX at a time. */
+static void
+login_all(void)
+{
+	long long until = now_us() + LOAD_SETUP_S * 1000000LL;
+	char body[64];
+	int next = 0;
+
+	while (next < nstreams || nreqs > 0) {
+		while (next < nstreams && nreqs < LOAD_SETUP_MAX) {
+			snprintf(body, sizeof body, "name=b%04d", next + 1);
+			if (req_start(REQ_LOGIN, next, body) == -1)
+				die("cannot connect to chatd: %s", strerror(errno));
+			next++;
+		}
+		step(100);
+		if (now_us() > until)
+			die("logins did not finish in %d s", LOAD_SETUP_S);
+	}
+}
+
+/* Opens every logged-in session's stream, LOAD_SETUP_MAX connects at a time. */
+static void
+open_all(void)
+{
+	long long until = now_us() + LOAD_SETUP_S * 1000000LL;
+	int next = 0;
+
+	while (next < nstreams || nopening > 0) {
+		while (next < nstreams && nopening < LOAD_SETUP_MAX) {
+			if (streams[next].state == ST_LOGGED)
+				stream_open(&streams[next]);
+			next++;
+		}
+		step(100);
+		if (now_us() > until)
+			die("streams did not open in %d s", LOAD_SETUP_S);
+	}
+}
+
+/* Starts a post by session i; its text carries seq and start time. */
+static int
+post(int i, int phase)
+{
+	char body[128];
+	long long t = now_us();
+
+	if (nmsgs + 1 >= LOAD_MSGS_MAX)
+		return -1;
+	snprintf(body, sizeof body, "sid=%s&message=bm%lldt%lld",
+	    streams[i].sid, nmsgs + 1, t);
+	if (req_start(REQ_POST, i, body) == -1)
+		return -1;
+	nmsgs++;
+	msgs[nmsgs].phase = phase;
+	msgs[nmsgs].sent = t;
+	streams[i].next_post = t + LOAD_SPACING_US;
+	return 0;
+}
+
+/* The next open session, from *cursor on, that may post now; -1 if none. */
+static int
+next_talker(int *cursor, int limit, long long t)
+{
+	int k, i;
+
+	for (k = 0; k < limit; k++) {
+		i = (*cursor + k) % limit;
+		if (streams[i].state == ST_OPEN && streams[i].next_post <= t) {
+			*cursor = i + 1;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Runs the loop until every message from first on reached every open stream. */
+static int
+wait_delivered(long long first, long long until)
+{
+	long long i;
+
+	for (;;) {
+		for (i = first; i <= nmsgs; i++)
+			if (msgs[i].got < nopen)
+				break;
+		if (i > nmsgs && nreqs == 0)
+			return 0;
+		if (now_us() > until)
+			return -1;
+		step(10);
+	}
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Prints p50/p99/max fan-out latency of messages first..last. */
+static void
+report_latency(const char *what, long long first, long long last)
+{
+	long long *v, i, n = 0, incomplete = 0;
+
+	if (last < first) {
+		printf("  %s: no messages\n", what);
+		return;
+	}
+	if ((v = calloc((size_t)(last - first + 1), sizeof *v)) == NULL)
+		die("out of memory");
+	for (i = first; i <= last; i++) {
+		if (msgs[i].got < nopen)
+			incomplete++;
+		else
+			v[n++] = msgs[i].maxlat;
+	}
+	qsort(v, (size_t)n, sizeof *v, cmp_ll);
+	if (n > 0)
+		printf("  %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+		    "(%lld of %lld messages reached all %d streams)\n", what,
+		    v[(n - 1) / 2] / 1000.0, v[(n * 99 + 99) / 100 - 1] / 1000.0,
+		    v[n - 1] / 1000.0, n, last - first + 1, nopen);
+	if (incomplete > 0)
+		printf("  %s: %lld messages did not reach every stream\n", what,
+		    incomplete);
+	free(v);
+}
+
+static void
+phase1(int rate, int talkers, int secs)
+{
+	long long first = nmsgs + 1, t0, t, due, c0, cpu;
+	long total = (long)rate * secs, k = 0, late = 0;
+	int cursor = 0, i, wait_ms;
+
+	printf("phase 1: %d messages/s from %d sessions for %d s\n", rate,
+	    talkers, secs);
+	c0 = chatd_cpu();
+	t0 = now_us() + 10000;
+	while (k < total) {
+		t = now_us();
+		due = t0 + (long long)k * 1000000 / rate;
+		if (t >= due) {
+			if ((i = next_talker(&cursor, talkers, t)) == -1 ||
+			    post(i, 1) == -1)
+				late++;
+			k++;
+			continue;
+		}
+		wait_ms = (int)((due - t + 999) / 1000);
+		step(wait_ms > 10 ? 10 : wait_ms);
+	}
+	cpu = chatd_cpu();
+	t = now_us();
+	if (wait_delivered(first, now_us() + LOAD_DRAIN_S * 1000000LL) == -1)
+		printf("  not all delivered %d s after the last post\n",
+		    LOAD_DRAIN_S);
+	report_latency("fan-out latency", first, nmsgs);
+	if (late > 0)
+		printf("  %ld posts could not start on time\n", late);
+	if (c0 >= 0 && cpu >= 0)
+		printf("  chatd CPU: %.0f%% of one core\n",
+		    100.0 * (cpu - c0) / (t - t0));
+}
+
+static void
+phase2(int inflight, int secs)
+{
+	long long first = nmsgs + 1, t, c0, c1, s0, s1, dur, posted;
+	int cursor = 0, i, limit = nstreams;
+
+	printf("phase 2: as fast as chatd takes them, %d posts in flight, "
+	    "for %d s\n", inflight, secs);
+	c0 = chatd_cpu();
+	s0 = self_cpu();
+	win_start = now_us();
+	win_end = win_start + (long long)secs * 1000000;
+	win_deliveries = 0;
+	while ((t = now_us()) < win_end) {
+		while (nreqs < inflight &&
+		    (i = next_talker(&cursor, limit, t)) != -1)
+			if (post(i, 2) == -1)
+				break;
+		step(1);
+	}
+	c1 = chatd_cpu();
+	s1 = self_cpu();
+	t = now_us();
+	dur = t - win_start;
+	posted = nmsgs - first + 1;
+	if (wait_delivered(first, now_us() + LOAD_DRAIN_S * 1000000LL) == -1)
+		printf("  not all delivered %d s after the last post\n",
+		    LOAD_DRAIN_S);
+	printf("  %lld messages posted (%.0f/s); answers: %lld 2xx, %lld 4xx, "
+	    "%lld 5xx, %lld failed\n", posted, posted * 1e6 / dur, st_http[2],
+	    st_http[4], st_http[5], st_http[0]);
+	printf("  deliveries while posting: %lld in %.2f s = %.0f/s\n",
+	    win_deliveries, dur / 1e6, win_deliveries * 1e6 / dur);
+	if (last_delivery[2] > win_start)
+		printf("  all deliveries: %lld, last one %.2f s after the start "
+		    "= %.0f/s\n", deliveries[2],
+		    (last_delivery[2] - win_start) / 1e6,
+		    deliveries[2] * 1e6 / (last_delivery[2] - win_start));
+	report_latency("fan-out latency at saturation", first, nmsgs);
+	if (c0 >= 0 && c1 >= 0)
+		printf("  chatd CPU: %.0f%% of one core; load CPU: %.0f%%\n",
+		    100.0 * (c1 - c0) / dur, 100.0 * (s1 - s0) / dur);
+	else
+		printf("  load CPU: %.0f%%\n", 100.0 * (s1 - s0) / dur);
+}
+
+/* Idles for ms, still reading the streams (keepalives, stragglers). */
+static void
+idle(long ms)
+{
+	long long until = now_us() + ms * 1000;
+
+	while (now_us() < until)
+		step(10);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: load -p port [-a 127.x.y.z] [-P chatd_pid] "
+	    "[-n streams] [-r rate]\n"
+	    "            [-t talkers] [-c in_flight] [-d phase_s]\n");
+	exit(2);
+}
+
+static long
+arg(const char *s, long min, long max, char flag)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+		fprintf(stderr, "load: -%c: %ld..%ld\n", flag, min, max);
+		usage();
+	}
+	return v;
+}
+
+/* Enough descriptors for every stream and request, if the hard limit allows. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)nstreams + LOAD_INFLIGHT_MAX + 32;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
+		die("only %ld descriptors: raise ulimit -n", (long)rl.rlim_cur);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *addr = "127.0.0.1";
+	int ch, port = 0, rate = LOAD_RATE_DEFAULT, talkers = LOAD_TALKERS_DEFAULT;
+	int inflight = LOAD_INFLIGHT_DEFAULT, secs = LOAD_PHASE_S_DEFAULT, i;
+	long rss0, rss1, rss2;
+
+	while ((ch = getopt(argc, argv, "a:c:d:n:p:P:r:t:")) != -1) {
+		switch (ch) {
+		case 'a': addr = optarg; break;
+		case 'c': inflight = (int)arg(optarg, 1, LOAD_INFLIGHT_MAX, 'c'); break;
+		case 'd': secs = (int)arg(optarg, 1, 30, 'd'); break;
+		case 'n': nstreams = (int)arg(optarg, 1, LOAD_STREAMS_MAX, 'n'); break;
+		case 'p': port = (int)arg(optarg, 1, 65535, 'p'); break;
+		case 'P': chatd_pid = (pid_t)arg(optarg, 1, INT_MAX, 'P'); break;
+		case 'r': rate = (int)arg(optarg, 1, 1000, 'r'); break;
+		case 't': talkers = (int)arg(optarg, 1, LOAD_STREAMS_MAX, 't'); break;
+		default: usage();
+		}
+	}
+	if (port == 0 || optind != argc)
+		usage();
+	memset(&server, 0, sizeof server);
+	server.sin_family = AF_INET;
+	server.sin_port = htons((unsigned short)port);
+	/* Only ever a loopback address: this is a load generator. */
+	if (inet_pton(AF_INET, addr, &server.sin_addr) != 1 ||
+	    (ntohl(server.sin_addr.s_addr) >> 24) != 127)
+		die("-a %s: must be an address in 127.0.0.0/8", addr);
+	if (talkers > nstreams)
+		talkers = nstreams;
+	/* Each talker posts at most once a second. */
+	if (rate > talkers)
+		die("-r %d needs at least as many talkers (-t %d)", rate, talkers);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	run_deadline = now_us() + LOAD_RUN_MAX_S * 1000000LL;
+	streams = calloc((size_t)nstreams, sizeof *streams);
+	msgs = calloc(LOAD_MSGS_MAX, sizeof *msgs);
+	pfds = calloc((size_t)nstreams + LOAD_INFLIGHT_MAX, sizeof *pfds);
+	pobj = calloc((size_t)nstreams + LOAD_INFLIGHT_MAX, sizeof *pobj);
+	if (streams == NULL || msgs == NULL || pfds == NULL || pobj == NULL)
+		die("out of memory");
+	for (i = 0; i < nstreams; i++)
+		streams[i].fd = -1;
+	for (i = 0; i < LOAD_INFLIGHT_MAX; i++)
+		reqs[i].fd = -1;
+
+	rss0 = chatd_rss();
+	login_all();
+	rss1 = chatd_rss();
+	open_all();
+	/* A message every stream must read: then all are open and idle. */
+	for (i = 0; i < nstreams && streams[i].state != ST_OPEN; i++)
+		;
+	if (i == nstreams)
+		die("no stream opened");
+	post(i, 0);
+	if (wait_delivered(1, now_us() + LOAD_SETUP_S * 1000000LL) == -1)
+		die("the first message did not reach every stream");
+	idle(1000);
+	rss2 = chatd_rss();
+	printf("streams: %d of %d open (%lld logins failed, %lld streams "
+	    "lost)\n", nopen, nstreams, st_logins_failed, st_streams_lost);
+	if (rss0 > 0 && rss2 > 0 && nopen > 0)
+		printf("memory: chatd RSS %ld KiB idle, %ld KiB with %d "
+		    "sessions, %ld KiB with their streams open: %.2f KiB per "
+		    "idle stream (%.2f of it the stream itself)\n", rss0, rss1,
+		    nstreams, rss2, (double)(rss2 - rss0) / nopen,
+		    (double)(rss2 - rss1) / nopen);
+
+	phase1(rate, talkers, secs);
+	phase2(inflight, secs);
+	printf("checks: %lld streams lost, %lld gaps and %lld repeats in "
+	    "event numbers\n", st_streams_lost, st_gaps, st_order);
+	return st_streams_lost || st_gaps || st_order || st_logins_failed;
+}
