@@ -24,8 +24,8 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
-UNIT = tests/check_http.o tests/check_text.o tests/check_accounts.o \
-	tests/check_transcript.o
+UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
+	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
 ITEST = tests/itest.o tests/itest_core.o
 
 all: chatd
@@ -72,6 +72,12 @@ check-asan:
 	    LDFLAGS="$(SANFLAGS)" check
 	$(MAKE) clean
 
+# What the tests need on Debian (run as root).
+check-deps:
+	apt-get update -qq
+	apt-get install -y -qq build-essential check pkg-config clang \
+	    libcrypt-dev libclang-rt-14-dev
+
 run: chatd
 	./chatd -p $(PORT)
 
@@ -88,7 +94,7 @@ uninstall:
 clean:
 	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
 
-.PHONY: all check check-asan run install uninstall clean
+.PHONY: all check check-asan check-deps run install uninstall clean
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.

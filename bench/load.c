@@ -95,6 +95,7 @@ struct msg {
 	int		 phase;
 	int		 got;		/* streams that read it */
 	long long	 sent;		/* us, as written in the text */
+	long long	 minlat;	/* us, the first stream */
 	long long	 maxlat;	/* us, the slowest stream so far */
 };
 
@@ -314,7 +315,8 @@ stream_line(struct stream *s, const char *line, size_t n, long long t)
 	    *p++ != 't' || (ts = number(&p, end)) < 0)
 		return;
 	m = &msgs[seq];
-	m->got++;
+	if (m->got++ == 0 || t - ts < m->minlat)
+		m->minlat = t - ts;
 	if (t - ts > m->maxlat)
 		m->maxlat = t - ts;
 	deliveries[m->phase]++;
@@ -666,34 +668,47 @@ cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Prints p50/p99/max fan-out latency of messages first..last. */
+/* Prints p50, p99 and max of n latencies (us), sorting them. */
+static void
+print_percentiles(const char *what, long long *v, long long n)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_ll);
+	printf("  %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", what,
+	    v[(n - 1) / 2] / 1000.0, v[(n * 99 + 99) / 100 - 1] / 1000.0,
+	    v[n - 1] / 1000.0);
+}
+
+/*
+ * Reports the fan-out latency of messages first..last: until the last
+ * stream read each (what the targets mean), and until the first did,
+ * which tells time spent before the fan-out from time spent in it.
+ */
 static void
 report_latency(const char *what, long long first, long long last)
 {
-	long long *v, i, n = 0, incomplete = 0;
+	long long *all, *one, i, n = 0;
 
 	if (last < first) {
 		printf("  %s: no messages\n", what);
 		return;
 	}
-	if ((v = calloc((size_t)(last - first + 1), sizeof *v)) == NULL)
+	all = calloc((size_t)(last - first + 1), sizeof *all);
+	one = calloc((size_t)(last - first + 1), sizeof *one);
+	if (all == NULL || one == NULL)
 		die("out of memory");
-	for (i = first; i <= last; i++) {
-		if (msgs[i].got < nopen)
-			incomplete++;
-		else
-			v[n++] = msgs[i].maxlat;
+	for (i = first; i <= last; i++)
+		if (msgs[i].got >= nopen) {
+			all[n] = msgs[i].maxlat;
+			one[n++] = msgs[i].minlat;
+		}
+	printf("  %s: %lld of %lld messages reached all %d streams\n", what, n,
+	    last - first + 1, nopen);
+	if (n > 0) {
+		print_percentiles("until the last stream read it", all, n);
+		print_percentiles("until the first stream read it", one, n);
 	}
-	qsort(v, (size_t)n, sizeof *v, cmp_ll);
-	if (n > 0)
-		printf("  %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
-		    "(%lld of %lld messages reached all %d streams)\n", what,
-		    v[(n - 1) / 2] / 1000.0, v[(n * 99 + 99) / 100 - 1] / 1000.0,
-		    v[n - 1] / 1000.0, n, last - first + 1, nopen);
-	if (incomplete > 0)
-		printf("  %s: %lld messages did not reach every stream\n", what,
-		    incomplete);
-	free(v);
+	free(all);
+	free(one);
 }
 
 static void

@@ -34,6 +34,7 @@ fi
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chatd-bench.XXXXXX") || exit 1
 log=$dir/chatd.log
+: >"$log" || exit 1
 pid=
 
 finish() {

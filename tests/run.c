@@ -7,6 +7,8 @@
 static Suite *(*const suites[])(void) = {
 	http_suite,
 	text_suite,
+	queue_suite,
+	session_suite,
 	accounts_suite,
 	transcript_suite,
 	itest_core_suite,

@@ -1,0 +1,242 @@
+/* check_session.c: unit tests for sessions, timers, rooms and fan-out, over a fake connection layer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "room.h"
+#include "session.h"
+#include "suites.h"
+
+#define FAKE_CONNS	8
+
+/* What the fake connection layer was given, per connection. */
+static struct fake {
+	int		 ended;
+	int		 nsent;
+	struct chunk	*last;
+	char		 text[65536];
+} fake[FAKE_CONNS];
+
+static int
+fake_send(int conn, struct chunk *c)
+{
+	struct fake *f = &fake[conn];
+	size_t n = strlen(f->text);
+
+	if (f->ended)
+		return -1;
+	f->nsent++;
+	f->last = c;
+	if (n + c->len < sizeof f->text) {
+		memcpy(f->text + n, c->data, c->len);
+		f->text[n + c->len] = '\0';
+	}
+	return 0;
+}
+
+static void
+fake_end(int conn)
+{
+	fake[conn].ended = 1;
+}
+
+static const struct session_io fake_io = { fake_send, fake_end };
+
+static void
+setup(void)
+{
+	memset(fake, 0, sizeof fake);
+	config_defaults();
+	session_init(&fake_io);
+	ck_assert_int_eq(room_init(50), 0);
+}
+
+static void
+teardown(void)
+{
+	session_shutdown();
+	room_init(50);
+}
+
+/* A session in the lobby with its chat frame on conn. */
+static struct session *
+user(const char *name, int conn, long long now)
+{
+	struct session *s = session_new(name, "navy", "127.0.0.1", now);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(room_enter(s, ROOM_DEFAULT, now), 0);
+	if (conn >= 0)
+		session_attach(s, conn, NULL, now);
+	return s;
+}
+
+START_TEST(sid_is_32_hex_and_found)
+{
+	struct session *s = user("alice", -1, 0);
+	size_t i;
+
+	ck_assert_uint_eq(strlen(s->sid), SESSION_SID_LEN);
+	for (i = 0; i < SESSION_SID_LEN; i++)
+		ck_assert(strchr("0123456789abcdef", s->sid[i]) != NULL);
+	ck_assert_ptr_eq(session_find(s->sid), s);
+	ck_assert_ptr_eq(session_by_name("ALICE"), s);
+	ck_assert_ptr_null(session_find("0123456789abcdef0123456789abcdef"));
+	ck_assert_ptr_null(session_find("short"));
+	ck_assert_int_eq(session_count(), 1);
+}
+END_TEST
+
+START_TEST(unopened_session_dropped_after_60s)
+{
+	struct session *s = user("bob", -1, 1000);
+	char sid[SESSION_SID_LEN + 1];
+
+	memcpy(sid, s->sid, sizeof sid);
+	session_sweep(1000 + SESSION_OPEN_TIMEOUT_MS - 1);
+	ck_assert_ptr_nonnull(session_find(sid));
+	session_sweep(1000 + SESSION_OPEN_TIMEOUT_MS + SESSION_SWEEP_MS);
+	ck_assert_ptr_null(session_find(sid));
+}
+END_TEST
+
+START_TEST(grace_then_leave)
+{
+	struct session *a = user("carol", 1, 0), *b = user("dave", 2, 0);
+	char sid[SESSION_SID_LEN + 1];
+
+	config.grace = 2;
+	memcpy(sid, a->sid, sizeof sid);
+	session_stream_lost(a, 10000);
+	session_sweep(11999);
+	ck_assert_ptr_nonnull(session_find(sid));
+	session_sweep(12000 + SESSION_SWEEP_MS);
+	ck_assert_ptr_null(session_find(sid));
+	ck_assert_ptr_nonnull(strstr(fake[2].text, "carol</bdi></span> left"));
+	(void)b;
+}
+END_TEST
+
+START_TEST(rate_limit_is_a_token_bucket)
+{
+	struct session *s = user("erin", -1, 0);
+	int i;
+
+	for (i = 0; i < SESSION_BURST; i++)
+		ck_assert_int_eq(session_take_token(s, 100), 1);
+	ck_assert_int_eq(session_take_token(s, 100), 0);
+	ck_assert_int_eq(session_take_token(s, 999), 0);
+	ck_assert_int_eq(session_take_token(s, 1100), 1);
+	ck_assert_int_eq(session_take_token(s, 1100), 0);
+	/* A long pause refills to the burst, no more. */
+	for (i = 0; i < SESSION_BURST; i++)
+		ck_assert_int_eq(session_take_token(s, 100000), 1);
+	ck_assert_int_eq(session_take_token(s, 100000), 0);
+}
+END_TEST
+
+START_TEST(broadcast_renders_once)
+{
+	struct session *a = user("fay", 1, 0);
+
+	user("gus", 2, 0);
+	user("hal", 3, 0);
+	ck_assert_int_eq(room_post(a, EVENT_MSG, "hi all", NULL), 0);
+	ck_assert_ptr_nonnull(fake[1].last);
+	ck_assert_ptr_eq(fake[1].last, fake[2].last);
+	ck_assert_ptr_eq(fake[2].last, fake[3].last);
+	ck_assert_ptr_nonnull(strstr(fake[3].last->data, ">hi all<"));
+}
+END_TEST
+
+START_TEST(whisper_reaches_two_only)
+{
+	struct session *a = user("ida", 1, 0), *b = user("jon", 2, 0);
+
+	user("kim", 3, 0);
+	ck_assert_int_eq(room_post(a, EVENT_WHISPER, "secret", b), 0);
+	ck_assert_ptr_nonnull(strstr(fake[1].text, "secret"));
+	ck_assert_ptr_nonnull(strstr(fake[2].text, "secret"));
+	ck_assert_ptr_null(strstr(fake[3].text, "secret"));
+}
+END_TEST
+
+START_TEST(ignore_filters_and_mentions_mark)
+{
+	struct session *a = user("lee", 1, 0), *b = user("max", 2, 0);
+	struct session *c = user("ned", 3, 0);
+
+	ck_assert_int_eq(session_ignore(c, a->key), 0);
+	ck_assert_int_eq(room_post(a, EVENT_MSG, "hey max", NULL), 0);
+	ck_assert_ptr_null(strstr(fake[3].text, "hey max"));
+	ck_assert_ptr_nonnull(strstr(fake[2].text, "ev msg mention"));
+	ck_assert_ptr_null(strstr(fake[1].text, "mention"));
+	session_unignore(c, a->key);
+	ck_assert_int_eq(room_post(a, EVENT_MSG, "again", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(fake[3].text, "again"));
+	(void)b;
+}
+END_TEST
+
+START_TEST(second_stream_replaces_first)
+{
+	struct session *a = user("oda", 1, 0);
+
+	session_attach(a, 2, NULL, 0);
+	ck_assert_int_eq(fake[1].ended, 1);
+	ck_assert_ptr_nonnull(strstr(fake[1].text, "replaced"));
+	ck_assert_int_eq(a->stream, 2);
+}
+END_TEST
+
+START_TEST(since_replays_after_n)
+{
+	struct session *a = user("pam", -1, 0);
+
+	room_post(a, EVENT_MSG, "two", NULL);		/* e2 */
+	room_post(a, EVENT_MSG, "three", NULL);		/* e3 */
+	session_attach(a, 4, "2", 0);
+	ck_assert_ptr_nonnull(strstr(fake[4].text, "id=\"e3\""));
+	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e2\""));
+	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e1\""));
+	session_attach(a, 5, "x9", 0);	/* not a number: plain replay */
+	ck_assert_ptr_nonnull(strstr(fake[5].text, "id=\"e1\""));
+}
+END_TEST
+
+START_TEST(line_budget_reloads_from_last_event)
+{
+	struct session *a = user("quin", 1, 0);
+	int i;
+
+	config.lines = 10;
+	session_attach(a, 2, NULL, 0);
+	for (i = 0; i < 12 && !fake[2].ended; i++)
+		room_post(a, EVENT_MSG, "line", NULL);
+	ck_assert_int_eq(fake[2].ended, 1);
+	ck_assert_ptr_nonnull(strstr(fake[2].text, "since="));
+	ck_assert_int_eq(a->stream, -1);
+	ck_assert_ptr_nonnull(session_find(a->sid));
+}
+END_TEST
+
+Suite *
+session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sid_is_32_hex_and_found);
+	tcase_add_test(tc, unopened_session_dropped_after_60s);
+	tcase_add_test(tc, grace_then_leave);
+	tcase_add_test(tc, rate_limit_is_a_token_bucket);
+	tcase_add_test(tc, broadcast_renders_once);
+	tcase_add_test(tc, whisper_reaches_two_only);
+	tcase_add_test(tc, ignore_filters_and_mentions_mark);
+	tcase_add_test(tc, second_stream_replaces_first);
+	tcase_add_test(tc, since_replays_after_n);
+	tcase_add_test(tc, line_budget_reloads_from_last_event);
+	suite_add_tcase(s, tc);
+	return s;
+}
