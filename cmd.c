@@ -309,7 +309,6 @@ cmd_topic(struct cmd *c)
 static void
 cmd_quit(struct cmd *c)
 {
-	log_info("%s left %s", c->s->name, c->s->room->name);
 	session_end(c->s, SESSION_LEAVE, *c->arg ? c->arg : "quit");
 	c->s = NULL;
 }

@@ -513,6 +513,7 @@ room_enter(struct session *s, const char *name, long long now)
 	if (created)
 		room_add_op(r, s->key);
 	/* Post the join before adding: the newcomer gets it in the replay. */
+	log_info("%s joined %s", s->name, r->name);
 	s->room = r;
 	room_post(s, EVENT_JOIN, NULL, NULL);
 	add_member(r, s);
@@ -546,6 +547,7 @@ room_exit(struct session *s, const char *reason, int quiet)
 {
 	struct room *r = s->room;
 
+	log_info("%s left %s (%s)", s->name, r->name, reason);
 	if (!quiet)
 		room_post(s, EVENT_LEAVE, reason, NULL);
 	remove_member(r, s);

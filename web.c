@@ -350,7 +350,6 @@ do_login(struct ctx *c)
 		session_end(s, SESSION_TIMEOUT, NULL);
 		return login_page(c, HTTP_UNAVAILABLE, "The server is busy.");
 	}
-	log_info("%s joined %s", s->name, s->room->name);
 	return frameset(c, s);
 }
 
@@ -610,10 +609,8 @@ do_leave(struct ctx *c)
 
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
-	if (!c->head_only) {
-		log_info("%s left %s", s->name, s->room->name);
+	if (!c->head_only)
 		session_end(s, SESSION_LEAVE, "left");
-	}
 	return goodbye(c);
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# embed.sh: turns the files of frames/ into C strings so the daemon needs no
-# files at run time.  Usage: embed.sh out.c out.h file...
+# embed.sh: turns the files of frames/ into C byte arrays so the daemon needs
+# no files at run time.  Byte arrays, not string literals: C99 compilers need
+# not take literals over 4095 characters.  Usage: embed.sh out.c out.h file...
 set -e
 outc=$1 outh=$2
 shift 2
@@ -21,10 +22,9 @@ shift 2
 	echo '#include "frames.h"'
 	for f in "$@"; do
 		v=frame_$(basename "$f" | tr '.-' '__')
-		echo "const char ${v}[] ="
-		# One C string literal per line; escape \ and " and keep newlines.
-		awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $0 }' "$f"
-		echo '	"";'
+		echo "const char ${v}[] = {"
+		od -An -v -tu1 "$f" | sed 's/^ *//; s/  */,/g; s/$/,/'
+		echo '0 };'
 		echo "const size_t ${v}_len = sizeof ${v} - 1;"
 	done
 } > "$outc.tmp"
