@@ -117,7 +117,7 @@ START_TEST(since_older_than_history_says_so)
 	struct server s;
 	struct stream a;
 	const char *sa;
-	char msg[16];
+	char msg[32];
 	int i;
 
 	/* The room keeps at least 200 events; post past that. */
