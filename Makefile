@@ -26,7 +26,7 @@ OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
-ITEST = tests/itest.o tests/itest_core.o
+ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o
 
 all: chatd
 
@@ -115,3 +115,31 @@ fuzz: fuzz/out/fuzz_http
 	    fuzz/out/corpus-http
 
 .PHONY: fuzz
+
+# chatd in headless Chromium through chromedriver (apt-get install chromium
+# chromium-driver); screenshots land in tests/out/.  About a minute.
+check-browser: chatd
+	python3 tests/browser/check_browser.py
+
+.PHONY: check-browser
+
+# Slowloris and slow-read attacks (slowhttptest, if installed) on a local
+# chatd while a user from another loopback address measures delivery.
+tests/out/hostile_probe: tests/hostile_probe.c
+	mkdir -p tests/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/hostile_probe.c
+
+check-hostile: chatd tests/out/hostile_probe
+	sh tests/hostile.sh
+
+.PHONY: check-hostile
+
+# Load benchmark (bench/README.md): 900 streams, fan-out latency, deliveries
+# a second, memory per stream; chatd and the generator on separate cores.
+bench/load: bench/load.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/load.c
+
+bench: chatd bench/load
+	sh bench/run.sh
+
+.PHONY: bench

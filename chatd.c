@@ -40,6 +40,8 @@
 #define CHATD_DRAIN_MS		2000	/* output flushed at shutdown for at most */
 
 static volatile sig_atomic_t got_term, got_hup;
+static const char *pidfile_path;
+static int pidfile_fd = -1;	/* open and locked while chatd runs */
 
 static void
 on_signal(int sig)
@@ -66,18 +68,45 @@ setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-/* select() cannot watch descriptors past FD_SETSIZE: ask for that many. */
-static void
+/*
+ * select() cannot watch descriptors past FD_SETSIZE: ask for that many.
+ * Returns how many the process may have open, which a low hard limit
+ * (ulimit -n) can make fewer.
+ */
+static int
 raise_nofile(void)
 {
 	struct rlimit rl;
+	int cap = loop_capacity();
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
-	rl.rlim_cur = (rlim_t)loop_capacity();
+		return cap;
+	rl.rlim_cur = (rlim_t)cap;
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
 		rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)cap)
+		return cap;
+	return (int)rl.rlim_cur;
+}
+
+/*
+ * The connection limit in force: -c, or as many as the descriptors allow
+ * less a reserve for files and logs.  Past it a client gets a 503 at once,
+ * rather than waiting in the backlog for a descriptor that never frees.
+ */
+static int
+connection_budget(int nofile)
+{
+	int room = nofile - CONN_RESERVE_FDS;
+
+	if (room < 1)
+		fatalx("only %d file descriptors: raise ulimit -n", nofile);
+	if (nofile < loop_capacity() &&
+	    (config.max_conns == 0 || config.max_conns > room))
+		return room;
+	return config.max_conns;
 }
 
 /* Binds the listening socket; prints "ADDR:PORT" of it into where. */
@@ -139,6 +168,7 @@ daemonize(void)
 {
 	int lifeline[2];
 	char ok;
+	ssize_t n;
 	pid_t pid;
 
 	if (pipe(lifeline) == -1)
@@ -147,9 +177,9 @@ daemonize(void)
 		fatal("fork");
 	if (pid > 0) {
 		close(lifeline[1]);
-		if (read(lifeline[0], &ok, 1) != 1)
-			_exit(1);	/* the child said why on stderr */
-		_exit(0);
+		while ((n = read(lifeline[0], &ok, 1)) == -1 && errno == EINTR)
+			;
+		_exit(n == 1 ? 0 : 1);	/* else the child said why on stderr */
 	}
 	close(lifeline[0]);
 	if (setsid() == -1)
@@ -179,6 +209,44 @@ detach(int lifeline)
 	close(lifeline);
 }
 
+/*
+ * Refuses to start when a running chatd holds the pidfile's lock: checked
+ * before the port is bound, so that a second start of the same command
+ * names the real reason, not a port in use.
+ */
+static void
+check_pidfile(const char *path)
+{
+	struct flock lk;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return;		/* none, or write_pidfile() will say why */
+	memset(&lk, 0, sizeof lk);
+	lk.l_type = F_WRLCK;
+	lk.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK)
+		fatalx("pidfile %s is locked by pid %ld: is another chatd "
+		    "running?", path, (long)lk.l_pid);
+	close(fd);
+}
+
+/*
+ * At exit, however it comes: the pidfile goes.  After -u the directory
+ * may no longer let chatd unlink it; it is emptied instead, so it names
+ * no process that is gone.
+ */
+static void
+remove_pidfile(void)
+{
+	if (pidfile_fd == -1)
+		return;
+	if (unlink(pidfile_path) == -1 && ftruncate(pidfile_fd, 0) == -1)
+		log_warn("pidfile %s", pidfile_path);
+	close(pidfile_fd);
+	pidfile_fd = -1;
+}
+
 /* Writes and locks the pidfile; a second chatd on it refuses to start. */
 static void
 write_pidfile(const char *path)
@@ -194,12 +262,15 @@ write_pidfile(const char *path)
 	lk.l_whence = SEEK_SET;
 	if (fcntl(fd, F_SETLK, &lk) == -1)
 		fatalx("pidfile %s is locked: is another chatd running?", path);
+	/* The descriptor stays open: it holds the lock until exit. */
+	pidfile_path = path;
+	pidfile_fd = fd;
+	atexit(remove_pidfile);
 	snprintf(line, sizeof line, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 ||
 	    write(fd, line, strlen(line)) != (ssize_t)strlen(line))
 		fatal("pidfile %s", path);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	/* The descriptor stays open: it holds the lock until exit. */
 }
 
 /* Gives up root for good: groups, then gid, then uid, each checked. */
@@ -242,7 +313,7 @@ int
 main(int argc, char **argv)
 {
 	char where[NI_MAXHOST + NI_MAXSERV + 4];
-	int status, fd, lifeline = -1, limit;
+	int status, fd, lifeline = -1, limit, want, nofile;
 
 	text_locale_init();
 	if ((status = config_parse(argc, argv)) != 0)
@@ -251,7 +322,9 @@ main(int argc, char **argv)
 	config.transcript = absolute(config.transcript);
 	config.pidfile = absolute(config.pidfile);
 	setup_signals();
-	raise_nofile();
+	nofile = raise_nofile();
+	if (config.pidfile)
+		check_pidfile(config.pidfile);
 	fd = listen_on(config.address, config.port, where, sizeof where);
 	if (config.daemonize)
 		lifeline = daemonize();
@@ -265,13 +338,17 @@ main(int argc, char **argv)
 	loop_init();
 	if (room_init(config.history) == -1)
 		fatalx("out of memory");
-	limit = conn_init(fd, config.max_conns, config.per_ip);
-	if (config.max_conns > limit)
-		log_warnx("-c %d: clamped to %d, what select() can watch",
-		    config.max_conns, limit);
-	config.max_conns = limit;
+	want = connection_budget(nofile);
+	limit = conn_init(fd, want, config.per_ip);
 	/* Scripts wait for this line: it comes before routine warnings. */
 	fprintf(stderr, "chatd: listening on http://%s/\n", where);
+	if (config.max_conns > limit)
+		log_warnx("-c %d: clamped to %d, what select() and the "
+		    "descriptor limit allow", config.max_conns, limit);
+	else if (config.max_conns == 0 && limit == want)
+		log_info("%d file descriptors: at most %d connections",
+		    nofile, limit);
+	config.max_conns = limit;
 	if (config.user == NULL && geteuid() == 0)
 		log_warnx("running as root: use -u to drop privileges");
 	warn_admins();
@@ -287,8 +364,7 @@ main(int argc, char **argv)
 	conn_drain(CHATD_DRAIN_MS);
 	accounts_close();
 	transcript_close();
-	if (config.pidfile)
-		unlink(config.pidfile);
+	remove_pidfile();
 	config_free();
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "accounts.h"
 #include "cmd.h"
@@ -183,9 +184,21 @@ cmd_color(struct cmd *c)
 	say(c, EVENT_COLOR, "", NULL);
 }
 
+/* Cuts valid UTF-8 to at most max bytes without splitting a character. */
+static void
+clip(char *text, size_t max)
+{
+	if (strlen(text) <= max)
+		return;
+	while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
+		max--;
+	text[max] = '\0';
+}
+
 static void
 cmd_away(struct cmd *c)
 {
+	clip(c->arg, SESSION_AWAY_MAX);
 	if (session_set_away(c->s, c->arg) == 0)
 		tell(c, "You are marked as away.");
 }
@@ -197,12 +210,29 @@ cmd_back(struct cmd *c)
 	tell(c, "Welcome back.");
 }
 
+/*
+ * Whoever ignored a user's old name ignores the new one: a new name is no
+ * way out of an ignore.  Renames are rare and rate-limited, so walking
+ * every session is cheap enough.
+ */
+static void
+follow_ignores(const char *old, const char *new)
+{
+	struct session *m;
+
+	for (m = session_first(); m != NULL; m = m->next)
+		if (session_ignores(m, old)) {
+			session_unignore(m, old);
+			session_ignore(m, new);
+		}
+}
+
 static void
 cmd_nick(struct cmd *c)
 {
-	char old[TEXT_NAME_BYTES], *name = word(&c->arg);
+	char old[TEXT_NAME_BYTES], old_key[TEXT_NAME_BYTES];
+	char *name = word(&c->arg);
 	struct session *other;
-	int was_op;
 
 	if (c->s->registered) {
 		tell(c, "A registered name stays as it is.");
@@ -210,6 +240,10 @@ cmd_nick(struct cmd *c)
 	}
 	if (!text_valid_name(name)) {
 		tell(c, "Names are 2 to 20 letters, digits, - or _.");
+		return;
+	}
+	if (strcmp(name, c->s->name) == 0) {
+		tell(c, "You are %s already.", name);
 		return;
 	}
 	if (accounts_find(name) != NULL) {
@@ -221,18 +255,35 @@ cmd_nick(struct cmd *c)
 		return;
 	}
 	snprintf(old, sizeof old, "%s", c->s->name);
-	was_op = room_is_op(c->s->room, c->s);
-	room_remove_op(c->s->room, c->s->key);
+	snprintf(old_key, sizeof old_key, "%s", c->s->key);
 	session_rename(c->s, name);
-	if (was_op)
-		room_add_op(c->s->room, c->s->key);
+	room_rekey(c->s, old_key);
+	follow_ignores(old_key, c->s->key);
 	say(c, EVENT_NICK, old, NULL);
 }
 
+/* The line that opens the new room in a chat frame that switched rooms. */
+static void
+divider(struct session *s)
+{
+	struct chunk *line;
+	struct buf text;
+
+	buf_init(&text);
+	buf_printf(&text, "Now in %s.", s->room->name);
+	if (!text.failed &&
+	    (line = room_render_notice("notice divider", text.data)) != NULL) {
+		session_send(s, line, 0);
+		chunk_unref(line);
+	}
+	buf_free(&text);
+}
+
+/* The whole argument is the room: "/join my room" is refused, not cut short. */
 static void
 cmd_join(struct cmd *c)
 {
-	char *name = word(&c->arg);
+	char *name = c->arg;
 	struct room *r = room_find(name);
 	struct session *s = c->s;
 
@@ -248,7 +299,7 @@ cmd_join(struct cmd *c)
 		room_exit(s, "changed rooms", 0);
 		if (room_enter(s, name, c->now) == -1)
 			room_enter(s, ROOM_DEFAULT, c->now);
-		session_notice(s, "Now in %s.", s->room->name);
+		divider(s);
 		room_replay(s, NULL);
 		if (strcmp(s->room->name, ROOM_RANDOM) == 0)
 			session_notice(s, "Waiting for a stranger to talk to...");
@@ -374,19 +425,25 @@ static void
 cmd_whois(struct cmd *c)
 {
 	struct session *t;
+	struct buf b;
 	long idle;
 
 	if ((t = target(c, word(&c->arg), 0)) == NULL)
 		return;
 	idle = (long)((c->now - t->last_active) / 1000);
-	tell(c, "%s: %s in %s, idle %ldm%02lds%s%s%s%s%s", t->name,
+	buf_init(&b);
+	buf_printf(&b, "%s: %s in %s, idle %ldm%02lds", t->name,
 	    t->registered ? "registered" : "guest", t->room->private ?
-	    "a private room" : t->room->name, idle / 60, idle % 60,
-	    room_is_op(t->room, t) ? ", operator" : "",
-	    t->away ? ", away" : "", t->away && *t->away ? ": " : "",
-	    t->away ? t->away : "", "");
-	if (room_is_op(c->s->room, c->s) && !c->reply->failed)
-		tell(c, "%s, from %s", c->reply->data, t->ip);
+	    "a private room" : t->room->name, idle / 60, idle % 60);
+	if (room_is_op(t->room, t))
+		buf_adds(&b, ", operator");
+	if (t->away != NULL)
+		buf_printf(&b, ", away%s%s", *t->away ? ": " : "", t->away);
+	if (room_is_op(c->s->room, c->s))
+		buf_printf(&b, ", from %s", t->ip);
+	if (!b.failed)
+		tell(c, "%s", b.data);
+	buf_free(&b);
 }
 
 static void
@@ -463,16 +520,23 @@ static const struct {
 	{ "help", cmd_help },
 };
 
+/*
+ * Command words ignore case (phones capitalise the first letter); the
+ * argument loses its trailing blanks.
+ */
 static void
 run_command(struct cmd *c, char *line)
 {
-	char *name;
+	char *name, *end;
 	size_t i;
 
 	c->arg = line + 1;
 	name = word(&c->arg);
+	for (end = c->arg + strlen(c->arg); end > c->arg &&
+	    (end[-1] == ' ' || end[-1] == '\n'); end--)
+		end[-1] = '\0';
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(name, commands[i].name) == 0) {
+		if (strcasecmp(name, commands[i].name) == 0) {
 			commands[i].run(c);
 			return;
 		}

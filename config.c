@@ -1,4 +1,7 @@
 /* config.c: chatd's settings, their defaults and the command line that sets them. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +50,8 @@ parse_number(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
-	if (*s == '\0' || *s == '+' || *s == ' ')
+	/* strtol() would skip white space and take a '+'. */
+	if (*s == '\0' || strchr("-0123456789", *s) == NULL)
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -80,6 +84,16 @@ parse_admins(const char *list)
 			return 0;
 		p = comma + 1;
 	}
+}
+
+/* 1 if the text is a numeric IPv4 or IPv6 address, which is all -b takes. */
+static int
+valid_address(const char *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1;
 }
 
 static int
@@ -145,7 +159,12 @@ config_parse(int argc, char **argv)
 				return bad_flag(ch, optarg, "not a list of valid names");
 			break;
 		case 'A': config.accounts = optarg; break;
-		case 'b': config.address = optarg; break;
+		case 'b':
+			if (!valid_address(optarg))
+				return bad_flag(ch, optarg, "not a numeric IPv4 or "
+				    "IPv6 address");
+			config.address = optarg;
+			break;
 		case 'd': config.daemonize = 1; break;
 		case 'G': config.no_guests = 1; break;
 		case 'h': config_usage(stdout); return 1;

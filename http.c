@@ -524,8 +524,6 @@ http_reason(int status)
 	switch (status) {
 	case HTTP_OK:
 		return "OK";
-	case HTTP_SEE_OTHER:
-		return "See Other";
 	case HTTP_BAD_REQUEST:
 		return "Bad Request";
 	case HTTP_FORBIDDEN:
@@ -578,6 +576,8 @@ http_response_head(struct buf *b, int status, const char *content_type,
 		buf_printf(b, "Content-Length: %ld\r\n", content_length);
 	if (flags & HTTP_NO_STORE)
 		buf_adds(b, "Cache-Control: no-store\r\n");
+	else if (flags & HTTP_CACHE)
+		buf_adds(b, "Cache-Control: max-age=3600\r\n");
 	buf_adds(b, "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: no-referrer\r\n"
 	    "X-Frame-Options: SAMEORIGIN\r\n"

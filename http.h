@@ -14,7 +14,6 @@
 enum http_status {
 	HTTP_INCOMPLETE = 0,		/* parser: feed more bytes */
 	HTTP_OK = 200,
-	HTTP_SEE_OTHER = 303,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
@@ -96,11 +95,12 @@ int	http_html_escape(struct buf *, const char *s, size_t n);
 const char *http_reason(int status);
 
 #define HTTP_NO_STORE	0x1	/* Cache-Control: no-store */
+#define HTTP_CACHE	0x2	/* Cache-Control: max-age=3600 (static files) */
 
 /*
  * Appends a complete response head: status line (HTTP/1.0), Content-Type,
  * Content-Length unless content_length < 0 (a stream), Cache-Control when
- * flags has HTTP_NO_STORE, the security headers (nosniff, no-referrer, CSP
+ * flags has HTTP_NO_STORE (or max-age with HTTP_CACHE), the security headers (nosniff, no-referrer, CSP
  * allowing only chatd's own scripts, same-origin framing), Connection:
  * close, and the blank line.
  */

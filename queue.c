@@ -45,7 +45,7 @@ outq_init(struct outq *q)
 static int
 outq_grow(struct outq *q)
 {
-	unsigned cap = q->cap ? q->cap * 2 : 8, i;
+	unsigned cap = q->cap ? q->cap * 2 : OUTQ_RING_MIN, i;
 	struct chunk **ring;
 
 	if ((ring = malloc(cap * sizeof *ring)) == NULL)
@@ -90,6 +90,16 @@ outq_consume(struct outq *q, size_t n)
 		chunk_unref(c);
 		q->head = (q->head + 1) & (q->cap - 1);
 		q->count--;
+	}
+	/*
+	 * A stream's ring grows to hold its replayed history and then sits
+	 * idle for hours: once empty, give back a ring larger than the least.
+	 */
+	if (q->count == 0 && q->cap > OUTQ_RING_MIN) {
+		free(q->ring);
+		q->ring = NULL;
+		q->cap = q->head = 0;
+		q->off = 0;
 	}
 }
 

@@ -31,6 +31,7 @@ struct outq {
 };
 
 #define OUTQ_IOV_MAX	64	/* chunks handed to one writev() */
+#define OUTQ_RING_MIN	8	/* entries of a new ring; larger ones are freed when empty */
 
 void	outq_init(struct outq *);
 

@@ -380,7 +380,12 @@ room_post(struct session *from, enum event_kind kind, const char *text,
 
 	if (kind == EVENT_WHISPER && to->room != r)
 		return whisper_across(from, text, to);
-	if (record(r, kind, from, text, to) == -1)
+	/*
+	 * What users say is refused when it cannot be recorded; presence
+	 * changes go out anyway (the transcript logged its failure).
+	 */
+	if (record(r, kind, from, text, to) == -1 && (kind == EVENT_MSG ||
+	    kind == EVENT_ACTION || kind == EVENT_TOPIC || kind == EVENT_KICK))
 		return -1;
 	if ((ev = calloc(1, sizeof *ev)) == NULL)
 		return -1;
@@ -480,14 +485,18 @@ static struct room *
 pair_up(struct session *s, struct room *waiting)
 {
 	struct session *other = waiting->members;
-	char name[TEXT_ROOM_BYTES];
 	struct room *pair;
 
 	if (other == NULL || other == s)
 		return waiting;
-	snprintf(name, sizeof name, "%s-%u", ROOM_RANDOM, ++pair_counter);
-	if ((pair = room_create(name)) == NULL)
+	if ((pair = room_create(ROOM_RANDOM)) == NULL)
 		return waiting;
+	/*
+	 * A name no one can type (':' is not allowed in room names): the
+	 * pair can be neither joined by name nor shadow a room people made.
+	 */
+	snprintf(pair->name, sizeof pair->name, "%s:%u", ROOM_RANDOM,
+	    ++pair_counter);
 	pair->private = 1;
 	remove_member(waiting, other);
 	add_member(pair, other);
@@ -542,6 +551,35 @@ partner_left(struct room *r)
 	buf_free(&b);
 }
 
+/* Rewrites one key of an event if it is `old`: to `new`, or "" for nobody. */
+static void
+rekey(char *key, const char *old, const char *new)
+{
+	if (strcmp(key, old) == 0)
+		snprintf(key, TEXT_NAME_BYTES, "%s", new);
+}
+
+/*
+ * A guest's name is anyone's once they leave, so the room stops keeping
+ * things under it: their operator status, and their side of whispers
+ * (the other side still sees them).  Registered names stay their owners'.
+ */
+static void
+forget(struct room *r, const char *key)
+{
+	struct event *ev;
+	unsigned i;
+
+	room_remove_op(r, key);
+	for (i = 0; i < r->count; i++) {
+		ev = r->history[(r->first + i) % r->keep];
+		if (ev->kind == EVENT_WHISPER) {
+			rekey(ev->from, key, "");
+			rekey(ev->to, key, "");
+		}
+	}
+}
+
 void
 room_exit(struct session *s, const char *reason, int quiet)
 {
@@ -551,11 +589,36 @@ room_exit(struct session *s, const char *reason, int quiet)
 	if (!quiet)
 		room_post(s, EVENT_LEAVE, reason, NULL);
 	remove_member(r, s);
+	if (!s->registered)
+		forget(r, s->key);
 	if (r->private)
 		partner_left(r);
 	if (r->nmembers == 0 && r->bans == NULL &&
 	    strcmp(r->name, ROOM_DEFAULT) != 0)
 		room_destroy(r);
+}
+
+void
+room_rekey(struct session *s, const char *old)
+{
+	struct room *r = s->room;
+	struct event *ev;
+	unsigned i;
+	int j, was_op = 0;
+
+	for (j = 0; j < r->nops; j++)
+		was_op |= strcmp(r->ops[j], old) == 0;
+	if (was_op) {
+		room_remove_op(r, old);
+		room_add_op(r, s->key);
+	}
+	for (i = 0; i < r->count; i++) {
+		ev = r->history[(r->first + i) % r->keep];
+		rekey(ev->from, old, s->key);
+		rekey(ev->to, old, s->key);
+		for (j = 0; j < ev->nmentions; j++)
+			rekey(ev->mentions[j], old, s->key);
+	}
 }
 
 int

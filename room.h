@@ -74,7 +74,9 @@ int	room_enter(struct session *, const char *name, long long now);
 
 /*
  * Takes a session out of its room; the room sees a leave with `reason`
- * unless quiet.  An empty room other than the lobby vanishes.
+ * unless quiet.  A guest's operator status and side of whispers there
+ * are dropped, since the name is free for others.  An empty room other
+ * than the lobby vanishes.
  */
 void	room_exit(struct session *, const char *reason, int quiet);
 
@@ -82,10 +84,17 @@ void	room_exit(struct session *, const char *reason, int quiet);
  * Posts a numbered event made by `from` to its room: written to the
  * transcript first (when public), kept in history, sent to every member's
  * stream that should see it.  `to` is the whisper target or NULL.
- * Returns 0, or -1 if it could not be recorded (nothing was sent).
+ * Returns 0, or -1 (nothing was sent) when out of memory or when a
+ * message, action, topic or kick could not be written to the transcript.
  */
 int	room_post(struct session *from, enum event_kind, const char *text,
 	    struct session *to);
+
+/*
+ * After a rename: what the room keeps under the old key (operator status,
+ * whom its events are from, to and mention) follows the session's new key.
+ */
+void	room_rekey(struct session *, const char *old_key);
 
 /* Queues on s's stream the room's events after `since` (or the last -H if since is NULL). */
 void	room_replay(struct session *, const char *since);

@@ -224,6 +224,9 @@ end_line(enum session_end why)
 		return NULL;	/* the kick line said it */
 	case SESSION_TAKEN_OVER:
 		return "You logged in elsewhere; this session has ended.";
+	case SESSION_NAME_CLAIMED:
+		return "The registered owner of this name logged in; your "
+		    "session has ended.";
 	case SESSION_SHUTDOWN:
 		return "The server is shutting down.";
 	}
@@ -448,8 +451,12 @@ session_set_away(struct session *s, const char *reason)
 
 	if (reason != NULL) {
 		n = strlen(reason);
-		if (n > SESSION_AWAY_MAX)
+		if (n > SESSION_AWAY_MAX) {
+			/* Cut at a character, never inside one. */
 			n = SESSION_AWAY_MAX;
+			while (n > 0 && (reason[n] & 0xc0) == 0x80)
+				n--;
+		}
 		if ((copy = malloc(n + 1)) == NULL)
 			return -1;
 		memcpy(copy, reason, n);

@@ -61,6 +61,7 @@ enum session_end {
 	SESSION_TIMEOUT,	/* grace or first-open limit ran out */
 	SESSION_KICKED,		/* by an operator; the room saw the kick */
 	SESSION_TAKEN_OVER,	/* its owner logged in again */
+	SESSION_NAME_CLAIMED,	/* a guest's name was logged in by its owner */
 	SESSION_SHUTDOWN	/* the server is stopping */
 };
 

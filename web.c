@@ -329,9 +329,14 @@ do_login(struct ctx *c)
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
 		    acct->color : palette[(unsigned char)key[0] % 10]);
-	if ((s = session_by_name(name)) != NULL) {
-		if (acct == NULL)
-			return login_page(c, HTTP_CONFLICT, "This name is in use.");
+	if ((s = session_by_name(name)) != NULL && acct == NULL)
+		return login_page(c, HTTP_CONFLICT, "This name is in use.");
+	/* A guest holding a name its owner registered since gives it up. */
+	if (s != NULL && !s->registered) {
+		session_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
+		s = NULL;
+	}
+	if (s != NULL) {
 		if ((s = take_over(s, room, c->req->now)) == NULL)
 			return ctx_page(c, HTTP_UNAVAILABLE, "Server busy",
 			    "<p>Please try again.</p>");
@@ -511,6 +516,23 @@ goodbye(struct ctx *c)
 	    "<p><a href=\"/\" target=\"_top\">Log in again</a></p>\n");
 }
 
+/*
+ * The text a refused message leaves in the field so it can be fixed:
+ * only when it is text that may be shown (too long, or too fast).
+ */
+static const char *
+keep_text(int status, char *message, int len)
+{
+	size_t n;
+
+	if (status == HTTP_OK || len < 0)
+		return "";
+	n = (size_t)len;
+	if (text_clean_message(message, &n, (size_t)-1) != TEXT_OK)
+		return "";
+	return message;
+}
+
 static int
 do_dotalk(struct ctx *c)
 {
@@ -534,8 +556,8 @@ do_dotalk(struct ctx *c)
 	if ((s = session_find(sid)) == NULL)
 		goodbye(c);
 	else
-		talk_frame(c, s, status, reply.data, status == HTTP_OK ? "" :
-		    message, to);
+		talk_frame(c, s, status, reply.data, keep_text(status, message,
+		    n), to);
 	buf_free(&reply);
 	return status;
 }
@@ -622,7 +644,7 @@ static_file(struct ctx *c, const char *type, const char *data, size_t len)
 	body.data = (char *)data;
 	body.len = len;
 	c->resp->status = HTTP_OK;
-	respond(&c->resp->out, c->head_only, HTTP_OK, type, &body, 0);
+	respond(&c->resp->out, c->head_only, HTTP_OK, type, &body, HTTP_CACHE);
 	return HTTP_OK;
 }
 

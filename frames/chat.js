@@ -45,6 +45,12 @@
 	var me = Math.random().toString(36).slice(2);
 	var channel = null, census = null;
 
+	/* Says on the page how this frame gets its lines (for tests and curious people). */
+	function mark(state) {
+		doc.documentElement.setAttribute("data-stream", state);
+	}
+	mark("own");
+
 	function isLine(n) {
 		return n.nodeType === 1 && /(^| )ev( |$)/.test(n.className);
 	}
@@ -212,14 +218,17 @@
 	}
 
 	function notice(text) {
-		var div = doc.createElement("div"), a = doc.createElement("a");
+		var div = doc.createElement("div"), tx = doc.createElement("bdi");
+		var a = doc.createElement("a");
 
 		div.className = "ev notice";
-		div.appendChild(doc.createTextNode(text + " "));
+		tx.className = "tx";
+		tx.appendChild(doc.createTextNode(text + " "));
 		a.href = "/";
 		a.target = "_top";
 		a.appendChild(doc.createTextNode("Log in again"));
-		div.appendChild(a);
+		tx.appendChild(a);
+		div.appendChild(tx);
 		body.appendChild(div);
 	}
 
@@ -237,6 +246,7 @@
 			notice("This session has ended.");
 		dead = true;
 		live = false;
+		mark("ended");
 		clearTimeout(poller);
 		closePipe();
 	}
@@ -252,6 +262,7 @@
 		} else {
 			closePipe();
 		}
+		mark("released");
 		poller = setTimeout(look, POLL_MS);
 	}
 
@@ -260,6 +271,7 @@
 			return;
 		clearTimeout(poller);
 		live = true;
+		mark("pipe");
 		if (pipe !== null) {
 			pipeKeep = true;	/* the look-in under way stays */
 			clearTimeout(quiet);
@@ -310,7 +322,8 @@
 			else if (m.type === "count" && live)
 				channel.postMessage({ type: "here", id: me,
 				    hiddenAt: hiddenAt });
-			else if (m.type === "here" && census !== null)
+			else if (m.type === "here" && census !== null &&
+			    !census.some(function (c) { return c.id === m.id; }))
 				census.push({ id: String(m.id),
 				    hiddenAt: Number(m.hiddenAt) || 0 });
 		};
@@ -325,6 +338,7 @@
 			own = false;
 			live = false;
 			dead = true;
+			mark("ended");
 		}
 	});
 

@@ -324,26 +324,37 @@ fuzz_escape(const char *in, size_t len)
 static void
 fuzz_head(const char *type, unsigned ctl)
 {
+	static const int status[] = {
+		200, 303, 400, 403, 404, 409, 411, 413, 429, 431, 500, 501,
+		503, 505, 299, 0, 99, 1000
+	};
 	struct buf b;
 	const char *end;
-	int bad;
+	int bad, st;
 
 	bad = 0;
 	for (end = type; *end != '\0'; end++)
 		if ((unsigned char)*end < 0x20 || *end == 0x7f)
 			bad = 1;
+	st = status[ctl % (sizeof status / sizeof status[0])];
+	if (st < 100 || st > 999)
+		bad = 1;
 	buf_init(&b);
-	if (http_response_head(&b, 100 + (int)ctl * 3, type,
-	    (long)ctl - 128, (int)ctl & HTTP_NO_STORE) == -1) {
+	if (http_response_head(&b, st, type, (long)ctl - 128,
+	    (int)ctl & HTTP_NO_STORE) == -1) {
 		CHECK(bad);
 		CHECK(b.len == 0);
 	} else {
 		CHECK(!bad);
+		CHECK(strncmp(b.data, "HTTP/1.0 ", 9) == 0);
+		CHECK(atoi(b.data + 9) == st);
 		end = strstr(b.data, "\r\n\r\n");
 		CHECK(end != NULL && end == b.data + b.len - 4);
 		CHECK(strstr(b.data, "\r\nConnection: close\r\n") != NULL);
 		CHECK((strstr(b.data, "\r\nContent-Length: ") != NULL) ==
 		    (ctl >= 128));
+		CHECK((strstr(b.data, "\r\nCache-Control: no-store\r\n") !=
+		    NULL) == (ctl & HTTP_NO_STORE));
 	}
 	buf_free(&b);
 }

@@ -12,6 +12,9 @@ static Suite *(*const suites[])(void) = {
 	accounts_suite,
 	transcript_suite,
 	itest_core_suite,
+	itest_rooms_suite,
+	itest_accounts_suite,
+	itest_daemon_suite,
 };
 
 int

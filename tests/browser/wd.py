@@ -17,12 +17,15 @@ class WebDriverError(Exception):
 class Session:
     """One browser session of a running chromedriver at base (http://host:port)."""
 
-    def __init__(self, base, chrome_args, binary=None, timeout=30):
+    def __init__(self, base, chrome_args, binary=None, prefs=None, timeout=30):
+        self.id = None
         self.base = base.rstrip("/")
         self.timeout = timeout
         opts = {"args": list(chrome_args)}
         if binary:
             opts["binary"] = binary
+        if prefs:
+            opts["prefs"] = prefs
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "none",
@@ -134,6 +137,8 @@ class Session:
         return base64.b64decode(self._call("GET", "/screenshot"))
 
     def quit(self):
+        if self.id is None:
+            return
         try:
             self._call("DELETE", "", prefix=True)
         except (WebDriverError, OSError):

@@ -1,0 +1,679 @@
+#!/usr/bin/env python3
+"""check_browser.py: chatd in real browsers.
+
+Starts ./chatd on a free port and chromedriver, then drives headless
+Chromium the way people use chatd: alice (scripts on) and bob (scripts off)
+log in through the login form, talk, whisper and leave; carol, a plain HTTP
+client, is the bystander who must not see the whisper.  A third browser
+opens seven chatd tabs at once, past the six connections a browser keeps per
+host and port.  Screenshots go to tests/out/.
+
+Usage: check_browser.py [-v] [--docs] [--six-off]
+  -v         print chatd's whole log at the end
+  --docs     also copy the chat screenshot to docs/screenshot.png
+  --six-off  only show what seven tabs do with scripts off (no verdict)
+
+The last line is "N passed, N failed"; the exit status is 1 on a failure.
+Python 3 standard library only; everything started here is stopped here.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wd  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = os.path.join(ROOT, "tests", "out")
+TOTAL_S = 240           # the whole run, whatever happens
+LIVE_S = 2.0            # a line must reach the other browsers this fast
+GRACE_S = 12            # chatd -g: a released tab must look in more often
+TABS = 7                # one more than a browser's connections per host
+STREAMS_MAX = 4         # chat.js: streams one browser keeps
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-quic",
+                "--window-size=1366,768"]
+ROOM = "lounge"         # alice, bob and carol meet here
+NO_SCRIPT = {"profile.managed_default_content_settings.javascript": 2}
+ENTER = "\ue007"
+PROFILES = None         # a temporary folder for the browsers' profiles
+
+
+class Fail(Exception):
+    pass
+
+
+class OutOfTime(BaseException):
+    pass
+
+
+def wait_for(what, fn, timeout, interval=0.1):
+    """Calls fn until it returns something true; Fail after timeout s."""
+    end = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            v = fn()
+            if v:
+                return v
+        except (wd.WebDriverError, OSError) as e:
+            last = e
+        if time.monotonic() >= end:
+            raise Fail("%s: not within %.1f s%s" % (what, timeout,
+                       " (%s)" % last if last else ""))
+        time.sleep(interval)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def find_program(env, names):
+    if os.environ.get(env):
+        return os.environ[env]
+    for n in names:
+        p = shutil.which(n)
+        if p:
+            return p
+    return None
+
+
+class Chatd:
+    """./chatd on a free port; its log is kept for the report."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [os.path.join(ROOT, "chatd"), "-p", "0", "-b", "127.0.0.1"] + list(args),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        line = self.proc.stderr.readline()
+        m = re.match(r"chatd: listening on (http://127\.0\.0\.1:(\d+)/)$", line.strip())
+        if not m:
+            self.stop()
+            raise Fail("chatd did not start: %r" % line)
+        self.url, self.port = m.group(1), int(m.group(2))
+        self.log = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.log.append(line.rstrip("\n"))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def connections(self):
+        """Established TCP connections to chatd's port (Linux /proc)."""
+        n = 0
+        for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(f) as fh:
+                    for row in fh.readlines()[1:]:
+                        cols = row.split()
+                        if cols[3] == "01" and int(cols[1].rsplit(":", 1)[1], 16) == self.port:
+                            n += 1
+            except OSError:
+                pass
+        return n
+
+
+def http(chatd, method, path, form=None):
+    """One request to chatd; the body of the answer, whatever its status."""
+    body = urllib.parse.urlencode(form or {}).encode()
+    req = urllib.request.Request(chatd.url.rstrip("/") + path, method=method,
+                                 data=body if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.read().decode("utf-8", "replace")
+
+
+class Carol:
+    """A user on plain HTTP/1.0 sockets: logs in, reads her chat stream, talks."""
+
+    def __init__(self, chatd, name, room="lobby"):
+        self.chatd = chatd
+        page = http(chatd, "POST", "/login", {"name": name, "room": room})
+        m = re.search(r"/chat\?sid=([0-9a-f]{32})", page)
+        if not m:
+            raise Fail("%s could not log in over HTTP" % name)
+        self.sid = m.group(1)
+        self.data = bytearray()
+        self.sock = socket.create_connection(("127.0.0.1", chatd.port), 5)
+        self.sock.sendall(("GET /chat?sid=%s HTTP/1.0\r\n\r\n" % self.sid).encode())
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            self.sock.settimeout(None)
+            while True:
+                b = self.sock.recv(65536)
+                if not b:
+                    return
+                self.data += b
+        except OSError:
+            return
+
+    def stream(self):
+        return self.data.decode("utf-8", "replace")
+
+    def say(self, text):
+        return http(self.chatd, "POST", "/dotalk", {"sid": self.sid, "message": text})
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class Browser(wd.Session):
+    """A headless Chromium with a fresh profile, and chatd's frames at hand."""
+
+    def __init__(self, driver, name, binary=None, prefs=None):
+        self.name = name
+        self.profile = tempfile.mkdtemp(prefix=name + "-", dir=PROFILES)
+        super().__init__(driver, CHROME_FLAGS + ["--user-data-dir=" + self.profile],
+                         binary=binary, prefs=prefs, timeout=20)
+
+    def close(self):
+        self.quit()
+
+    def into(self, frame):
+        self.frame(None)
+        if frame is not None:
+            self.frame(frame)
+
+    def login(self, url, name, color=None, room=None, timeout=8):
+        """Fills in the login page's form and waits for the talk frame."""
+        self.get(url)
+        field = wait_for("the login page", lambda: self.css("#name"), timeout)
+        self.send_keys(field, name)
+        if color:
+            self.send_keys(self.css("#color"), color)
+        if room:
+            r = self.css("#room")
+            self.clear(r)
+            self.send_keys(r, room)
+        self.click(self.css("form.login button[type=submit]"))
+
+        def ready():
+            self.into("talk")
+            return self.css("#message")
+        wait_for("%s's talk frame" % name, ready, timeout)
+        self.into(None)
+
+    def lines(self):
+        """The chat frame's lines: [class, id, text] each."""
+        self.into("chat")
+        return self.execute(
+            "return Array.prototype.map.call(document.querySelectorAll('div.ev'),"
+            " function (d) { return [d.className, d.id, d.textContent]; });")
+
+    def has_line(self, text, cls=None):
+        for c, _, t in self.lines():
+            if text in t and (cls is None or cls in c.split()):
+                return c
+        return None
+
+    def say(self, text, to=None):
+        """Types into the talk frame and sends with Enter; waits for the new talk page."""
+        self.into("talk")
+        self.execute("window.chatdOldPage = true;")
+        if to is not None:
+            self.click(self.css('select[name=to] option[value="%s"]' % to))
+        self.send_keys(self.css("#message"), text + ENTER)
+        start = time.monotonic()
+
+        def fresh():
+            self.into("talk")
+            return self.execute("return !window.chatdOldPage && "
+                                "!!document.getElementById('message');")
+        wait_for("a fresh talk page", fresh, 5)
+        return start
+
+    def names(self):
+        self.into("names")
+        return self.text(self.css("ul.names"))
+
+    def top_title(self):
+        self.into(None)
+        return self.title()
+
+    def shot(self, file):
+        self.into(None)
+        os.makedirs(OUT, exist_ok=True)
+        path = os.path.join(OUT, file)
+        with open(path, "wb") as f:
+            f.write(self.screenshot())
+        return path
+
+
+class Run:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.cleanups = []
+
+    def check(self, name, fn, *args):
+        t0 = time.monotonic()
+        try:
+            note = fn(*args)
+        except OutOfTime:
+            raise
+        except Exception as e:  # a check fails, the run goes on
+            self.failed += 1
+            print("not ok - %s: %s" % (name, e), flush=True)
+            return False
+        self.passed += 1
+        print("ok - %s (%.1f s)%s" % (name, time.monotonic() - t0,
+                                     ": " + note if note else ""), flush=True)
+        return True
+
+    def fail(self, name, why):
+        self.failed += 1
+        print("not ok - %s: %s" % (name, why), flush=True)
+
+    def at_end(self, fn):
+        self.cleanups.append(fn)
+
+    def clean(self):
+        while self.cleanups:
+            try:
+                self.cleanups.pop()()
+            except Exception as e:
+                print("# cleanup: %s" % e, flush=True)
+
+
+def start_driver(run, driver_bin):
+    port = free_port()
+    proc = subprocess.Popen([driver_bin, "--port=%d" % port],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        # The browsers it started are in its process group.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait()
+    run.at_end(stop)
+    base = "http://127.0.0.1:%d" % port
+
+    def up():
+        with urllib.request.urlopen(base + "/status", timeout=2) as r:
+            return b'"ready":true' in r.read().replace(b" ", b"")
+    wait_for("chromedriver", up, 10)
+    return base
+
+
+def main_checks(run, chatd, driver, chromium):
+    url = chatd.url
+    alice = Browser(driver, "alice", chromium)
+    run.at_end(alice.close)
+    bob = Browser(driver, "bob", chromium, prefs=NO_SCRIPT)
+    run.at_end(bob.close)
+
+    def login_form():
+        alice.get(url)
+        form = wait_for("the login form", lambda: alice.css(
+            'form[method=post][action="/login"][target=_top]'), 5)
+        for f in ("name", "passwd", "color", "room"):
+            alice.find("css selector", 'form input[name="%s"]' % f)
+        alice.shot("login.png")
+        return None if form else "no form"
+    run.check("the login page has the login form", login_form)
+
+    def login_both():
+        # alice opens the room, so she is its operator and may set the topic.
+        alice.login(url, "alice", color="navy", room=ROOM)
+        bob.login(url, "bob", room=ROOM)
+        alice.into(None)
+        for b in (alice, bob):
+            for f in ("chat", "names", "talk"):
+                b.into(f)
+        if alice.top_title() != ROOM + " - chatd":
+            raise Fail("title %r" % alice.top_title())
+    if not run.check("alice (scripts on) and bob (scripts off) log in through the form",
+                     login_both):
+        return
+    carol = Carol(chatd, "carol", ROOM)
+    run.at_end(carol.close)
+
+    def line_reaches(sender, receivers, text, **kw):
+        start = sender.say(text, **kw)
+        for r in receivers:
+            wait_for("%r in %s's chat frame" % (text, r.name),
+                     lambda: r.has_line(text), LIVE_S)
+        return "%.2f s" % (time.monotonic() - start)
+    run.check("alice's line shows in bob's chat frame within 2 s",
+              line_reaches, alice, [bob, alice], "Hello from alice")
+    run.check("bob's line shows in alice's chat frame within 2 s",
+              line_reaches, bob, [alice, bob], "Hi, bob here")
+
+    def focus_kept():
+        alice.say("focus check")
+        alice.into("talk")
+        state = alice.execute(
+            "var f = document.getElementById('message');"
+            "return [f.value, document.activeElement === f, document.hasFocus(),"
+            " window.top.document.activeElement &&"
+            " window.top.document.activeElement.name];")
+        if state[0] != "" or not state[1] or state[3] != "talk":
+            raise Fail("value %r, field focused %s, frame focused %r" %
+                       (state[0], state[1], state[3]))
+    run.check("the talk frame is cleared and keeps the focus after sending", focus_kept)
+
+    def whisper():
+        secret = "psst-%d" % os.getpid()
+        start = alice.say(secret + " only for bob", to="bob")
+        wait_for("the whisper at bob", lambda: bob.has_line(secret, "whisper"), LIVE_S)
+        took = time.monotonic() - start
+        wait_for("the whisper at alice", lambda: alice.has_line(secret, "whisper"), LIVE_S)
+        time.sleep(0.3)
+        if secret in carol.stream():
+            raise Fail("carol saw the whisper")
+        if "Hi, bob here" not in carol.stream():
+            raise Fail("carol's stream is not live")
+        alice.into("talk")
+        if alice.execute("return document.querySelector('select[name=to]').value") != "bob":
+            raise Fail("the whisper target was not kept")
+        alice.click(alice.css('select[name=to] option[value=""]'))
+        return "%.2f s, carol saw nothing" % took
+    run.check("a whisper through the 'to' select reaches only bob", whisper)
+
+    def kinds():
+        bob.say("/me waves at alice")
+        bob.say("alice: look at this")
+        alice.say("/topic Browsers welcome, scripts optional")
+        alice.say("/nosuch")
+        c = wait_for("the action", lambda: alice.has_line("waves at alice", "action"), LIVE_S)
+        m = wait_for("the mention", lambda: alice.has_line("look at this", "msg"), LIVE_S)
+        if "mention" not in m.split():
+            raise Fail("alice's name did not mark the line: %r" % m)
+        wait_for("the topic line", lambda: bob.has_line("scripts optional", "topic"), LIVE_S)
+        wait_for("the notice", lambda: alice.has_line("/nosuch", "notice"), LIVE_S)
+        alice.into("chat")
+        looks = alice.execute(
+            "function bg(s) { var e = document.querySelector(s);"
+            " return e ? getComputedStyle(e).backgroundColor : null; }"
+            "function fg(s) { var e = document.querySelector(s);"
+            " return e ? getComputedStyle(e).color : null; }"
+            "return [bg('div.ev.mention'), bg('div.ev.whisper'), fg('div.ev.join'),"
+            " fg('div.ev.msg'), fg('div.ev.action'), fg('div.ev.topic'),"
+            " fg('div.ev.notice'), fg('div.ev .ts')];")
+        clear = "rgba(0, 0, 0, 0)"
+        if looks[0] in (None, clear) or looks[1] in (None, clear):
+            raise Fail("mention/whisper lines are not marked: %r" % looks)
+        if len(set(looks[2:])) != len(looks[2:]):
+            raise Fail("join, message, action, topic, notice and time stamp "
+                       "look alike: %r" % looks)
+        return "action %s, mention %s" % (c, m)
+    run.check("actions, mentions, whispers, topics, notices and joins each have their look", kinds)
+
+
+    def names():
+        def both(b):
+            t = b.names()
+            return all(n in t for n in ("alice", "bob", "carol"))
+        # The names frame refreshes itself every 10 s.
+        wait_for("alice, bob and carol in alice's names frame", lambda: both(alice), 12, 0.5)
+        wait_for("alice, bob and carol in bob's names frame", lambda: both(bob), 12, 0.5)
+    run.check("the names frames list everyone", names)
+
+    # The screenshots for people: bob's whisper is in both.
+    run.check("screenshots", lambda: "%s, %s" % (
+        os.path.relpath(alice.shot("alice.png"), ROOT),
+        os.path.relpath(bob.shot("bob-noscript.png"), ROOT)))
+
+    def follows():
+        alice.into("chat")
+        carol.say("\n".join("row%02d" % i for i in range(40)))
+        wait_for("the long message", lambda: alice.has_line("row39"), LIVE_S)
+
+        def at_bottom():
+            alice.into("chat")
+            return alice.execute(
+                "var e = document.scrollingElement;"
+                "return e.scrollHeight > innerHeight + 100 &&"
+                " e.scrollTop + innerHeight >= e.scrollHeight - 2;")
+        wait_for("the chat frame at its newest line", at_bottom, 1)
+        alice.into("chat")
+        alice.execute("window.scrollTo(0, 0);")
+        time.sleep(0.2)
+        carol.say("while alice reads back")
+        wait_for("a new line", lambda: alice.has_line("while alice reads back"), LIVE_S)
+        time.sleep(0.2)
+        alice.into("chat")
+        top = alice.execute("return document.scrollingElement.scrollTop;")
+        if top > 5:
+            raise Fail("the frame jumped to %d while alice read back" % top)
+        alice.execute("window.scrollTo(0, document.scrollingElement.scrollHeight);")
+        time.sleep(0.2)
+        carol.say("back at the bottom")
+        wait_for("a new line", lambda: alice.has_line("back at the bottom"), LIVE_S)
+        wait_for("the chat frame following again", at_bottom, 1)
+    run.check("the chat frame follows new lines unless scrolled up", follows)
+
+    def unread():
+        alice.into(None)
+        alice.minimize()
+        alice.into("chat")
+        wait_for("alice's window hidden", lambda: alice.execute("return document.hidden;"), 2)
+        carol.say("one for the unread count")
+        bob.say("alice, are you there?")
+        t = wait_for("the unread count", lambda: re.match(r"\(2!\) %s - chatd$" % ROOM,
+                                                           alice.top_title()), 3)
+        title = t.group(0)
+        alice.maximize()
+        wait_for("the title back", lambda: alice.top_title() == ROOM + " - chatd", 2)
+        return "%r while hidden" % title
+    run.check("a hidden window's title counts unread lines", unread)
+
+    def leave():
+        alice.into("talk")
+        alice.click(alice.css("a.leave"))
+        wait_for("the goodbye page", lambda: alice.top_title() == "Goodbye - chatd", 5)
+        alice.into(None)
+        if "You left" not in alice.text(alice.css("main")):
+            raise Fail("no goodbye")
+        wait_for("alice's leave at bob", lambda: bob.has_line("alice", "leave"), LIVE_S)
+        alice.shot("goodbye.png")
+        bob.into("talk")
+        bob.click(bob.css("a.leave"))
+        wait_for("bob's goodbye page", lambda: bob.top_title() == "Goodbye - chatd", 5)
+    run.check("leave shows the goodbye page and the room sees it", leave)
+
+
+def open_tabs(b, url, count, room, stop_when_stuck=False):
+    """Logs in uN in tab N; returns [(handle, talk frame ready, seconds)]."""
+    tabs = []
+    for i in range(count):
+        t0 = time.monotonic()
+        try:
+            handle = b.new_window("tab") if i else b.window_handle()
+            b.switch_window(handle)
+            b.login(url, "u%d" % (i + 1), room=room, timeout=6)
+            ok = True
+        except (Fail, wd.WebDriverError, OSError):
+            ok = False
+        tabs.append((handle, ok, time.monotonic() - t0))
+        if not ok and stop_when_stuck:
+            break
+    return tabs
+
+
+def tab_checks(run, chatd, driver, chromium):
+    b = Browser(driver, "tabs", chromium)
+    run.at_end(b.close)
+    room = "tabs"
+    started = time.monotonic()
+    tabs = []
+
+    def seven():
+        before = chatd.connections()
+        tabs.extend(open_tabs(b, chatd.url, TABS, room))
+        stuck = [str(i + 1) for i, t in enumerate(tabs) if not t[1]]
+        if stuck:
+            raise Fail("talk frame of tab %s never loaded" % ", ".join(stuck))
+        held = wait_for("at most %d streams held" % STREAMS_MAX,
+                        lambda: chatd.connections() - before <= STREAMS_MAX and
+                        chatd.connections() - before, 3)
+        return "%d streams held for %d tabs, slowest tab %.1f s" % (
+            held, TABS, max(t[2] for t in tabs))
+    if not run.check("seven chatd tabs in one browser all load", seven):
+        return
+
+    def talk_last():
+        start = b.say("hello from the seventh tab")
+        wait_for("the line in tab 7", lambda: b.has_line("seventh tab"), LIVE_S)
+        b.shot("tabs.png")
+        return "%.2f s" % (time.monotonic() - start)
+    run.check("the seventh tab talks and sees its line", talk_last)
+
+    def first_tab():
+        b.switch_window(tabs[0][0])
+        wait_for("the line in tab 1", lambda: b.has_line("seventh tab"), 3)
+        how = b.execute("return document.documentElement.getAttribute('data-stream');")
+        if how != "pipe":
+            raise Fail("tab 1 never let its stream go (%s)" % how)
+        ids = [i for _, i, _ in b.lines() if i]
+        nums = [int(i[1:]) for i in ids]
+        if len(set(ids)) != len(ids) or nums != sorted(nums):
+            raise Fail("lines repeated or out of order: %s" % ids)
+        if not b.has_line("u7", "join"):
+            raise Fail("tab 1 missed u7's join")
+    run.check("tab 1 catches up with what it missed while hidden", first_tab)
+
+    def present():
+        # Three tabs have let their streams go; twice chatd's grace period
+        # later they must still be in the room, having looked in each time.
+        time.sleep(max(0, started + 2 * GRACE_S + 6 - time.monotonic()))
+        looks = sum(1 for l in chatd.log if "GET /chat?sid=-&since=" in l)
+        b.into(None)
+        src = b.execute("return document.querySelector('frame[name=names]').src;")
+        sid = re.search(r"sid=([0-9a-f]{32})", src).group(1)
+        page = http(chatd, "GET", "/names?sid=" + sid)
+        missing = [u for u in ("u%d" % (i + 1) for i in range(TABS))
+                   if ">%s<" % u not in page]
+        if missing:
+            raise Fail("%s left the room" % ", ".join(missing))
+        left = [l for l in chatd.log if " left " in l and re.search(r"\bu\d\b", l)]
+        if left:
+            raise Fail("chatd logged: %s" % left[0])
+        if looks < 2 * (TABS - STREAMS_MAX):
+            raise Fail("only %d look-ins" % looks)
+        return "all %d there after %.0f s, %d look-ins" % (
+            TABS, time.monotonic() - started, looks)
+    run.check("hidden tabs stay in the room past the grace period", present)
+
+
+def six_off(chatd, driver, chromium):
+    """What many tabs do with scripts off: the issue as users meet it."""
+    b = Browser(driver, "tabs-noscript", chromium, prefs=NO_SCRIPT)
+    b.timeout = 8
+    try:
+        tabs = open_tabs(b, chatd.url, TABS, "noscript", stop_when_stuck=True)
+        for i, (_, ok, secs) in enumerate(tabs):
+            print("# scripts off, tab %d: %s after %.1f s" % (
+                i + 1, "talk frame ready" if ok else "STUCK", secs), flush=True)
+        print("# %d connections to chatd; people in the room: %s" % (
+            chatd.connections(), ", ".join(re.findall(
+                r"u\d+ joined", "\n".join(chatd.log)))), flush=True)
+        try:
+            b.shot("tabs-noscript.png")
+        except (wd.WebDriverError, OSError) as e:
+            print("# no screenshot: %s" % e, flush=True)
+    finally:
+        b.close()
+
+
+def main():
+    docs = "--docs" in sys.argv[1:]
+    only_six_off = "--six-off" in sys.argv[1:]
+    verbose = "-v" in sys.argv[1:]
+    run = Run()
+    t0 = time.monotonic()
+    global PROFILES
+    PROFILES = tempfile.mkdtemp(prefix="chatd-browsers-")
+    # Registered first, so removed last: after chromedriver and its browsers.
+    run.at_end(lambda: shutil.rmtree(PROFILES, ignore_errors=True))
+
+    def out_of_time(*_):
+        raise OutOfTime()
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.alarm(TOTAL_S)
+    try:
+        chromium = find_program("CHROMIUM", ["chromium", "chromium-browser", "google-chrome"])
+        driver_bin = find_program("CHROMEDRIVER", ["chromedriver"])
+        if not chromium or not driver_bin:
+            run.fail("find Chromium and chromedriver",
+                     "not installed (apt-get install chromium chromium-driver)")
+            return finish(run, t0)
+        if not os.access(os.path.join(ROOT, "chatd"), os.X_OK):
+            run.fail("find ./chatd", "build it first (make)")
+            return finish(run, t0)
+        chatd = Chatd("-g", str(GRACE_S))
+        run.at_end(chatd.stop)
+        driver = start_driver(run, driver_bin)
+        if only_six_off:
+            six_off(chatd, driver, chromium)
+            run.clean()
+            return 0
+        main_checks(run, chatd, driver, chromium)
+        tab_checks(run, chatd, driver, chromium)
+        if docs and os.path.exists(os.path.join(OUT, "alice.png")):
+            os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
+            shutil.copy(os.path.join(OUT, "alice.png"),
+                        os.path.join(ROOT, "docs", "screenshot.png"))
+        if run.failed or verbose:
+            print("# chatd log%s:" % ("" if verbose else ", last lines"), flush=True)
+            for line in chatd.log[0 if verbose else -15:]:
+                print("#   " + line, flush=True)
+    except OutOfTime:
+        run.fail("the whole run", "out of time after %d s" % TOTAL_S)
+    except Exception as e:  # whatever it is, it is a failure and we clean up
+        run.fail("the run", "%s: %s" % (type(e).__name__, e))
+    finally:
+        signal.alarm(0)
+        run.clean()
+    return finish(run, t0)
+
+
+def finish(run, t0):
+    print("# %.0f s" % (time.monotonic() - t0))
+    print("%d passed, %d failed" % (run.passed, run.failed), flush=True)
+    return 1 if run.failed or not run.passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
