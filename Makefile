@@ -72,6 +72,17 @@ check-asan:
 	    LDFLAGS="$(SANFLAGS)" check
 	$(MAKE) clean
 
+# Warning-clean builds elsewhere: clang, 32-bit, and musl (compiled only:
+# Debian's musl leaves crypt() out of its libc, so it cannot link there).
+portable:
+	$(MAKE) clean
+	$(MAKE) CC=clang chatd
+	$(MAKE) clean
+	$(MAKE) CC="gcc -m32" chatd
+	$(MAKE) clean
+	$(MAKE) CC=musl-gcc chatd.o $(OBJ)
+	$(MAKE) clean
+
 # What the tests need on Debian (run as root).
 check-deps:
 	apt-get update -qq
@@ -94,7 +105,7 @@ uninstall:
 clean:
 	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
 
-.PHONY: all check check-asan check-deps run install uninstall clean
+.PHONY: all check check-asan check-deps portable run install uninstall clean
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.

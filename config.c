@@ -1,6 +1,6 @@
 /* config.c: chatd's settings, their defaults and the command line that sets them. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include <sys/socket.h>
+#include <netdb.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -90,10 +90,15 @@ parse_admins(const char *list)
 static int
 valid_address(const char *s)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct addrinfo hints, *ai;
 
-	return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+	if (getaddrinfo(s, NULL, &hints, &ai) != 0)
+		return 0;
+	freeaddrinfo(ai);
+	return 1;
 }
 
 static int

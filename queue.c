@@ -62,7 +62,8 @@ outq_grow(struct outq *q)
 int
 outq_push(struct outq *q, struct chunk *c, size_t limit)
 {
-	if (c->len > limit || q->bytes > limit - c->len)
+	/* One chunk always fits an empty queue: a long line must not cut everyone. */
+	if (q->count > 0 && (c->len > limit || q->bytes > limit - c->len))
 		return -1;
 	if (q->count == q->cap && outq_grow(q) == -1)
 		return -1;

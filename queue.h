@@ -37,8 +37,9 @@ void	outq_init(struct outq *);
 
 /*
  * Queues a new reference to the chunk unless that would make the unsent
- * bytes exceed limit.  Returns 0, or -1 (nothing queued) when over the limit
- * or out of memory.
+ * bytes of a non-empty queue exceed limit (an empty queue takes any one
+ * chunk).  Returns 0, or -1 (nothing queued) when over the limit or out of
+ * memory.
  */
 int	outq_push(struct outq *, struct chunk *, size_t limit);
 

@@ -334,6 +334,8 @@ record(const struct room *r, enum event_kind kind, const struct session *from,
 	struct buf b;
 	int rc;
 
+	if (r->private)
+		return 0;	/* two strangers' talk is theirs */
 	switch (kind) {
 	case EVENT_WHISPER:
 	case EVENT_COLOR:
@@ -426,23 +428,52 @@ parse_since(const struct room *r, const char *since)
 	return n <= r->seq ? (long long)n : -1;
 }
 
+/*
+ * The first history index to replay from `start` that fits in half the
+ * output queue, so a new chat frame is never cut off by its own history.
+ */
+static unsigned
+fit_replay(const struct room *r, const struct session *s, unsigned start)
+{
+	size_t budget = config.queue_max / 2, used = 0;
+	const struct event *ev;
+	unsigned i;
+
+	for (i = r->count; i > start; i--) {
+		ev = r->history[(r->first + i - 1) % r->keep];
+		if (!visible(ev, s))
+			continue;
+		if (used + chunk_for(ev, s)->len > budget)
+			break;
+		used += chunk_for(ev, s)->len;
+	}
+	return i;
+}
+
 void
 room_replay(struct session *s, const char *since)
 {
 	struct room *r = s->room;
 	unsigned long long oldest = r->seq - r->count + 1;
 	long long after = parse_since(r, since);
-	unsigned i, start;
+	unsigned i, start, fit;
+	int missed = 0;
 	struct event *ev;
 
 	if (after < 0)
 		start = r->count > (unsigned)config.history ?
 		    r->count - (unsigned)config.history : 0;
 	else if ((unsigned long long)after + 1 < oldest) {
-		session_notice(s, "Earlier events were missed.");
+		missed = 1;
 		start = 0;
 	} else
 		start = (unsigned)((unsigned long long)after + 1 - oldest);
+	if ((fit = fit_replay(r, s, start)) > start) {
+		missed = 1;
+		start = fit;
+	}
+	if (missed)
+		session_notice(s, "Earlier events were missed.");
 	for (i = start; i < r->count; i++) {
 		ev = r->history[(r->first + i) % r->keep];
 		if (visible(ev, s))

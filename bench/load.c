@@ -12,8 +12,12 @@
  *     sessions and measures, per message, the time from the start of its
  *     POST until the last of the N streams has read it;
  *  4. phase 2: keeps C posts in flight for D2 seconds, rotating over all N
- *     sessions so none exceeds the rate limit, and counts the fragments
- *     the streams receive.
+ *     sessions, each kept within chatd's rate limit by a copy of its token
+ *     bucket, and counts the message fragments the streams read (the
+ *     deliveries).
+ *
+ * It checks on the way that every stream sees every room event once and
+ * in order, and that no stream is lost.
  *
  * Every message reads "bm<seq>t<usec>": its number and the CLOCK_MONOTONIC
  * time (microseconds) its POST started.  Everything is bounded: each wait
@@ -38,7 +42,12 @@
 #include <unistd.h>
 
 #define LOAD_STREAMS_DEFAULT	900
-#define LOAD_STREAMS_MAX	9999	/* names are b0001..b9999 */
+#define LOAD_SESSIONS_MAX	9999	/* names are b0001..b9999 */
+/*
+ * chatd refuses logins past its connection limit (1008 with select()), so
+ * 900 streams leave room for about 100 more sessions, which only talk.
+ */
+#define LOAD_EXTRA_DEFAULT	100	/* phase 2 talkers without a stream */
 #define LOAD_RATE_DEFAULT	20	/* phase 1, messages a second */
 #define LOAD_TALKERS_DEFAULT	40	/* phase 1 sessions; each posts every 2 s */
 #define LOAD_PHASE_S_DEFAULT	10	/* each phase */
@@ -78,7 +87,6 @@ struct stream {
 	unsigned long long last_eid;	/* last room event number read */
 	double		 tokens;	/* our copy of chatd's rate-limit bucket */
 	long long	 token_us;	/* when it was last brought up to date */
-	long long	 lines;
 };
 
 enum req_kind { REQ_LOGIN, REQ_POST };
@@ -108,6 +116,7 @@ struct msg {
 
 static struct stream	*streams;
 static int		 nstreams = LOAD_STREAMS_DEFAULT;
+static int		 nsessions;	/* the streams' and the extra talkers' */
 static int		 nopen;		/* streams in ST_OPEN */
 static int		 nopening;	/* streams opened without an answer yet */
 static struct req	 reqs[LOAD_INFLIGHT_MAX];
@@ -316,7 +325,6 @@ stream_line(struct stream *s, const char *line, size_t n, long long t)
 		}
 		return;
 	}
-	s->lines++;
 	check_eid(s, line, n);
 	if ((p = find(line, n, "tx\">bm")) == NULL)
 		return;
@@ -584,16 +592,16 @@ step(int timeout_ms)
 	}
 }
 
-/* Logs in every guest, LOAD_SETUP_MAX at a time. */
+/* Logs in guests first..last-1, LOAD_SETUP_MAX at a time. */
 static void
-login_all(void)
+login_all(int first, int last)
 {
 	long long until = now_us() + LOAD_SETUP_S * 1000000LL;
 	char body[64];
-	int next = 0;
+	int next = first;
 
-	while (next < nstreams || nreqs > 0) {
-		while (next < nstreams && nreqs < LOAD_SETUP_MAX) {
+	while (next < last || nreqs > 0) {
+		while (next < last && nreqs < LOAD_SETUP_MAX) {
 			snprintf(body, sizeof body, "name=b%04d", next + 1);
 			if (req_start(REQ_LOGIN, next, 0, body) == -1)
 				die("cannot connect to chatd: %s", strerror(errno));
@@ -672,7 +680,8 @@ next_talker(int *cursor, int limit, long long t)
 
 	for (k = 0; k < limit; k++) {
 		i = (*cursor + k) % limit;
-		if (streams[i].state == ST_OPEN && may_post(&streams[i], t)) {
+		if ((streams[i].state == ST_OPEN ||
+		    streams[i].state == ST_LOGGED) && may_post(&streams[i], t)) {
 			*cursor = i + 1;
 			return i;
 		}
@@ -797,13 +806,15 @@ phase1(int rate, int talkers, int secs)
 static void
 phase2(int inflight, int secs)
 {
-	long long first = nmsgs + 1, t, c0, c1, s0, s1, dur, posted;
-	int cursor = 0, i, limit = nstreams;
+	long long first = nmsgs + 1, t, c0, c1, s0, s1, dur, posted, starved = 0;
+	int cursor = 0, i, limit = nsessions;
 	long long http0[6];
 
 	memcpy(http0, st_http, sizeof http0);
-	printf("phase 2: as fast as chatd takes them, %d posts in flight, "
-	    "for %d s\n", inflight, secs);
+	/* Talkers without a stream: more posts before the rate limit bites. */
+	login_all(nstreams, nsessions);
+	printf("phase 2: as fast as chatd takes them, %d posts in flight from "
+	    "%d sessions, for %d s\n", inflight, nsessions, secs);
 	c0 = chatd_cpu();
 	s0 = self_cpu();
 	win_start = now_us();
@@ -815,6 +826,9 @@ phase2(int inflight, int secs)
 			if (post(i, 2) == -1)
 				break;
 		step(1);
+		/* A free slot and no session with a token: the rate limit binds. */
+		if (nreqs < inflight)
+			starved += now_us() - t;
 	}
 	c1 = chatd_cpu();
 	s1 = self_cpu();
@@ -830,6 +844,8 @@ phase2(int inflight, int secs)
 	    st_http[0] - http0[0]);
 	printf("  deliveries while posting: %lld in %.2f s = %.0f/s\n",
 	    win_deliveries, dur / 1e6, win_deliveries * 1e6 / dur);
+	printf("  the rate limit held posts back %.0f%% of the time\n",
+	    100.0 * starved / dur);
 	if (last_delivery[2] > win_start)
 		printf("  all deliveries: %lld, last one %.2f s after the start "
 		    "= %.0f/s\n", deliveries[2],
@@ -860,7 +876,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: load [-M] [-a 127.x.y.z] [-c in_flight] "
 	    "[-d phase_s] [-n streams]\n"
-	    "            [-P chatd_pid] [-r rate] [-t talkers] -p port\n");
+	    "            [-P chatd_pid] [-r rate] [-t talkers] [-x extra] "
+	    "-p port\n");
 	exit(2);
 }
 
@@ -901,20 +918,22 @@ main(int argc, char **argv)
 	const char *addr = "127.0.0.1";
 	int ch, port = 0, rate = LOAD_RATE_DEFAULT, talkers = LOAD_TALKERS_DEFAULT;
 	int inflight = LOAD_INFLIGHT_DEFAULT, secs = LOAD_PHASE_S_DEFAULT, i;
+	int extra = LOAD_EXTRA_DEFAULT;
 	long rss0, rss1, rss2;
 	int memory_only = 0;
 
-	while ((ch = getopt(argc, argv, "a:c:d:Mn:p:P:r:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:Mn:p:P:r:t:x:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'c': inflight = (int)arg(optarg, 1, LOAD_INFLIGHT_MAX, 'c'); break;
 		case 'd': secs = (int)arg(optarg, 1, 30, 'd'); break;
 		case 'M': memory_only = 1; break;
-		case 'n': nstreams = (int)arg(optarg, 1, LOAD_STREAMS_MAX, 'n'); break;
+		case 'n': nstreams = (int)arg(optarg, 1, LOAD_SESSIONS_MAX, 'n'); break;
 		case 'p': port = (int)arg(optarg, 1, 65535, 'p'); break;
 		case 'P': chatd_pid = (pid_t)arg(optarg, 1, INT_MAX, 'P'); break;
 		case 'r': rate = (int)arg(optarg, 1, 1000, 'r'); break;
-		case 't': talkers = (int)arg(optarg, 1, LOAD_STREAMS_MAX, 't'); break;
+		case 't': talkers = (int)arg(optarg, 1, LOAD_SESSIONS_MAX, 't'); break;
+		case 'x': extra = (int)arg(optarg, 0, LOAD_SESSIONS_MAX, 'x'); break;
 		default: usage();
 		}
 	}
@@ -929,6 +948,10 @@ main(int argc, char **argv)
 		die("-a %s: must be an address in 127.0.0.0/8", addr);
 	if (talkers > nstreams)
 		talkers = nstreams;
+	if (extra > LOAD_SESSIONS_MAX - nstreams)
+		die("-n %d -x %d: at most %d sessions", nstreams, extra,
+		    LOAD_SESSIONS_MAX);
+	nsessions = nstreams + extra;
 	/* Each talker posts at most once a second. */
 	if (rate > talkers)
 		die("-r %d needs at least as many talkers (-t %d)", rate, talkers);
@@ -937,19 +960,19 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	raise_nofile();
 	run_deadline = now_us() + LOAD_RUN_MAX_S * 1000000LL;
-	streams = calloc((size_t)nstreams, sizeof *streams);
+	streams = calloc((size_t)nsessions, sizeof *streams);
 	msgs = calloc(LOAD_MSGS_MAX, sizeof *msgs);
 	pfds = calloc((size_t)nstreams + LOAD_INFLIGHT_MAX, sizeof *pfds);
 	pobj = calloc((size_t)nstreams + LOAD_INFLIGHT_MAX, sizeof *pobj);
 	if (streams == NULL || msgs == NULL || pfds == NULL || pobj == NULL)
 		die("out of memory");
-	for (i = 0; i < nstreams; i++)
+	for (i = 0; i < nsessions; i++)
 		streams[i].fd = -1;
 	for (i = 0; i < LOAD_INFLIGHT_MAX; i++)
 		reqs[i].fd = -1;
 
 	rss0 = chatd_rss();
-	login_all();
+	login_all(0, nstreams);
 	rss1 = chatd_rss();
 	open_all();
 	/* A message every stream must read: then all are open and idle. */

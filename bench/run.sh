@@ -1,8 +1,9 @@
 #!/bin/sh
-# run.sh: start chatd and bench/load on separate cores and print what load measured.
+# run.sh: start chatd and bench/load on separate cores; print what load measured.
 #
-# Usage: sh bench/run.sh [load options...]   (from the top of the tree, after make)
-# CHATD_ARGS adds chatd flags; CHATD_CPU and LOAD_CPU choose the cores (0, 1).
+# Usage, from the top of the tree after make:  sh bench/run.sh [load options]
+# Environment: CHATD (./chatd), LOAD (bench/load), CHATD_ARGS (more chatd
+# flags), CHATD_CPU and LOAD_CPU (the cores, 0 and 1).
 # Only the chatd this script started is stopped, by its PID.
 
 set -u
@@ -11,15 +12,14 @@ CHATD=${CHATD:-./chatd}
 LOAD=${LOAD:-bench/load}
 CHATD_CPU=${CHATD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-# -i: the load comes from 254 addresses, but more than 64 from each.
-# -l: a stream reloads after -l lines; the saturation phase sends thousands.
 CHATD_ARGS=${CHATD_ARGS:-}
+STOP_TENTHS=50		# chatd drains for at most 2 s on SIGTERM
 
 for f in "$CHATD" "$LOAD"; do
 	[ -x "$f" ] || { echo "run.sh: $f is missing: run make first" >&2; exit 1; }
 done
 
-# 900 streams, the talkers and chatd's own files: select() stops at 1024.
+# 900 streams and the posts in flight, on both sides of the loopback.
 ulimit -n 4096 2>/dev/null || ulimit -n 2048 2>/dev/null || true
 
 # Pin only when there are two cores to pin to.
@@ -37,20 +37,28 @@ log=$dir/chatd.log
 : >"$log" || exit 1
 pid=
 
-finish() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null
-		n=0
-		while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do
-			sleep 0.1; n=$((n + 1))
-		done
+# Stops our chatd: SIGTERM, then SIGKILL if it has not exited in 5 s.
+stop_chatd() {
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	n=0
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt $STOP_TENTHS ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "run.sh: chatd did not stop on SIGTERM: killed" >&2
 		kill -KILL "$pid" 2>/dev/null
 	fi
-	rm -rf "$dir"
+	wait "$pid" 2>/dev/null
+	chatd_status=$?
+	pid=
 }
-trap finish EXIT
+trap 'stop_chatd; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
+# -i: 254 source addresses carry more than 64 connections each.
+# -l: a stream reloads itself after -l lines; the saturation phase sends
+# thousands, and a reload would end the stream in the middle of a count.
 # shellcheck disable=SC2086
 $pin_chatd "$CHATD" -p 0 -b 127.0.0.1 -i 100000 -l 1000000 $CHATD_ARGS \
     2>"$log" &
@@ -59,8 +67,8 @@ pid=$!
 port=
 n=0
 while [ $n -lt 50 ]; do
-	port=$(sed -n '1s|^chatd: listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' \
-	    "$log")
+	port=$(sed -n \
+	    '1s|^chatd: listening on http://127\.0\.0\.1:\([0-9]*\)/$|\1|p' "$log")
 	[ -n "$port" ] && break
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1; n=$((n + 1))
@@ -79,6 +87,18 @@ status=$?
 if ! kill -0 "$pid" 2>/dev/null; then
 	echo "run.sh: chatd died during the run; its log ends:" >&2
 	tail -n 20 "$log" >&2
+	status=1
+fi
+chatd_status=0
+stop_chatd
+if [ "$chatd_status" -ne 0 ]; then
+	echo "run.sh: chatd exited with status $chatd_status" >&2
+	status=1
+fi
+# A chatd built with sanitizers reports here.
+if grep -q -e 'Sanitizer' -e 'runtime error' "$log"; then
+	echo "run.sh: sanitizer report in chatd's log:" >&2
+	grep -A 20 -e 'Sanitizer' -e 'runtime error' "$log" | head -n 40 >&2
 	status=1
 fi
 cut=$(grep -c 'cut off' "$log")

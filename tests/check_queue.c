@@ -42,6 +42,20 @@ START_TEST(cap_at_max_and_max_plus_one)
 }
 END_TEST
 
+START_TEST(empty_queue_takes_one_long_chunk)
+{
+	struct chunk *c = chunk_new("0123456789", 10);
+	struct outq q;
+
+	outq_init(&q);
+	ck_assert_int_eq(outq_push(&q, c, 4), 0);	/* alone: accepted */
+	ck_assert_int_eq(outq_push(&q, c, 4), -1);	/* behind it: over */
+	ck_assert_uint_eq(q.bytes, 10);
+	outq_clear(&q);
+	chunk_unref(c);
+}
+END_TEST
+
 START_TEST(one_chunk_shared_by_many_queues)
 {
 	struct chunk *c = chunk_new("hello\n", 6);
@@ -143,6 +157,7 @@ queue_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cap_at_max_and_max_plus_one);
+	tcase_add_test(tc, empty_queue_takes_one_long_chunk);
 	tcase_add_test(tc, one_chunk_shared_by_many_queues);
 	tcase_add_test(tc, partial_writes_resume_in_order);
 	tcase_add_test(tc, full_socket_returns_zero);

@@ -76,7 +76,7 @@ attack() {
 	# shellcheck disable=SC2086
 	start_chatd "$name" $2
 	cpu0=$(cpu_ticks "$chatd_pid")
-	echo "== $name: chatd $2 on port $port; slowhttptest $3"
+	echo "== $name: chatd ${2:-(default limits)} on port $port; slowhttptest $3"
 	# shellcheck disable=SC2086
 	timeout $((ATTACK_S + 30)) slowhttptest $3 -c "$CONNS" -r 200 \
 	    -l "$ATTACK_S" -p 3 -u "http://127.0.0.1:$port/" \
@@ -113,7 +113,7 @@ attack() {
 	}
 	END {
 		printf "  slowhttptest: %d s, at most %d connections open at once, " \
-		    "%d closed by chatd, %d still open at the end, service " \
+		    "%d closed by chatd, %d open in its last sample, service " \
 		    "unavailable %d s\n", secs, peak, closed, open, down
 	}' "$OUT/$name.csv"
 	sed 's/\x1b\[[0-9;]*m//g' "$OUT/$name.sht" |

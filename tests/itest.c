@@ -113,6 +113,8 @@ make_dirs(struct server *s)
 	    counter++);
 	mkdir(s->dir, 0755);
 	snprintf(s->errpath, sizeof s->errpath, "%s/stderr", s->dir);
+	/* A reused pid finds an old run's file: its ready line must not count. */
+	unlink(s->errpath);
 
 }
 
@@ -253,6 +255,7 @@ read_some(int fd, char **data, size_t *len, size_t *cap, int ms)
 		*cap = *cap ? *cap * 2 : 16384;
 		*data = realloc(*data, *cap);
 		ck_assert(*data != NULL);
+		(*data)[*len] = '\0';
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;

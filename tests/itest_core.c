@@ -293,6 +293,37 @@ START_TEST(slow_reader_is_cut_off)
 }
 END_TEST
 
+START_TEST(history_larger_than_queue_is_trimmed)
+{
+	struct server s;
+	struct stream a;
+	const char *talker;
+	char name[32], big[1024];
+	int i, j;
+
+	srv_start(&s, "-q", "16", NULL);
+	for (i = 0; i < 300; i++)
+		memcpy(big + 3 * i, "%3C", 3);
+	big[900] = '\0';
+	/* 20 lines of 1.2 KiB: more history than a 16 KiB queue holds. */
+	for (i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "name=h%d", i);
+		talker = cl_login(s.port, name, NULL);
+		for (j = 0; j < 5; j++)
+			ck_assert_int_eq(cl_say(s.port, talker, big), 200);
+	}
+	ck_assert_int_eq(cl_say(s.port, talker, "newest"), 429);
+	ck_assert_int_eq(stream_open(&a, s.port, cl_login(s.port, "name=late",
+	    NULL), NULL), 200);
+	ck_assert(stream_wait(&a, "Earlier events were missed", 2000));
+	ck_assert(stream_wait(&a, "late</bdi></span> joined", 2000));
+	ck_assert(!stream_wait_eof(&a, 300));
+	ck_assert(!srv_logged(&s, "cut off", 1));
+	stream_close(&a);
+	stop_clean(&s);
+}
+END_TEST
+
 START_TEST(head_chat_opens_no_stream)
 {
 	struct server s;
@@ -478,6 +509,7 @@ itest_core_suite(void)
 	tcase_add_test(tc, disconnect_then_grace_then_leave);
 	tcase_add_test(tc, reload_within_grace_keeps_session);
 	tcase_add_test(tc, slow_reader_is_cut_off);
+	tcase_add_test(tc, history_larger_than_queue_is_trimmed);
 	tcase_add_test(tc, head_chat_opens_no_stream);
 	tcase_add_test(tc, bad_requests_get_clear_errors);
 	tcase_add_test(tc, huge_head_gets_431);
