@@ -105,7 +105,8 @@ uninstall:
 clean:
 	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
 
-.PHONY: all check check-asan check-deps portable run install uninstall clean
+.PHONY: all check check-asan check-deps portable run install uninstall clean \
+	fuzz check-browser check-hostile bench
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
@@ -125,14 +126,12 @@ fuzz: fuzz/out/fuzz_http
 	    -dict=fuzz/http.dict -artifact_prefix=fuzz/out/ \
 	    fuzz/out/corpus-http
 
-.PHONY: fuzz
 
 # chatd in headless Chromium through chromedriver (apt-get install chromium
 # chromium-driver); screenshots land in tests/out/.  About a minute.
 check-browser: chatd
 	python3 tests/browser/check_browser.py
 
-.PHONY: check-browser
 
 # Slowloris and slow-read attacks (slowhttptest, if installed) on a local
 # chatd while a user from another loopback address measures delivery.
@@ -143,7 +142,6 @@ tests/out/hostile_probe: tests/hostile_probe.c
 check-hostile: chatd tests/out/hostile_probe
 	sh tests/hostile.sh
 
-.PHONY: check-hostile
 
 # Load benchmark (bench/README.md): 900 streams, fan-out latency, deliveries
 # a second, memory per stream; chatd and the generator on separate cores.
@@ -153,4 +151,3 @@ bench/load: bench/load.c
 bench: chatd bench/load
 	sh bench/run.sh
 
-.PHONY: bench

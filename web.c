@@ -15,6 +15,7 @@
 
 #define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
 #define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
+#define WEB_WHISPER_OPTIONS_MAX	100			/* whisper targets listed */
 #define WEB_HTML		"text/html; charset=utf-8"
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
@@ -444,22 +445,27 @@ sorted_members(const struct session *s)
 	return v;
 }
 
-/* One <option> per other member, the current target selected. */
+/*
+ * One <option> per other member, the current target selected.  A crowded
+ * room lists the first WEB_WHISPER_OPTIONS_MAX names; /msg reaches anyone.
+ */
 static void
 whisper_options(struct buf *b, const struct session *s, const char *to)
 {
+	const struct session *target = *to ? session_by_name(to) : NULL;
 	struct session **v;
-	int i;
+	int i, listed = 0;
 
 	if ((v = sorted_members(s)) == NULL)
 		return;
 	for (i = 0; v[i] != NULL; i++) {
-		if (v[i] == s)
+		if (v[i] == s || (listed >= WEB_WHISPER_OPTIONS_MAX &&
+		    v[i] != target))
 			continue;
+		listed++;
 		buf_adds(b, "<option value=\"");
 		esc(b, v[i]->name);
-		buf_printf(b, "\"%s>", session_by_name(to) == v[i] ?
-		    " selected" : "");
+		buf_printf(b, "\"%s>", v[i] == target ? " selected" : "");
 		esc(b, v[i]->name);
 		buf_adds(b, "</option>\n");
 	}

@@ -56,7 +56,7 @@ stop_chatd() {
 trap 'stop_chatd; rm -rf "$dir"' EXIT
 trap 'exit 130' INT TERM
 
-# -i: 254 source addresses carry more than 64 connections each.
+# -i: in case load cannot bind 127.0.0.x here and all comes from 127.0.0.1.
 # -l: a stream reloads itself after -l lines; the saturation phase sends
 # thousands, and a reload would end the stream in the middle of a count.
 # shellcheck disable=SC2086

@@ -143,6 +143,7 @@ START_TEST(ring_grows_past_its_first_size)
 	ck_assert_uint_eq(q.count, 50);
 	ck_assert_int_eq(outq_write(&q, pair[0], 1000), 50);
 	ck_assert_int_eq(read(pair[1], got, sizeof got), 50);
+	ck_assert_uint_eq(q.cap, 0);	/* a drained big ring is given back */
 	outq_clear(&q);
 	ck_assert_uint_eq(c->refs, 1);
 	chunk_unref(c);
