@@ -193,6 +193,15 @@ srv_stop(struct server *s)
 	return status;
 }
 
+void
+srv_stop_clean(struct server *s)
+{
+	int status = srv_stop(s);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "chatd did not exit 0 (status %d)", status);
+}
+
 int
 srv_logged(const struct server *s, const char *text, int ms)
 {

@@ -30,6 +30,9 @@ void	srv_start(struct server *, ...);
  */
 int	srv_stop(struct server *);
 
+/* srv_stop(), and fails the test unless chatd exited 0. */
+void	srv_stop_clean(struct server *);
+
 /* 1 if chatd's stderr contains the text (waits up to ms). */
 int	srv_logged(const struct server *, const char *text, int ms);
 

@@ -24,16 +24,6 @@
 #define CRASH_ROUNDS	12
 #define CRASH_CLIENTS	3
 
-/* Stops the server and checks it left cleanly (exit 0, no sanitizer report). */
-static void
-stop_clean(struct server *s)
-{
-	int status = srv_stop(s);
-
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "chatd did not exit 0 (status %d)", status);
-}
-
 /* A file in the server's scratch directory; a few rotating buffers. */
 static const char *
 in_dir(const struct server *s, const char *name)
@@ -387,7 +377,7 @@ START_TEST(register_answers)
 	    strstr(file, "\nZo\xc3\xab:$") != NULL, "file:\n%s", file);
 	ck_assert_int_eq(count(file, "\n"), 2);
 	free(file);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -426,7 +416,7 @@ START_TEST(login_with_and_without_password)
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	ck_assert_int_eq(get_with_sid(&s, "/names", sid), 403);	/* taken over */
-	stop_clean(&s);
+	srv_stop_clean(&s);
 	log = read_all(s.errpath);
 	ck_assert_ptr_null(strstr(log, "s3cretWord"));
 	ck_assert_ptr_null(strstr(log, sid));
@@ -452,7 +442,7 @@ START_TEST(no_guests_flag)
 	ck_assert_ptr_nonnull(cl_login(s.port, "name=gil&passwd=pw", &status));
 	ck_assert_ptr_null(cl_login(s.port, "name=other", &status));
 	ck_assert_int_eq(status, 403);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -479,7 +469,7 @@ START_TEST(restart_keeps_accounts_colour_and_password)
 	say(&s1, sid, "/passwd wrong third");
 	ck_assert(stream_wait(&a, "The old password is wrong", 2000));
 	stream_close(&a);
-	stop_clean(&s1);
+	srv_stop_clean(&s1);
 	ck_assert(line_starting(path, "erin:", line, sizeof line));
 	ck_assert_msg(ends_with(line, ":user:teal"), "line %s", line);
 
@@ -494,7 +484,7 @@ START_TEST(restart_keeps_accounts_colour_and_password)
 	    2000));
 	ck_assert_int_eq(reg(&s2, "erin", "x"), 409);
 	stream_close(&a);
-	stop_clean(&s2);
+	srv_stop_clean(&s2);
 }
 END_TEST
 
@@ -537,7 +527,7 @@ START_TEST(sighup_rereads_accounts)
 	    != NULL, "file:\n%s", file);
 	free(file);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -564,7 +554,7 @@ START_TEST(sighup_reopens_transcript)
 	ck_assert_ptr_null(strstr(b, "before rotation"));
 	free(a);
 	free(b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -605,7 +595,7 @@ START_TEST(takeover_is_invisible_to_the_room)
 	stream_close(&f1);
 	stream_close(&f2);
 	stream_close(&g);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -643,7 +633,7 @@ START_TEST(owner_login_over_a_guest_gets_a_registered_session)
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidg), 403);
 	stream_close(&h);
 	stream_close(&o);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -658,7 +648,7 @@ START_TEST(admins_are_operators_everywhere)
 	srv_start(&s0, "-A", "@DIR@/accounts", NULL);
 	snprintf(path, sizeof path, "%s", in_dir(&s0, "accounts"));
 	ck_assert_int_eq(reg(&s0, "ivy", "pw"), 200);
-	stop_clean(&s0);
+	srv_stop_clean(&s0);
 
 	srv_start(&s, "-A", path, "-a", "ivy,boss", NULL);
 	ck_assert(srv_logged(&s, "-a boss: not registered", 1000));
@@ -694,7 +684,7 @@ START_TEST(admins_are_operators_everywhere)
 	ck_assert(stream_wait_eof(&c, 2000));
 	stream_close(&c);
 	stream_close(&v);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -733,7 +723,7 @@ START_TEST(kick_ends_the_session)
 	stream_close(&k);
 	stream_close(&l);
 	stream_close(&m);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -788,7 +778,7 @@ START_TEST(ban_refuses_name_and_address_in_that_room)
 	ck_assert(stream_wait(&n2, "Now in pub", 2000));
 	stream_close(&n2);
 	stream_close(&k);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -820,7 +810,7 @@ START_TEST(whois_shows_the_address_to_operators_only)
 	ck_assert_int_eq(stream_count(&k, "class=\"ev notice\""), notices + 1);
 	stream_close(&k);
 	stream_close(&pt);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -858,7 +848,7 @@ START_TEST(op_and_deop)
 	ck_assert_int_eq(stream_count(&k, "again"), 0);
 	stream_close(&k);
 	stream_close(&q);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -885,7 +875,7 @@ START_TEST(guest_ops_do_not_pass_to_the_next_holder_of_the_name)
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidw), 200);
 	stream_close(&k2);
 	stream_close(&w);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -911,7 +901,7 @@ START_TEST(unsaved_registration_is_refused)
 	ck_assert_int_eq(reg(&s, "uma", "pw"), 200);
 	ck_assert(access(path, F_OK) == 0);
 	ck_assert_ptr_null(cl_login(s.port, "name=uma", NULL));
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -999,7 +989,7 @@ START_TEST(transcript_lines)
 	ck_assert_int_eq((int)n, (int)NELEM(want));
 	free(file);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1021,7 +1011,7 @@ START_TEST(unrecorded_message_is_not_sent)
 	ck_assert_int_eq(stream_count(&a, "lost words</bdi>"), 0);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1153,7 +1143,7 @@ START_TEST(crash_loses_no_acknowledged_account)
 	snprintf(form, sizeof form, "name=%s&passwd=pw-%s", acked, acked);
 	ck_assert_ptr_nonnull(cl_login(s.port, form, NULL));
 	ck_assert_int_eq(reg(&s, acked, "again"), 409);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 	free(acked);
 }
 END_TEST

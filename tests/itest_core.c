@@ -11,16 +11,6 @@
 #include "itest.h"
 #include "suites.h"
 
-/* Stops the server and checks it left cleanly (exit 0, no sanitizer report). */
-static void
-stop_clean(struct server *s)
-{
-	int status = srv_stop(s);
-
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "chatd did not exit 0 (status %d)", status);
-}
-
 START_TEST(two_users_talk)
 {
 	struct server s;
@@ -41,7 +31,7 @@ START_TEST(two_users_talk)
 	ck_assert_int_eq(stream_count(&b, "<b>there"), 0);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -62,7 +52,7 @@ START_TEST(stream_starts_with_a_kilobyte)
 	ck_assert_ptr_nonnull(strstr(a.data, "Cache-Control: no-store"));
 	ck_assert_ptr_nonnull(strstr(a.data, "Connection: close"));
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -84,7 +74,7 @@ START_TEST(history_replay_honours_H)
 	ck_assert(stream_wait(&b, ">three<", 100));
 	ck_assert_int_eq(stream_count(&b, ">two<"), 0);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -108,7 +98,7 @@ START_TEST(since_resumes_without_loss_or_repeat)
 	ck_assert(stream_wait(&b, "id=\"e1\"", 2000));
 	ck_assert(stream_wait(&b, "id=\"e3\"", 2000));
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -136,7 +126,7 @@ START_TEST(since_older_than_history_says_so)
 	ck_assert(stream_wait(&a, "id=\"e205\"", 2000));
 	ck_assert_int_eq(stream_count(&a, "id=\"e5\""), 0);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -151,7 +141,7 @@ START_TEST(keepalive_on_idle_stream)
 	ck_assert_int_eq(stream_open(&a, s.port, sid, NULL), 200);
 	ck_assert(stream_wait(&a, "<!-- keepalive -->", 2500));
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -183,7 +173,7 @@ START_TEST(leave_ends_session)
 	reply_free(&r);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -204,7 +194,7 @@ START_TEST(second_stream_replaces_first)
 	ck_assert(stream_wait(&a2, "still here", 2000));
 	stream_close(&a1);
 	stream_close(&a2);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -232,7 +222,7 @@ START_TEST(disconnect_then_grace_then_leave)
 	ck_assert_int_eq(r.status, 403);
 	reply_free(&r);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -252,7 +242,7 @@ START_TEST(reload_within_grace_keeps_session)
 	ck_assert(!stream_wait(&b, "mia</bdi></span> left", 3000));
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -289,7 +279,7 @@ START_TEST(slow_reader_is_cut_off)
 	ck_assert(stream_wait_eof(&slow, 5000) || slow.len > 0);
 	stream_close(&slow);
 	stream_close(&fast);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -320,7 +310,7 @@ START_TEST(history_larger_than_queue_is_trimmed)
 	ck_assert(!stream_wait_eof(&a, 300));
 	ck_assert(!srv_logged(&s, "cut off", 1));
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -345,7 +335,7 @@ START_TEST(head_chat_opens_no_stream)
 	ck_assert_ptr_nonnull(strstr(r.head, "Content-Length: "));
 	ck_assert_uint_eq(r.body_len, 0);
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -382,7 +372,7 @@ START_TEST(bad_requests_get_clear_errors)
 		ck_assert_ptr_nonnull(strstr(r.body, "<html"));
 		reply_free(&r);
 	}
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -400,7 +390,7 @@ START_TEST(huge_head_gets_431)
 	ck_assert_int_eq(r.status, 431);
 	reply_free(&r);
 	free(req);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -423,7 +413,7 @@ START_TEST(security_headers_everywhere)
 	ck_assert_ptr_null(strstr(r.head, "unsafe-eval"));
 	ck_assert_ptr_null(strstr(r.head, "Set-Cookie"));
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -446,7 +436,7 @@ START_TEST(slow_head_is_closed)
 	ck_assert(stream_wait_eof(&idle, 12000));
 	ck_assert_int_ge(itest_now() - t0, 9000);
 	stream_close(&idle);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -469,7 +459,7 @@ START_TEST(full_server_answers_503)
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 

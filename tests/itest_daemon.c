@@ -368,16 +368,6 @@ alive(pid_t pid)
 	return !zombie;
 }
 
-/* Stops the server and checks it left cleanly (exit 0, no sanitizer report). */
-static void
-stop_clean(struct server *s)
-{
-	int status = srv_stop(s);
-
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "chatd did not exit 0 (status %d)", status);
-}
-
 /* A urlencoded message of n '<', each 4 bytes once escaped. */
 static const char *
 angles(int n)
@@ -512,7 +502,7 @@ START_TEST(ready_line_first_with_real_port)
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -799,7 +789,7 @@ START_TEST(hup_reopens_and_keeps_serving)
 	ck_assert_int_eq(status, 403);
 	ck_assert_ptr_nonnull(cl_login(s.port, "name=yan&passwd=pw1", NULL));
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -923,7 +913,7 @@ START_TEST(u_drops_privileges)
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
 	ck_assert(!srv_logged(&s, "running as root", 0));
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -996,7 +986,7 @@ START_TEST(per_ip_limit)
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 200);
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1026,7 +1016,7 @@ START_TEST(max_conns_503_keeps_streams)
 	ck_assert_int_eq(cl_say(s.port, sid, "room+again"), 200);
 	ck_assert(stream_wait(&a, "room again", 2000));
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1103,7 +1093,7 @@ START_TEST(slowloris_closed_while_chat_goes_on)
 	ck_assert_msg(worst < LATENCY_MAX_MS, "a message took %lld ms", worst);
 	ck_assert_int_ge(said, 20);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1149,7 +1139,7 @@ START_TEST(slow_reader_cut_off_at_q)
 	ck_assert_ptr_null(strstr(slow.data, "after0"));
 	stream_close(&slow);
 	stream_close(&fast);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 

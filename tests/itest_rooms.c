@@ -12,16 +12,6 @@
 #define WAIT_MS		2000	/* ms for a line that must come */
 #define SID_BYTES	33
 
-/* Stops the server and checks it left cleanly (exit 0, no sanitizer report). */
-static void
-stop_clean(struct server *s)
-{
-	int status = srv_stop(s);
-
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "chatd did not exit 0 (status %d)", status);
-}
-
 /* Percent-encodes all but ASCII letters and digits (rotating buffers). */
 static const char *
 enc(const char *text)
@@ -224,7 +214,7 @@ START_TEST(login_into_named_room)
 	    "(0)</span>"));
 	reply_free(&r);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -265,7 +255,7 @@ START_TEST(invalid_room_is_refused)
 	ck_assert_ptr_nonnull(strstr(r.body, "<h2>lobby"));
 	reply_free(&r);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -321,7 +311,7 @@ START_TEST(join_switches_the_stream)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -355,7 +345,7 @@ START_TEST(rooms_and_who_list_people)
 	ck_assert_int_eq(stream_count(&c, "In kitchen:"), 0);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -398,7 +388,7 @@ START_TEST(topic_is_for_operators)
 	ck_assert(stream_wait(&b, "The topic of kitchen is: Soup", WAIT_MS));
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -438,7 +428,7 @@ START_TEST(operator_status_stays_with_its_owner)
 	ck_assert(stream_wait(&b, "set the topic: <bdi class=\"tx\">Still mine",
 	    WAIT_MS));
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -468,7 +458,7 @@ START_TEST(admin_is_operator_in_the_lobby)
 	ck_assert_ptr_nonnull(strstr(line, "opmark"));
 	reply_free(&r);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -510,7 +500,7 @@ START_TEST(rooms_do_not_leak)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&d);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -553,7 +543,7 @@ START_TEST(empty_room_vanishes)
 	say(s.port, sb, "/rooms");
 	ck_assert(stream_wait(&b, "lobby (0)", WAIT_MS));
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -629,7 +619,7 @@ START_TEST(random_pairs_strangers)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -677,7 +667,7 @@ START_TEST(random_pair_stays_private)
 	ck_assert(stream_wait(&e, "In random-1: eve @dave", WAIT_MS));
 	stream_close(&b);
 	stream_close(&e);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -704,7 +694,7 @@ START_TEST(me_is_an_action)
 	ck_assert(stream_wait(&a, "Usage: /me", WAIT_MS));
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -744,7 +734,7 @@ START_TEST(msg_whispers_to_one)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -773,7 +763,7 @@ START_TEST(msg_reaches_another_room)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -808,7 +798,7 @@ START_TEST(whisper_through_the_to_field)
 	ck_assert_int_eq(stream_count(&b, "shrug"), 0);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -849,7 +839,7 @@ START_TEST(whispers_stay_with_their_people)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&n);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -908,7 +898,7 @@ START_TEST(ignore_and_unignore)
 	ck_assert(stream_wait(&a, "Nobody called nobody", WAIT_MS));
 	stream_close(&a);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -976,7 +966,7 @@ START_TEST(color_changes)
 	ck_assert(stream_wait(&w, "Colours are #rgb, #rrggbb or one of the 16",
 	    WAIT_MS));
 	stream_close(&w);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1019,7 +1009,7 @@ START_TEST(away_and_back)
 	    "reason cut inside a character: %s", line);
 	reply_free(&r);
 	stream_close(&a);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1084,7 +1074,7 @@ START_TEST(nick_changes)
 	reply_free(&r);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1113,7 +1103,7 @@ START_TEST(quit_says_goodbye)
 	reply_free(&r);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1146,7 +1136,7 @@ START_TEST(slashes_and_unknown_commands)
 	ck_assert_int_eq(stream_count(&a, "Unknown command"), 1);
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1183,7 +1173,7 @@ START_TEST(mentions_mark_the_named)
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&c);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1231,7 +1221,7 @@ START_TEST(names_frame)
 	ck_assert_ptr_nonnull(strstr(line, "opmark"));
 	ck_assert_ptr_nonnull(strstr(line, "style=\"color:#c0c\""));
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1264,7 +1254,7 @@ START_TEST(talk_frame)
 	ck_assert_ptr_null(strstr(r.body, "<option value=\"alice\""));
 	ck_assert_ptr_null(strstr(r.body, "dave"));
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1325,7 +1315,7 @@ START_TEST(name_limits)
 	page_of(s.port, "/names", sid, &r);
 	ck_assert_ptr_nonnull(strstr(r.body, "<bdi>Zo\xc3\xab</bdi>"));
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1359,7 +1349,7 @@ START_TEST(names_are_unique_in_any_case)
 			ck_assert_ptr_nonnull(strstr(r.body, "in use"));
 		reply_free(&r);
 	}
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1429,7 +1419,7 @@ START_TEST(message_rules)
 	ck_assert_ptr_null(memchr(w.data, '\xff', w.len));
 	ck_assert_ptr_null(strstr(w.data, "\xc2\x85"));
 	stream_close(&w);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1482,7 +1472,7 @@ START_TEST(message_length_counts_code_points)
 	ck_assert_ptr_null(strstr(w.data, repeat("\xc3\xa8", 301)));
 	ck_assert_ptr_nonnull(strstr(w.data, repeat("z", 300)));
 	stream_close(&w);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1497,7 +1487,7 @@ START_TEST(message_limit_follows_m)
 	ck_assert_int_eq(cl_say(s.port, sid, enc(repeat("\xc3\xa9", 5))), 200);
 	ck_assert_int_eq(cl_say(s.port, sid, "123456"), 400);
 	ck_assert_int_eq(cl_say(s.port, sid, enc(repeat("\xc3\xa9", 6))), 400);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1506,7 +1496,7 @@ START_TEST(rate_limit_bursts_then_waits)
 	struct server s;
 	struct stream w;
 	struct reply r;
-	char sa[SID_BYTES], sb[SID_BYTES], text[16];
+	char sa[SID_BYTES], sb[SID_BYTES], text[32];
 	long long t0;
 	int i;
 
@@ -1536,7 +1526,7 @@ START_TEST(rate_limit_bursts_then_waits)
 	ck_assert_int_eq(stream_count(&w, "too soon"), 0);
 	ck_assert_int_eq(stream_count(&w, "burst"), 5);
 	stream_close(&w);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1561,7 +1551,7 @@ START_TEST(rate_limit_counts_refusals_and_commands)
 	ck_assert_int_eq(post(s.port, sb, "/who", NULL, &r), 429);
 	ck_assert_ptr_nonnull(strstr(r.body, "too fast"));
 	reply_free(&r);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
@@ -1591,7 +1581,7 @@ START_TEST(whois_shows_address_to_operators)
 	ck_assert_int_gt(at(&a, ", from 127.0.0.1"), at(&a, "bob: guest"));
 	stream_close(&a);
 	stream_close(&b);
-	stop_clean(&s);
+	srv_stop_clean(&s);
 }
 END_TEST
 
