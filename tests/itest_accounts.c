@@ -1071,7 +1071,7 @@ check_accounts_file(const char *path, const char *acked, unsigned seed)
 static void
 registrar(int port, int round, int id, int report)
 {
-	char name[32], form[96], line[40];
+	char name[48], form[128], line[64];
 	int i, status;
 
 	for (i = 0; i < 500; i++) {

@@ -1102,7 +1102,7 @@ START_TEST(slow_reader_cut_off_at_q)
 	struct server s;
 	struct stream slow, fast;
 	size_t pushed = 0, got;
-	char line[16], text[32];
+	char line[32], text[48];
 	int cut = 0;
 	long long t;
 	int i;
