@@ -72,20 +72,24 @@ check-asan:
 	    LDFLAGS="$(SANFLAGS)" check
 	$(MAKE) clean
 
-# Warning-clean builds elsewhere: clang, 32-bit, and musl (compiled only:
+# Warning-clean builds elsewhere: clang, and musl (compiled only:
 # Debian's musl leaves crypt() out of its libc, so it cannot link there).
 portable:
 	$(MAKE) clean
 	$(MAKE) CC=clang chatd
 	$(MAKE) clean
-	$(MAKE) CC="gcc -m32" chatd
-	$(MAKE) clean
 	$(MAKE) CC=musl-gcc chatd.o $(OBJ)
+	$(MAKE) clean
+
+# A 32-bit build (needs gcc-multilib and libcrypt-dev:i386).
+portable32:
+	$(MAKE) clean
+	$(MAKE) CC="gcc -m32" chatd
 	$(MAKE) clean
 
 # What the tests need on Debian (run as root).
 check-deps:
-	apt-get update -qq
+	for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; true
 	apt-get install -y -qq build-essential check pkg-config clang \
 	    libcrypt-dev libclang-rt-14-dev
 
@@ -105,7 +109,7 @@ uninstall:
 clean:
 	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
 
-.PHONY: all check check-asan check-deps portable run install uninstall clean \
+.PHONY: all check check-asan check-deps portable portable32 run install uninstall clean \
 	fuzz check-browser check-hostile bench
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
