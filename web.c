@@ -187,13 +187,20 @@ room_list(struct buf *b)
 	}
 }
 
-/* The login page, with an error next to the form when there is one. */
+/*
+ * The login page.  An error is shown next to its field ("name", "passwd",
+ * "color" or "room"), or above the form when field is NULL.
+ */
 static int
-login_page(struct ctx *c, int status, const char *error)
+login_page(struct ctx *c, int status, const char *field, const char *error)
 {
+	static const char *const fields[] = { "name", "passwd", "color", "room" };
 	char name[WEB_VALUE_MAX], room[WEB_VALUE_MAX], color[WEB_VALUE_MAX];
+	char markers[4][16];
 	struct buf body, e, n, r, col, rooms;
-	struct var vars[7];
+	struct var vars[11];
+	const char *err;
+	int i;
 
 	param(c, "name", name, sizeof name);
 	if (param(c, "room", room, sizeof room) < 1)
@@ -202,15 +209,17 @@ login_page(struct ctx *c, int status, const char *error)
 	buf_init(&body); buf_init(&e); buf_init(&n); buf_init(&r);
 	buf_init(&col); buf_init(&rooms);
 	if (error != NULL) {
-		buf_adds(&e, "<p class=\"error\" role=\"alert\">");
+		buf_printf(&e, "<%s class=\"error\" role=\"alert\">", field ?
+		    "span" : "p");
 		esc(&e, error);
-		buf_adds(&e, "</p>");
+		buf_printf(&e, "</%s>", field ? "span" : "p");
 	}
+	err = e.data ? e.data : "";
 	esc(&n, name);
 	esc(&r, room);
 	esc(&col, color);
 	room_list(&rooms);
-	vars[0].name = "error"; vars[0].html = e.data ? e.data : "";
+	vars[0].name = "error"; vars[0].html = field ? "" : err;
 	vars[1].name = "name"; vars[1].html = n.data ? n.data : "";
 	vars[2].name = "room"; vars[2].html = r.data ? r.data : "";
 	vars[3].name = "color"; vars[3].html = col.data ? col.data : "";
@@ -218,7 +227,13 @@ login_page(struct ctx *c, int status, const char *error)
 	vars[5].name = "guests"; vars[5].html = config.no_guests ?
 	    "Only registered names may log in here." :
 	    "Any free name will do; a registered name needs its password.";
-	vars[6].name = NULL;
+	for (i = 0; i < 4; i++) {
+		snprintf(markers[i], sizeof markers[i], "error_%s", fields[i]);
+		vars[6 + i].name = markers[i];
+		vars[6 + i].html = field && strcmp(field, fields[i]) == 0 ?
+		    err : "";
+	}
+	vars[10].name = NULL;
 	render(&body, frame_login_html, frame_login_html_len, vars);
 	c->resp->status = status;
 	respond(&c->resp->out, c->head_only, status, WEB_HTML, &body,
@@ -286,22 +301,22 @@ check_login(struct ctx *c, const char *name, const char *passwd,
 
 	*acct = NULL;
 	if (!text_valid_name(name))
-		return login_page(c, HTTP_BAD_REQUEST, "Names are 2 to 20 "
+		return login_page(c, HTTP_BAD_REQUEST, "name", "Names are 2 to 20 "
 		    "letters, digits, - or _.");
 	if (!text_valid_room(room))
-		return login_page(c, HTTP_BAD_REQUEST, "Room names are 1 to 24 "
+		return login_page(c, HTTP_BAD_REQUEST, "room", "Room names are 1 to 24 "
 		    "letters, digits, - or _ (ASCII).");
 	*acct = accounts_find(name);
 	if (*acct != NULL && accounts_verify(name, passwd) != ACCOUNTS_DONE)
-		return login_page(c, HTTP_FORBIDDEN, "This name is registered: "
+		return login_page(c, HTTP_FORBIDDEN, "passwd", "This name is registered: "
 		    "the password is wrong or missing.");
 	if (*acct == NULL && config.no_guests)
-		return login_page(c, HTTP_FORBIDDEN, "Only registered names may "
+		return login_page(c, HTTP_FORBIDDEN, "name", "Only registered names may "
 		    "log in here. Register first.");
 	text_fold_name(name, key);
 	if ((r = room_find(room)) != NULL &&
 	    room_banned(r, key, c->req->ip, c->req->now))
-		return login_page(c, HTTP_FORBIDDEN, "You are banned from this "
+		return login_page(c, HTTP_FORBIDDEN, "room", "You are banned from this "
 		    "room for now.");
 	return 0;
 }
@@ -316,7 +331,7 @@ do_login(struct ctx *c)
 	int status;
 
 	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
-		return login_page(c, HTTP_OK, NULL);
+		return login_page(c, HTTP_OK, NULL, NULL);
 	param(c, "passwd", passwd, sizeof passwd);
 	if (param(c, "room", room, sizeof room) < 1)
 		snprintf(room, sizeof room, "%s", ROOM_DEFAULT);
@@ -325,13 +340,13 @@ do_login(struct ctx *c)
 		return status;
 	text_fold_name(name, key);
 	if (*color && text_color(color, canon) == -1)
-		return login_page(c, HTTP_BAD_REQUEST, "Colours are #rgb, #rrggbb "
+		return login_page(c, HTTP_BAD_REQUEST, "color", "Colours are #rgb, #rrggbb "
 		    "or one of the 16 HTML colour names.");
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
 		    acct->color : palette[(unsigned char)key[0] % 10]);
 	if ((s = session_by_name(name)) != NULL && acct == NULL)
-		return login_page(c, HTTP_CONFLICT, "This name is in use.");
+		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
 	if (s != NULL && !s->registered) {
 		session_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
@@ -344,17 +359,17 @@ do_login(struct ctx *c)
 		return frameset(c, s);
 	}
 	if (session_count() >= config.max_conns)
-		return login_page(c, HTTP_UNAVAILABLE, "The server is full. "
+		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is full. "
 		    "Please try again later.");
 	if ((s = session_new(acct ? acct->name : name, canon, c->req->ip,
 	    c->req->now)) == NULL)
-		return login_page(c, HTTP_UNAVAILABLE, "The server is busy. "
+		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy. "
 		    "Please try again later.");
 	s->registered = acct != NULL;
 	s->admin = acct != NULL && is_admin(acct);
 	if (room_enter(s, room, c->req->now) == -1) {
 		session_end(s, SESSION_TIMEOUT, NULL);
-		return login_page(c, HTTP_UNAVAILABLE, "The server is busy.");
+		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy.");
 	}
 	return frameset(c, s);
 }
@@ -657,7 +672,7 @@ static_file(struct ctx *c, const char *type, const char *data, size_t len)
 static int
 do_index(struct ctx *c)
 {
-	return login_page(c, HTTP_OK, NULL);
+	return login_page(c, HTTP_OK, NULL, NULL);
 }
 
 static int

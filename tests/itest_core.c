@@ -314,6 +314,41 @@ START_TEST(history_larger_than_queue_is_trimmed)
 }
 END_TEST
 
+/* Which input each login error must follow, before the next input. */
+static const struct {
+	const char	*form;
+	int		 status;
+	const char	*field;
+	const char	*next;
+} login_errors[] = {
+	{ "name=x", 400, "id=\"name\"", "id=\"passwd\"" },
+	{ "name=ok1&color=nope", 400, "id=\"color\"", "id=\"room\"" },
+	{ "name=ok2&room=a+b", 400, "id=\"room\"", "</form>" },
+};
+
+START_TEST(login_errors_sit_by_their_field)
+{
+	struct server s;
+	struct reply r;
+	const char *field, *error, *next;
+	size_t i;
+
+	srv_start(&s, NULL);
+	for (i = 0; i < sizeof login_errors / sizeof login_errors[0]; i++) {
+		cl_post(s.port, "/login", login_errors[i].form, &r);
+		ck_assert_int_eq(r.status, login_errors[i].status);
+		field = strstr(r.body, login_errors[i].field);
+		ck_assert_ptr_nonnull(field);
+		error = strstr(field, "class=\"error\"");
+		next = strstr(field, login_errors[i].next);
+		ck_assert_msg(error != NULL && next != NULL && error < next,
+		    "%s: error not by its field", login_errors[i].form);
+		reply_free(&r);
+	}
+	srv_stop_clean(&s);
+}
+END_TEST
+
 START_TEST(head_chat_opens_no_stream)
 {
 	struct server s;
@@ -500,6 +535,7 @@ itest_core_suite(void)
 	tcase_add_test(tc, reload_within_grace_keeps_session);
 	tcase_add_test(tc, slow_reader_is_cut_off);
 	tcase_add_test(tc, history_larger_than_queue_is_trimmed);
+	tcase_add_test(tc, login_errors_sit_by_their_field);
 	tcase_add_test(tc, head_chat_opens_no_stream);
 	tcase_add_test(tc, bad_requests_get_clear_errors);
 	tcase_add_test(tc, huge_head_gets_431);
