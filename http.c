@@ -38,6 +38,8 @@ void
 http_request_init(struct http_request *r)
 {
 	memset(r, 0, sizeof *r);
+	r->line = r->body = r->shared;
+	r->path = r->query = r->target;
 	r->state = PARSE_REQUEST;
 	r->method = HTTP_METHOD_NONE;
 	r->content_length = -1;
@@ -180,13 +182,15 @@ set_target(struct http_request *r, const char *s, size_t n)
 
 	q = memchr(s, '?', n);
 	plen = q != NULL ? (size_t)(q - s) : n;
-	memcpy(r->path, s, plen);
-	r->path[plen] = '\0';
+	memcpy(r->target, s, plen);
+	r->target[plen] = '\0';
+	r->path = r->target;
+	r->query = r->target + plen;	/* "" unless there is a '?' */
 	if (q != NULL) {
-		memcpy(r->query, q + 1, n - plen - 1);
-		r->query[n - plen - 1] = '\0';
-	} else
-		r->query[0] = '\0';
+		r->query = r->target + plen + 1;
+		memcpy(r->target + plen + 1, q + 1, n - plen - 1);
+		r->target[n] = '\0';
+	}
 }
 
 /*
@@ -294,6 +298,7 @@ parse_header(struct http_request *r, const char *s, size_t n)
 static enum http_status
 end_of_head(struct http_request *r)
 {
+	r->body[0] = '\0';	/* the line is done with; the body takes its place */
 	if (r->method == HTTP_POST && r->content_length < 0)
 		return HTTP_LENGTH_REQUIRED;
 	if (r->content_length > 0) {

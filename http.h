@@ -35,27 +35,35 @@ enum http_method {
 	HTTP_POST
 };
 
+/* The head's current line, then the body, share one buffer of this size. */
+#define HTTP_SHARED_BYTES \
+	((HTTP_HEAD_MAX > HTTP_BODY_MAX ? HTTP_HEAD_MAX : HTTP_BODY_MAX) + 1)
+
 /*
  * One request, filled in by http_parse() as bytes arrive.  The caller owns
- * it and zeroes it (http_request_init) before the first byte.  The fields
- * are valid once http_parse() has returned HTTP_OK.
+ * it and readies it with http_request_init() before the first byte; it
+ * points into itself, so it is never copied.  The fields are valid once
+ * http_parse() has returned HTTP_OK.
  */
 struct http_request {
 	/* parser state; private */
 	int	 state;
 	size_t	 head_len;		/* head bytes seen so far */
 	size_t	 line_len;
-	char	 line[HTTP_HEAD_MAX + 1];	/* the line being read */
+	char	*line;			/* the line being read, in shared */
 
 	/* results */
 	enum http_method method;
 	int	 minor;			/* 0 for HTTP/1.0, 1 for HTTP/1.1 */
-	char	 path[HTTP_HEAD_MAX + 1];	/* target up to '?', still encoded */
-	char	 query[HTTP_HEAD_MAX + 1];	/* after '?', still encoded; "" if none */
+	const char *path;		/* target up to '?', still encoded */
+	const char *query;		/* after '?', still encoded; "" if none */
 	long	 content_length;	/* -1 when absent */
 	int	 form;			/* Content-Type is x-www-form-urlencoded */
 	size_t	 body_len;
-	char	 body[HTTP_BODY_MAX + 1];	/* NUL-terminated */
+	char	*body;			/* NUL-terminated, in shared */
+
+	char	 target[HTTP_HEAD_MAX + 2];	/* path NUL query NUL */
+	char	 shared[HTTP_SHARED_BYTES];	/* line, then body */
 };
 
 void	http_request_init(struct http_request *);
