@@ -9,6 +9,7 @@
 #include "log.h"
 
 static int log_to_syslog;
+static int log_no_info;
 
 void
 log_init(int to_syslog)
@@ -33,6 +34,12 @@ log_vwrite(int priority, const char *errstr, const char *fmt, va_list ap)
 		fprintf(stderr, "chatd: %s: %s\n", msg, errstr);
 	else
 		fprintf(stderr, "chatd: %s\n", msg);
+}
+
+void
+log_quiet(void)
+{
+	log_no_info = 1;
 }
 
 void
@@ -65,6 +72,8 @@ log_info(const char *fmt, ...)
 	int saved = errno;
 	va_list ap;
 
+	if (log_no_info)
+		return;
 	va_start(ap, fmt);
 	log_vwrite(LOG_INFO, NULL, fmt, ap);
 	va_end(ap);

@@ -11,6 +11,9 @@
 /* Sends later messages to syslog (LOG_DAEMON) when to_syslog, else stderr. */
 void	log_init(int to_syslog);
 
+/* Drops later log_info() lines (warnings stay): for unit tests. */
+void	log_quiet(void);
+
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);	/* adds strerror(errno) */
 void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void	log_info(const char *, ...) LOG_PRINTF(1, 2);

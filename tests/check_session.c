@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 #include "room.h"
 #include "session.h"
 #include "suites.h"
@@ -46,6 +47,7 @@ static void
 setup(void)
 {
 	memset(fake, 0, sizeof fake);
+	log_quiet();
 	config_defaults();
 	session_init(&fake_io);
 	ck_assert_int_eq(room_init(50), 0);
@@ -220,6 +222,36 @@ START_TEST(line_budget_reloads_from_last_event)
 }
 END_TEST
 
+START_TEST(ban_expires)
+{
+	struct session *a = user("rae", -1, 0);
+	struct room *r = a->room;
+
+	ck_assert_int_eq(room_ban(r, "sam", "10.0.0.9", 60000), 0);
+	ck_assert_int_eq(room_banned(r, "sam", "127.0.0.1", 59999), 1);
+	ck_assert_int_eq(room_banned(r, "other", "10.0.0.9", 59999), 1);
+	ck_assert_int_eq(room_banned(r, "other", "127.0.0.1", 59999), 0);
+	ck_assert_int_eq(room_banned(r, "sam", "10.0.0.9", 60000), 0);
+	session_sweep(60000 + SESSION_SWEEP_MS);
+	ck_assert_ptr_null(r->bans);
+}
+END_TEST
+
+START_TEST(empty_room_with_a_ban_waits_for_it)
+{
+	struct session *a = user("tia", -1, 0);
+
+	ck_assert_int_eq(room_enter(session_new("uma", "navy", "127.0.0.1", 0),
+	    "den", 0), 0);
+	ck_assert_int_eq(room_ban(room_find("den"), "vic", "", 30000), 0);
+	session_end(session_by_name("uma"), SESSION_LEAVE, NULL);
+	ck_assert_ptr_nonnull(room_find("den"));	/* the ban keeps it */
+	session_sweep(30000 + SESSION_SWEEP_MS);
+	ck_assert_ptr_null(room_find("den"));
+	(void)a;
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -237,6 +269,8 @@ session_suite(void)
 	tcase_add_test(tc, second_stream_replaces_first);
 	tcase_add_test(tc, since_replays_after_n);
 	tcase_add_test(tc, line_budget_reloads_from_last_event);
+	tcase_add_test(tc, ban_expires);
+	tcase_add_test(tc, empty_room_with_a_ban_waits_for_it);
 	suite_add_tcase(s, tc);
 	return s;
 }
