@@ -336,7 +336,7 @@ main(int argc, char **argv)
 	    transcript_open(config.transcript) == -1)
 		return 1;
 	loop_init();
-	if (room_init(config.history) == -1)
+	if (room_init() == -1)
 		fatalx("out of memory");
 	want = connection_budget(nofile);
 	limit = conn_init(fd, want, config.per_ip);

@@ -48,7 +48,15 @@ event_free(struct event *ev)
 		return;
 	chunk_unref(ev->html);
 	chunk_unref(ev->marked);
+	free(ev->mentions);
 	free(ev);
+}
+
+/* The i-th oldest event the room keeps. */
+static struct event *
+history_at(const struct room *r, unsigned i)
+{
+	return r->history[(r->first + i) % r->keep];
 }
 
 static void
@@ -62,7 +70,7 @@ room_destroy(struct room *r)
 		pp = &(*pp)->next;
 	*pp = r->next;
 	for (i = 0; i < r->count; i++)
-		event_free(r->history[(r->first + i) % r->keep]);
+		event_free(history_at(r, i));
 	while ((b = r->bans) != NULL) {
 		r->bans = b->next;
 		free(b);
@@ -74,9 +82,8 @@ room_destroy(struct room *r)
 }
 
 int
-room_init(int history)
+room_init(void)
 {
-	config.history = history;
 	while (rooms != NULL)
 		room_destroy(rooms);
 	return room_create(ROOM_DEFAULT) ? 0 : -1;
@@ -277,10 +284,15 @@ find_mentions(struct event *ev, const char *text)
 			continue;
 		memcpy(word, start, len);
 		word[len] = '\0';
-		if ((s = session_by_name(word)) != NULL &&
-		    strcmp(s->key, ev->from) != 0 && !mentioned(ev, s->key))
-			snprintf(ev->mentions[ev->nmentions++], TEXT_NAME_BYTES,
-			    "%s", s->key);
+		if ((s = session_by_name(word)) == NULL ||
+		    strcmp(s->key, ev->from) == 0 || mentioned(ev, s->key))
+			continue;
+		/* Most lines name nobody: the table comes with the first name. */
+		if (ev->mentions == NULL && (ev->mentions =
+		    malloc(ROOM_MENTIONS_MAX * sizeof *ev->mentions)) == NULL)
+			return;
+		snprintf(ev->mentions[ev->nmentions++], TEXT_NAME_BYTES, "%s",
+		    s->key);
 	}
 }
 
@@ -440,7 +452,7 @@ fit_replay(const struct room *r, const struct session *s, unsigned start)
 	unsigned i;
 
 	for (i = r->count; i > start; i--) {
-		ev = r->history[(r->first + i - 1) % r->keep];
+		ev = history_at(r, i - 1);
 		if (!visible(ev, s))
 			continue;
 		if (used + chunk_for(ev, s)->len > budget)
@@ -475,7 +487,7 @@ room_replay(struct session *s, const char *since)
 	if (missed)
 		session_notice(s, "Earlier events were missed.");
 	for (i = start; i < r->count; i++) {
-		ev = r->history[(r->first + i) % r->keep];
+		ev = history_at(r, i);
 		if (visible(ev, s))
 			session_send(s, chunk_for(ev, s), ev->seq);
 	}
@@ -603,7 +615,7 @@ forget(struct room *r, const char *key)
 
 	room_remove_op(r, key);
 	for (i = 0; i < r->count; i++) {
-		ev = r->history[(r->first + i) % r->keep];
+		ev = history_at(r, i);
 		if (ev->kind == EVENT_WHISPER) {
 			rekey(ev->from, key, "");
 			rekey(ev->to, key, "");
@@ -644,7 +656,7 @@ room_rekey(struct session *s, const char *old)
 		room_add_op(r, s->key);
 	}
 	for (i = 0; i < r->count; i++) {
-		ev = r->history[(r->first + i) % r->keep];
+		ev = history_at(r, i);
 		rekey(ev->from, old, s->key);
 		rekey(ev->to, old, s->key);
 		for (j = 0; j < ev->nmentions; j++)

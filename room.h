@@ -35,7 +35,7 @@ struct event {
 	struct chunk	*html;
 	struct chunk	*marked;		/* with the mention mark, or NULL */
 	int		 nmentions;
-	char		 mentions[ROOM_MENTIONS_MAX][TEXT_NAME_BYTES];
+	char		(*mentions)[TEXT_NAME_BYTES];	/* keys; NULL until one */
 };
 
 struct ban {
@@ -60,8 +60,8 @@ struct room {
 	struct room	*next;
 };
 
-/* Creates the lobby; history is -H. */
-int	room_init(int history);
+/* Creates the lobby (again, after freeing every room). */
+int	room_init(void);
 
 struct room *room_find(const char *name);	/* any case; NULL if none */
 struct room *room_first(void);

@@ -50,14 +50,14 @@ setup(void)
 	log_quiet();
 	config_defaults();
 	session_init(&fake_io);
-	ck_assert_int_eq(room_init(50), 0);
+	ck_assert_int_eq(room_init(), 0);
 }
 
 static void
 teardown(void)
 {
 	session_shutdown();
-	room_init(50);
+	room_init();
 }
 
 /* A session in the lobby with its chat frame on conn. */
