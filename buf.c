@@ -30,6 +30,12 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+const char *
+buf_str(const struct buf *b)
+{
+	return b->data != NULL ? b->data : "";
+}
+
 /* Makes room for `more` bytes plus a terminating NUL. */
 static int
 buf_grow(struct buf *b, size_t more)

@@ -20,6 +20,9 @@ struct buf {
 void	buf_init(struct buf *);
 void	buf_free(struct buf *);
 void	buf_reset(struct buf *);	/* empties it, keeps the memory */
+/* The contents as a C string: "" when nothing was written. */
+const char *buf_str(const struct buf *);
+
 int	buf_add(struct buf *, const void *, size_t);
 int	buf_adds(struct buf *, const char *);
 int	buf_addc(struct buf *, char);

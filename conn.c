@@ -295,7 +295,7 @@ access_log(const struct conn *c, int status, size_t bytes)
 		log_info("%s - - [%s] \"-\" %d %zu", c->ip, date, status, bytes);
 	else
 		log_info("%s - - [%s] \"%s %s%s HTTP/1.%d\" %d %zu", c->ip, date,
-		    methods[r->method], r->path, q.data ? q.data : "", r->minor,
+		    methods[r->method], r->path, buf_str(&q), r->minor,
 		    status, bytes);
 	buf_free(&q);
 }

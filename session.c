@@ -115,7 +115,7 @@ session_new(const char *name, const char *color, const char *ip, long long now)
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
 	s->stream = -1;
 	s->deadline = now + SESSION_OPEN_TIMEOUT_MS;
-	s->last_active = s->since_ms = s->token_ms = now;
+	s->last_active = s->token_ms = now;
 	s->tokens = SESSION_BURST;
 	hash_sid(s);
 	hash_key(s);

@@ -42,7 +42,6 @@ struct session {
 	long long	 last_send;	/* ms; for keepalives */
 	long long	 deadline;	/* ms; grace or first-open limit, or 0 */
 	long long	 last_active;	/* ms; for /whois idle time */
-	long long	 since_ms;	/* ms; login time */
 
 	int		 tokens;	/* rate limit */
 	long long	 token_ms;

@@ -70,7 +70,7 @@ respond(struct buf *out, int head_only, int status, const char *type,
 {
 	http_response_head(out, status, type, (long)body->len, flags);
 	if (!head_only)
-		buf_add(out, body->data ? body->data : "", body->len);
+		buf_add(out, buf_str(body), body->len);
 }
 
 /* A page from the generic template; html is the already escaped body. */
@@ -95,6 +95,16 @@ page(struct buf *out, int head_only, int status, const char *title,
 	buf_free(&t);
 }
 
+/* A request's response (headers only for HEAD); returns the status. */
+static int
+ctx_respond(struct ctx *c, int status, const char *type, const struct buf *body,
+    int flags)
+{
+	c->resp->status = status;
+	respond(&c->resp->out, c->head_only, status, type, body, flags);
+	return status;
+}
+
 static int
 ctx_page(struct ctx *c, int status, const char *title, const char *html)
 {
@@ -113,7 +123,7 @@ web_error(struct buf *out, int status, const char *message)
 	esc(&html, message);
 	buf_adds(&html, "</p>\n<p><a href=\"/\" target=\"_top\">To the login "
 	    "page</a></p>\n");
-	page(out, 0, status, http_reason(status), html.data ? html.data : "");
+	page(out, 0, status, http_reason(status), buf_str(&html));
 	buf_free(&html);
 }
 
@@ -214,16 +224,16 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 		esc(&e, error);
 		buf_printf(&e, "</%s>", field ? "span" : "p");
 	}
-	err = e.data ? e.data : "";
+	err = buf_str(&e);
 	esc(&n, name);
 	esc(&r, room);
 	esc(&col, color);
 	room_list(&rooms);
 	vars[0].name = "error"; vars[0].html = field ? "" : err;
-	vars[1].name = "name"; vars[1].html = n.data ? n.data : "";
-	vars[2].name = "room"; vars[2].html = r.data ? r.data : "";
-	vars[3].name = "color"; vars[3].html = col.data ? col.data : "";
-	vars[4].name = "rooms"; vars[4].html = rooms.data ? rooms.data : "";
+	vars[1].name = "name"; vars[1].html = buf_str(&n);
+	vars[2].name = "room"; vars[2].html = buf_str(&r);
+	vars[3].name = "color"; vars[3].html = buf_str(&col);
+	vars[4].name = "rooms"; vars[4].html = buf_str(&rooms);
 	vars[5].name = "guests"; vars[5].html = config.no_guests ?
 	    "Only registered names may log in here." :
 	    "Any free name will do; a registered name needs its password.";
@@ -235,9 +245,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	}
 	vars[10].name = NULL;
 	render(&body, frame_login_html, frame_login_html_len, vars);
-	c->resp->status = status;
-	respond(&c->resp->out, c->head_only, status, WEB_HTML, &body,
-	    HTTP_NO_STORE);
+	ctx_respond(c, status, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&e); buf_free(&n); buf_free(&r);
 	buf_free(&col); buf_free(&rooms);
 	return status;
@@ -253,9 +261,7 @@ frameset(struct ctx *c, const struct session *s)
 
 	buf_init(&body);
 	render(&body, frame_frameset_html, frame_frameset_html_len, vars);
-	c->resp->status = HTTP_OK;
-	respond(&c->resp->out, c->head_only, HTTP_OK, WEB_HTML, &body,
-	    HTTP_NO_STORE);
+	ctx_respond(c, HTTP_OK, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body);
 	return HTTP_OK;
 }
@@ -414,7 +420,7 @@ do_register(struct ctx *c)
 	if (status != HTTP_OK)
 		buf_adds(&html, frame_register_html);
 	ctx_page(c, status, status == HTTP_OK ? "Registered" : "Register a name",
-	    html.data ? html.data : "");
+	    buf_str(&html));
 	buf_free(&html);
 	return status;
 }
@@ -505,15 +511,13 @@ talk_frame(struct ctx *c, const struct session *s, int status,
 	esc(&k, keep);
 	whisper_options(&opts, s, to);
 	vars[0].name = "sid"; vars[0].html = s->sid;
-	vars[1].name = "reply"; vars[1].html = r.data ? r.data : "";
-	vars[2].name = "message"; vars[2].html = k.data ? k.data : "";
-	vars[3].name = "options"; vars[3].html = opts.data ? opts.data : "";
+	vars[1].name = "reply"; vars[1].html = buf_str(&r);
+	vars[2].name = "message"; vars[2].html = buf_str(&k);
+	vars[3].name = "options"; vars[3].html = buf_str(&opts);
 	vars[4].name = "room"; vars[4].html = s->room->name;
 	vars[5].name = NULL;
 	render(&body, frame_talk_html, frame_talk_html_len, vars);
-	c->resp->status = status;
-	respond(&c->resp->out, c->head_only, status, WEB_HTML, &body,
-	    HTTP_NO_STORE);
+	ctx_respond(c, status, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&r); buf_free(&k); buf_free(&opts);
 	return status;
 }
@@ -632,15 +636,13 @@ do_names(struct ctx *c)
 	snprintf(count, sizeof count, "%d", s->room->nmembers);
 	vars[0].name = "sid"; vars[0].html = s->sid;
 	vars[1].name = "room"; vars[1].html = s->room->name;
-	vars[2].name = "topic"; vars[2].html = topic.data ? topic.data : "";
-	vars[3].name = "names"; vars[3].html = list.data ? list.data : "";
+	vars[2].name = "topic"; vars[2].html = buf_str(&topic);
+	vars[3].name = "names"; vars[3].html = buf_str(&list);
 	vars[4].name = "refresh"; vars[4].html = refresh;
 	vars[5].name = "count"; vars[5].html = count;
 	vars[6].name = NULL;
 	render(&body, frame_names_html, frame_names_html_len, vars);
-	c->resp->status = HTTP_OK;
-	respond(&c->resp->out, c->head_only, HTTP_OK, WEB_HTML, &body,
-	    HTTP_NO_STORE);
+	ctx_respond(c, HTTP_OK, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&list); buf_free(&topic);
 	return HTTP_OK;
 }
@@ -664,9 +666,7 @@ static_file(struct ctx *c, const char *type, const char *data, size_t len)
 
 	body.data = (char *)data;
 	body.len = len;
-	c->resp->status = HTTP_OK;
-	respond(&c->resp->out, c->head_only, HTTP_OK, type, &body, HTTP_CACHE);
-	return HTTP_OK;
+	return ctx_respond(c, HTTP_OK, type, &body, HTTP_CACHE);
 }
 
 static int
