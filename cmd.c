@@ -170,8 +170,7 @@ cmd_color(struct cmd *c)
 	char canon[TEXT_COLOR_BYTES];
 
 	if (text_color(c->arg, canon) == -1) {
-		tell(c, "Colours are #rgb, #rrggbb or one of the 16 HTML colour "
-		    "names; yours stays %s.", c->s->color);
+		tell(c, TEXT_COLOR_RULE " Yours stays %s.", c->s->color);
 		return;
 	}
 	if (c->s->registered &&
@@ -239,7 +238,7 @@ cmd_nick(struct cmd *c)
 		return;
 	}
 	if (!text_valid_name(name)) {
-		tell(c, "Names are 2 to 20 letters, digits, - or _.");
+		tell(c, TEXT_NAME_RULE);
 		return;
 	}
 	if (strcmp(name, c->s->name) == 0) {
@@ -288,7 +287,7 @@ cmd_join(struct cmd *c)
 	struct session *s = c->s;
 
 	if (!text_valid_room(name))
-		tell(c, "Room names are 1 to 24 letters, digits, - or _.");
+		tell(c, TEXT_ROOM_RULE);
 	else if (r == s->room)
 		tell(c, "You are in %s already.", r->name);
 	else if (r != NULL && r->private)

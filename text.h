@@ -13,6 +13,13 @@
 #define TEXT_COLOR_BYTES	8	/* "#rrggbb" or a name, NUL-terminated */
 #define TEXT_MESSAGE_DEFAULT	300	/* code points, -m */
 
+/* The rules in words, for the pages and notices that refuse a value. */
+#define TEXT_NAME_RULE	"Names are 2 to 20 letters, digits, - or _."
+#define TEXT_ROOM_RULE \
+	"Room names are 1 to 24 letters, digits, - or _ (ASCII)."
+#define TEXT_COLOR_RULE	\
+	"Colours are #rgb, #rrggbb or one of the 16 HTML colour names."
+
 enum text_verdict {
 	TEXT_OK = 0,
 	TEXT_EMPTY,		/* nothing but white space */

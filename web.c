@@ -307,11 +307,9 @@ check_login(struct ctx *c, const char *name, const char *passwd,
 
 	*acct = NULL;
 	if (!text_valid_name(name))
-		return login_page(c, HTTP_BAD_REQUEST, "name", "Names are 2 to 20 "
-		    "letters, digits, - or _.");
+		return login_page(c, HTTP_BAD_REQUEST, "name", TEXT_NAME_RULE);
 	if (!text_valid_room(room))
-		return login_page(c, HTTP_BAD_REQUEST, "room", "Room names are 1 to 24 "
-		    "letters, digits, - or _ (ASCII).");
+		return login_page(c, HTTP_BAD_REQUEST, "room", TEXT_ROOM_RULE);
 	*acct = accounts_find(name);
 	if (*acct != NULL && accounts_verify(name, passwd) != ACCOUNTS_DONE)
 		return login_page(c, HTTP_FORBIDDEN, "passwd", "This name is registered: "
@@ -346,8 +344,7 @@ do_login(struct ctx *c)
 		return status;
 	text_fold_name(name, key);
 	if (*color && text_color(color, canon) == -1)
-		return login_page(c, HTTP_BAD_REQUEST, "color", "Colours are #rgb, #rrggbb "
-		    "or one of the 16 HTML colour names.");
+		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
 		    acct->color : palette[(unsigned char)key[0] % 10]);
@@ -393,7 +390,7 @@ do_register(struct ctx *c)
 	buf_init(&html);
 	if (!text_valid_name(name))
 		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
-		    "Names are 2 to 20 letters, digits, - or _.</p>");
+		    TEXT_NAME_RULE "</p>");
 	else if (*passwd == '\0' || strlen(passwd) > ACCOUNTS_PASSWORD_MAX)
 		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
 		    "Choose a password (at most 256 bytes).</p>");

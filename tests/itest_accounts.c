@@ -463,7 +463,7 @@ START_TEST(restart_keeps_accounts_colour_and_password)
 	ck_assert_msg(ends_with(line, ":user:teal"), "line %s", line);
 	/* A refused colour changes nothing, on screen or on disk. */
 	say(&s1, sid, "/color chartreuse");
-	ck_assert(stream_wait(&a, "yours stays teal", 2000));
+	ck_assert(stream_wait(&a, "Yours stays teal", 2000));
 	say(&s1, sid, "/passwd first second");
 	ck_assert(stream_wait(&a, "Your password is changed", 2000));
 	say(&s1, sid, "/passwd wrong third");
