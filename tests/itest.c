@@ -373,6 +373,18 @@ cl_login(int port, const char *form, int *status)
 	return sid;
 }
 
+const char *
+cl_angles(int n)
+{
+	static char big[3 * 3000 + 1];
+	int i;
+
+	for (i = 0; i < n && i < 3000; i++)
+		memcpy(big + 3 * i, "%3C", 3);
+	big[3 * i] = '\0';
+	return big;
+}
+
 int
 cl_say(int port, const char *sid, const char *message_enc)
 {

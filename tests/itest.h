@@ -58,6 +58,9 @@ void	reply_free(struct reply *);
  */
 const char *cl_login(int port, const char *form, int *status);
 
+/* A urlencoded message of n '<' (at most 3000), 4 bytes each once escaped. */
+const char *cl_angles(int n);
+
 /* Posts a message (already urlencoded) to /dotalk; returns the status. */
 int	cl_say(int port, const char *sid, const char *message_enc);
 

@@ -251,7 +251,7 @@ START_TEST(slow_reader_is_cut_off)
 	struct server s;
 	struct stream slow, fast;
 	const char *sid, *talker;
-	char name[32], big[2048];
+	char name[32];
 	int i, sent = 0;
 
 	srv_start(&s, "-q", "16", NULL);
@@ -261,13 +261,10 @@ START_TEST(slow_reader_is_cut_off)
 	ck_assert_int_eq(stream_open_fd(&slow, cl_connect_small(s.port, 2048),
 	    sid, NULL), 200);
 	/* 300 '<' become 1200 bytes each: flood until chatd gives up on slow. */
-	for (i = 0; i < 300; i++)
-		memcpy(big + 3 * i, "%3C", 3);
-	big[900] = '\0';
 	for (i = 0; i < 150 && !srv_logged(&s, "cut off", 1); i++) {
 		snprintf(name, sizeof name, "name=t%03d", i);
 		talker = cl_login(s.port, name, NULL);
-		while (cl_say(s.port, talker, big) == 200)
+		while (cl_say(s.port, talker, cl_angles(300)) == 200)
 			sent++;
 	}
 	ck_assert_msg(srv_logged(&s, "cut off", 2000), "slow reader kept");
@@ -288,19 +285,17 @@ START_TEST(history_larger_than_queue_is_trimmed)
 	struct server s;
 	struct stream a;
 	const char *talker;
-	char name[32], big[1024];
+	char name[32];
 	int i, j;
 
 	srv_start(&s, "-q", "16", NULL);
-	for (i = 0; i < 300; i++)
-		memcpy(big + 3 * i, "%3C", 3);
-	big[900] = '\0';
 	/* 20 lines of 1.2 KiB: more history than a 16 KiB queue holds. */
 	for (i = 0; i < 4; i++) {
 		snprintf(name, sizeof name, "name=h%d", i);
 		talker = cl_login(s.port, name, NULL);
 		for (j = 0; j < 5; j++)
-			ck_assert_int_eq(cl_say(s.port, talker, big), 200);
+			ck_assert_int_eq(cl_say(s.port, talker, cl_angles(300)),
+			    200);
 	}
 	ck_assert_int_eq(cl_say(s.port, talker, "newest"), 429);
 	ck_assert_int_eq(stream_open(&a, s.port, cl_login(s.port, "name=late",

@@ -368,19 +368,6 @@ alive(pid_t pid)
 	return !zombie;
 }
 
-/* A urlencoded message of n '<', each 4 bytes once escaped. */
-static const char *
-angles(int n)
-{
-	static char big[3 * 3000 + 1];
-	int i;
-
-	for (i = 0; i < n && i < 3000; i++)
-		memcpy(big + 3 * i, "%3C", 3);
-	big[3 * i] = '\0';
-	return big;
-}
-
 /* Logs in a fresh guest and posts the message; returns the status. */
 static int
 say_as_new(int port, const char *message_enc)
@@ -722,7 +709,7 @@ START_TEST(shutdown_drain_is_bounded)
 	ck_assert_int_eq(stream_open_fd(&slow, cl_connect_small(s.port, 2048),
 	    cl_login(s.port, "name=slow", NULL), NULL), 200);
 	for (i = 0; i < 60; i++)
-		ck_assert_int_eq(say_as_new(s.port, angles(2600)), 200);
+		ck_assert_int_eq(say_as_new(s.port, cl_angles(2600)), 200);
 	ck_assert_int_eq(say_as_new(s.port, "done"), 200);
 	ck_assert(stream_wait(&fast, ">done<", 5000));
 	t0 = itest_now();
@@ -843,10 +830,10 @@ START_TEST(sigpipe_never_kills)
 		snprintf(form, sizeof form, "name=rst%d", i);
 		ck_assert_int_eq(stream_open_fd(&b, cl_connect_small(s.port,
 		    1024), cl_login(s.port, form, NULL), NULL), 200);
-		ck_assert_int_eq(cl_say(s.port, talkers[0], angles(300)), 200);
+		ck_assert_int_eq(cl_say(s.port, talkers[0], cl_angles(300)), 200);
 		setsockopt(b.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 		stream_close(&b);
-		ck_assert_int_eq(cl_say(s.port, talkers[1], angles(300)), 200);
+		ck_assert_int_eq(cl_say(s.port, talkers[1], cl_angles(300)), 200);
 	}
 	ck_assert_int_eq(cl_say(s.port, talkers[0], "still+alive"), 200);
 	ck_assert(stream_wait(&a, "still alive", 2000));
@@ -1114,7 +1101,7 @@ START_TEST(slow_reader_cut_off_at_q)
 	    cl_login(s.port, "name=sloth", NULL), NULL), 200);
 	/* 1200+ bytes an event; never read from slow. */
 	for (i = 0; i < 400 && !cut; i++) {
-		ck_assert_int_eq(say_as_new(s.port, angles(300)), 200);
+		ck_assert_int_eq(say_as_new(s.port, cl_angles(300)), 200);
 		pushed += 1200;
 		if (i % 10 == 9)
 			cut = srv_logged(&s, "cut off", 0);
