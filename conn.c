@@ -41,6 +41,7 @@ struct conn {
 	struct http_request *req;
 	struct outq	 out;
 	struct session	*session;	/* for CONN_STREAMING */
+	unsigned	 gen;		/* bumped each time the slot is freed */
 	char		 ip[SESSION_IP_BYTES];
 };
 
@@ -54,8 +55,8 @@ static int		 max_conns, per_ip, nconns;
 static long long	 now, accept_paused_until, next_sweep;
 static struct chunk	*busy_page;	/* the 503 for a full server */
 
-static int	conn_send(int, struct chunk *);
-static void	conn_end(int);
+static int	conn_send(struct conn_handle, struct chunk *);
+static void	conn_end(struct conn_handle);
 
 static const struct session_io conn_io = { conn_send, conn_end };
 
@@ -103,12 +104,22 @@ mark_closing(int fd)
 	}
 }
 
-static int
-conn_send(int fd, struct chunk *chunk)
+/* The connection a handle names, or NULL if it is gone or its slot reused. */
+static struct conn *
+conn_get(struct conn_handle h)
 {
-	struct conn *c = &conns[fd];
+	if (h.fd < 0 || h.fd >= capacity || conns[h.fd].gen != h.gen)
+		return NULL;
+	return &conns[h.fd];
+}
 
-	if (c->state == CONN_FREE || c->state == CONN_CLOSING ||
+static int
+conn_send(struct conn_handle h, struct chunk *chunk)
+{
+	struct conn *c = conn_get(h);
+	int fd = h.fd;
+
+	if (c == NULL || c->state == CONN_FREE || c->state == CONN_CLOSING ||
 	    c->state == CONN_LINGERING)
 		return -1;
 	if (outq_push(&c->out, chunk, config.queue_max) == -1) {
@@ -122,10 +133,13 @@ conn_send(int fd, struct chunk *chunk)
 }
 
 static void
-conn_end(int fd)
+conn_end(struct conn_handle h)
 {
-	struct conn *c = &conns[fd];
+	struct conn *c = conn_get(h);
+	int fd = h.fd;
 
+	if (c == NULL)
+		return;
 	c->session = NULL;
 	if (c->state == CONN_FREE || c->state == CONN_CLOSING)
 		return;
@@ -344,7 +358,8 @@ dispatch(int fd)
 
 	req.http = c->req;
 	req.ip = c->ip;
-	req.conn = fd;
+	req.conn.fd = fd;
+	req.conn.gen = c->gen;
 	req.now = now;
 	resp.status = HTTP_INTERNAL_ERROR;
 	resp.stream = NULL;
@@ -512,6 +527,7 @@ flush_dirty(void)
 static void
 reap(void)
 {
+	struct conn_handle h;
 	struct session *s;
 	struct conn *c;
 	int fd;
@@ -520,14 +536,17 @@ reap(void)
 		fd = closing[--nclosing];
 		c = &conns[fd];
 		s = c->session;
+		h.fd = fd;
+		h.gen = c->gen;
 		close(fd);
 		outq_clear(&c->out);
 		free(c->req);
 		memset(c, 0, sizeof *c);
+		c->gen = h.gen + 1;	/* every handle to it is stale now */
 		nconns--;
 		/* May end the session and broadcast a leave: more to flush. */
 		if (s != NULL)
-			session_stream_lost(s, now);
+			session_stream_lost(s, h, now);
 	}
 }
 

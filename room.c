@@ -321,7 +321,7 @@ fan_out(struct room *r, const struct event *ev)
 	struct session *m;
 
 	for (m = r->members; m != NULL; m = m->room_next)
-		if (m->stream >= 0 && visible(ev, m))
+		if (session_streaming(m) && visible(ev, m))
 			session_send(m, chunk_for(ev, m), ev->seq);
 }
 
@@ -580,7 +580,7 @@ partner_left(struct room *r)
 	struct buf b;
 	struct session *m = r->members;
 
-	if (m == NULL || m->stream < 0)
+	if (m == NULL || !session_streaming(m))
 		return;
 	buf_init(&b);
 	render_open(&b, "notice", 0, 0);

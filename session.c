@@ -24,6 +24,8 @@ static struct chunk	*stream_head;	/* headers and prologue of every chat frame */
 static struct chunk	*keepalive;
 static long long	 next_sweep;
 static long long	 now_ms;	/* cached by session_sweep() each pass */
+static int		 stopping;	/* session_shutdown() runs */
+static const struct conn_handle no_stream = { -1, 0 };
 
 static void	hash_sid(struct session *);
 static void	close_stream(struct session *, const char *);
@@ -113,7 +115,7 @@ session_new(const char *name, const char *color, const char *ip, long long now)
 	text_fold_name(name, s->key);
 	snprintf(s->color, sizeof s->color, "%s", color);
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
-	s->stream = -1;
+	s->stream = no_stream;
 	s->deadline = now + SESSION_OPEN_TIMEOUT_MS;
 	s->last_active = s->token_ms = now;
 	s->tokens = SESSION_BURST;
@@ -233,16 +235,43 @@ end_line(enum session_end why)
 	return NULL;
 }
 
+int
+session_streaming(const struct session *s)
+{
+	return s->stream.fd >= 0;
+}
+
+/*
+ * The one way a stream ends, idempotent.  The session lets go of the
+ * handle before anything is written, so nothing the last chunk sets off
+ * (a cut-off, a nested end) can end it a second time.  The last chunk is
+ * not counted against the line budget: a closing line never reloads.
+ */
+static void
+stream_end(struct session *s, struct chunk *last)
+{
+	struct conn_handle h = s->stream;
+
+	if (h.fd < 0)
+		return;
+	s->stream = no_stream;
+	if (last != NULL)
+		io->send(h, last);
+	io->end(h);
+}
+
 /* Closes the session's stream after a last line (if any). */
 static void
 close_stream(struct session *s, const char *line)
 {
-	if (s->stream < 0)
+	struct chunk *c = NULL;
+
+	if (!session_streaming(s))
 		return;
 	if (line != NULL)
-		session_notice(s, "%s", line);
-	io->end(s->stream);
-	s->stream = -1;
+		c = room_render_notice("notice", line);
+	stream_end(s, c);
+	chunk_unref(c);
 }
 
 static void
@@ -262,6 +291,7 @@ unlink_session(struct session *s)
 void
 session_end(struct session *s, enum session_end why, const char *reason)
 {
+	s->ending = 1;
 	if (s->room != NULL)
 		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
 		    "connection lost" : "left",
@@ -298,12 +328,12 @@ head_chunk(void)
 }
 
 void
-session_attach(struct session *s, int conn, const char *since, long long now)
+session_attach(struct session *s, struct conn_handle conn, const char *since,
+    long long now)
 {
 	struct chunk *head;
 
-	if (s->stream >= 0)
-		close_stream(s, "This chat frame was replaced by a newer one.");
+	close_stream(s, "This chat frame was replaced by a newer one.");
 	s->stream = conn;
 	s->lines = 0;
 	s->deadline = 0;
@@ -315,9 +345,11 @@ session_attach(struct session *s, int conn, const char *since, long long now)
 }
 
 void
-session_stream_lost(struct session *s, long long now)
+session_stream_lost(struct session *s, struct conn_handle conn, long long now)
 {
-	s->stream = -1;
+	if (s->stream.fd != conn.fd || s->stream.gen != conn.gen)
+		return;
+	s->stream = no_stream;
 	s->deadline = now + (long long)config.grace * 1000;
 	if (config.grace == 0)
 		session_end(s, SESSION_TIMEOUT, NULL);
@@ -338,13 +370,10 @@ reload_stream(struct session *s)
 	    "sid=%s&amp;since=%llu\">\n<p class=\"reload\"><a href=\"/chat?"
 	    "sid=%s&amp;since=%llu\">Continue</a></p>\n",
 	    s->sid, s->last_seq, s->sid, s->last_seq);
-	if (!b.failed && (c = chunk_new(b.data, b.len)) != NULL) {
-		io->send(s->stream, c);
-		chunk_unref(c);
-	}
+	c = b.failed ? NULL : chunk_new(b.data, b.len);
 	buf_free(&b);
-	io->end(s->stream);
-	s->stream = -1;
+	stream_end(s, c);
+	chunk_unref(c);
 	/* The browser comes back at once; hold the session as for a new one. */
 	s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
 }
@@ -352,14 +381,16 @@ reload_stream(struct session *s)
 void
 session_send(struct session *s, struct chunk *c, unsigned long long seq)
 {
-	if (s->stream < 0)
-		return;
-	if (io->send(s->stream, c) == -1)
+	if (!session_streaming(s) || io->send(s->stream, c) == -1)
 		return;
 	s->last_send = now_ms;
 	if (seq != 0)
 		s->last_seq = seq;
-	if (++s->lines >= config.lines)
+	/*
+	 * An ending session's last lines go out whole, and at shutdown a
+	 * reload would find no server: the stream closes anyway.
+	 */
+	if (++s->lines >= config.lines && !s->ending && !stopping)
 		reload_stream(s);
 }
 
@@ -370,7 +401,7 @@ session_notice(struct session *s, const char *fmt, ...)
 	struct buf text;
 	va_list ap;
 
-	if (s->stream < 0)
+	if (!session_streaming(s))
 		return;
 	buf_init(&text);
 	va_start(ap, fmt);
@@ -472,7 +503,7 @@ send_keepalive(struct session *s, long long now)
 {
 	if (keepalive == NULL)
 		keepalive = chunk_new("<!-- keepalive -->\n", 19);
-	if (keepalive != NULL && s->stream >= 0)
+	if (keepalive != NULL && session_streaming(s))
 		io->send(s->stream, keepalive);
 	s->last_send = now;
 }
@@ -488,9 +519,10 @@ session_sweep(long long now)
 	next_sweep = now + SESSION_SWEEP_MS;
 	for (s = all; s != NULL; s = next) {
 		next = s->next;
-		if (s->stream < 0 && s->deadline != 0 && now >= s->deadline)
+		if (!session_streaming(s) && s->deadline != 0 &&
+		    now >= s->deadline)
 			session_end(s, SESSION_TIMEOUT, NULL);
-		else if (s->stream >= 0 &&
+		else if (session_streaming(s) &&
 		    now - s->last_send >= (long long)config.keepalive * 1000)
 			send_keepalive(s, now);
 	}
@@ -501,8 +533,10 @@ session_sweep(long long now)
 void
 session_shutdown(void)
 {
+	stopping = 1;
 	while (all != NULL)
 		session_end(all, SESSION_SHUTDOWN, "server shutting down");
+	stopping = 0;
 	chunk_unref(stream_head);
 	chunk_unref(keepalive);
 	stream_head = keepalive = NULL;

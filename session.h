@@ -17,12 +17,23 @@
 
 struct room;
 
+/*
+ * A session's reference to the connection of its chat frame: the
+ * descriptor and the generation of its slot, which the connection layer
+ * bumps whenever the slot is freed, so a handle that outlived its
+ * connection matches nothing.  fd -1: no stream.
+ */
+struct conn_handle {
+	int		 fd;
+	unsigned	 gen;
+};
+
 /* How sessions reach the connection layer; they never write() themselves. */
 struct session_io {
-	/* Queues a chunk on a stream; -1 if the stream is gone or cut off. */
-	int	(*send)(int conn, struct chunk *);
-	/* Closes a stream once its queued bytes are written. */
-	void	(*end)(int conn);
+	/* Queues a chunk on a stream; -1 if the stream is gone, stale or cut off. */
+	int	(*send)(struct conn_handle, struct chunk *);
+	/* Closes a stream once its queued bytes are written; stale: nothing. */
+	void	(*end)(struct conn_handle);
 };
 
 struct session {
@@ -36,7 +47,8 @@ struct session {
 	char		*away;		/* reason ("" for none) while away, else NULL */
 	struct room	*room;
 
-	int		 stream;	/* connection of the chat frame, or -1 */
+	struct conn_handle stream;	/* the chat frame; fd -1 if none */
+	int		 ending;	/* session_end() runs: the stream never reloads */
 	int		 lines;		/* fragments sent on this stream */
 	unsigned long long last_seq;	/* last room event the stream got */
 	long long	 last_send;	/* ms; for keepalives */
@@ -100,10 +112,18 @@ void	session_rename(struct session *, const char *name);
  * a line saying so and is closed), the head and history from `since`
  * (a string; NULL or invalid for the last -H) are queued.
  */
-void	session_attach(struct session *, int conn, const char *since, long long now);
+void	session_attach(struct session *, struct conn_handle conn,
+	    const char *since, long long now);
 
-/* Called by the connection layer when the stream's connection is gone. */
-void	session_stream_lost(struct session *, long long now);
+/* 1 if the session has an open chat stream. */
+int	session_streaming(const struct session *);
+
+/*
+ * Called by the connection layer when conn is gone; nothing happens unless
+ * it is still the session's stream.  May end the session (-g 0).
+ */
+void	session_stream_lost(struct session *, struct conn_handle conn,
+	    long long now);
 
 /*
  * Queues a fragment on the session's stream, if it has one; counts it

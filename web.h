@@ -4,13 +4,14 @@
 
 #include "buf.h"
 #include "http.h"
+#include "session.h"
 
 struct session;
 
 struct web_request {
 	const struct http_request *http;
 	const char	*ip;
-	int		 conn;		/* becomes the chat stream for /chat */
+	struct conn_handle conn;	/* becomes the chat stream for /chat */
 	long long	 now;
 };
 

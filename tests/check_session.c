@@ -18,12 +18,26 @@ static struct fake {
 	char		 text[65536];
 } fake[FAKE_CONNS];
 
-static int
-fake_send(int conn, struct chunk *c)
+/* A handle to fake connection fd. */
+static struct conn_handle
+conn(int fd)
 {
-	struct fake *f = &fake[conn];
-	size_t n = strlen(f->text);
+	struct conn_handle h;
 
+	h.fd = fd;
+	h.gen = 0;
+	return h;
+}
+
+static int
+fake_send(struct conn_handle h, struct chunk *c)
+{
+	struct fake *f;
+	size_t n;
+
+	ck_assert_msg(h.fd >= 0 && h.fd < FAKE_CONNS, "send to conn %d", h.fd);
+	f = &fake[h.fd];
+	n = strlen(f->text);
 	if (f->ended)
 		return -1;
 	f->nsent++;
@@ -36,9 +50,10 @@ fake_send(int conn, struct chunk *c)
 }
 
 static void
-fake_end(int conn)
+fake_end(struct conn_handle h)
 {
-	fake[conn].ended = 1;
+	ck_assert_msg(h.fd >= 0 && h.fd < FAKE_CONNS, "end of conn %d", h.fd);
+	fake[h.fd].ended++;
 }
 
 static const struct session_io fake_io = { fake_send, fake_end };
@@ -62,14 +77,14 @@ teardown(void)
 
 /* A session in the lobby with its chat frame on conn. */
 static struct session *
-user(const char *name, int conn, long long now)
+user(const char *name, int fd, long long now)
 {
 	struct session *s = session_new(name, "navy", "127.0.0.1", now);
 
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(room_enter(s, ROOM_DEFAULT, now), 0);
-	if (conn >= 0)
-		session_attach(s, conn, NULL, now);
+	if (fd >= 0)
+		session_attach(s, conn(fd), NULL, now);
 	return s;
 }
 
@@ -109,7 +124,7 @@ START_TEST(grace_then_leave)
 
 	config.grace = 2;
 	memcpy(sid, a->sid, sizeof sid);
-	session_stream_lost(a, 10000);
+	session_stream_lost(a, conn(1), 10000);
 	session_sweep(11999);
 	ck_assert_ptr_nonnull(session_find(sid));
 	session_sweep(12000 + SESSION_SWEEP_MS);
@@ -184,10 +199,10 @@ START_TEST(second_stream_replaces_first)
 {
 	struct session *a = user("oda", 1, 0);
 
-	session_attach(a, 2, NULL, 0);
+	session_attach(a, conn(2), NULL, 0);
 	ck_assert_int_eq(fake[1].ended, 1);
 	ck_assert_ptr_nonnull(strstr(fake[1].text, "replaced"));
-	ck_assert_int_eq(a->stream, 2);
+	ck_assert_int_eq(a->stream.fd, 2);
 }
 END_TEST
 
@@ -197,11 +212,11 @@ START_TEST(since_replays_after_n)
 
 	room_post(a, EVENT_MSG, "two", NULL);		/* e2 */
 	room_post(a, EVENT_MSG, "three", NULL);		/* e3 */
-	session_attach(a, 4, "2", 0);
+	session_attach(a, conn(4), "2", 0);
 	ck_assert_ptr_nonnull(strstr(fake[4].text, "id=\"e3\""));
 	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e2\""));
 	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e1\""));
-	session_attach(a, 5, "x9", 0);	/* not a number: plain replay */
+	session_attach(a, conn(5), "x9", 0);	/* not a number: plain replay */
 	ck_assert_ptr_nonnull(strstr(fake[5].text, "id=\"e1\""));
 }
 END_TEST
@@ -212,13 +227,70 @@ START_TEST(line_budget_reloads_from_last_event)
 	int i;
 
 	config.lines = 10;
-	session_attach(a, 2, NULL, 0);
+	session_attach(a, conn(2), NULL, 0);
 	for (i = 0; i < 12 && !fake[2].ended; i++)
 		room_post(a, EVENT_MSG, "line", NULL);
 	ck_assert_int_eq(fake[2].ended, 1);
 	ck_assert_ptr_nonnull(strstr(fake[2].text, "since="));
-	ck_assert_int_eq(a->stream, -1);
+	ck_assert_int_eq(a->stream.fd, -1);
 	ck_assert_ptr_nonnull(session_find(a->sid));
+}
+END_TEST
+
+/*
+ * Each way a stream can end, at each line count around the budget: the
+ * stream ends once, never through a handle it no longer has (the fake
+ * fails on conn -1), and the closing line is never swallowed by a reload.
+ */
+START_TEST(closing_line_at_the_budget_ends_once)
+{
+	static const char *const last[] = {
+		"Goodbye", "replaced", "logged in elsewhere", "shutting down"
+	};
+	int why = _i / 4, before = 5 + _i % 4, i;
+	struct session *a, *b;
+
+	config.lines = 10;
+	a = user("wes", 1, 0);
+	b = user("xia", 2, 0);
+	/* Two joins, then 6 to 9 lines on wes's stream when it ends. */
+	for (i = 1; i < before; i++)
+		room_post(b, EVENT_MSG, "line", NULL);
+	ck_assert_int_eq(fake[1].ended, 0);
+	switch (why) {
+	case 0:
+		session_end(a, SESSION_LEAVE, "bye");
+		break;
+	case 1:
+		session_attach(a, conn(3), NULL, 0);
+		break;
+	case 2:
+		ck_assert_int_eq(session_renew(a), 0);
+		break;
+	default:
+		session_shutdown();
+	}
+	ck_assert_int_eq(fake[1].ended, 1);
+	ck_assert_ptr_nonnull(strstr(fake[1].text, last[why]));
+	ck_assert_ptr_null(strstr(fake[1].text, "since="));
+}
+END_TEST
+
+/* A lost connection that is no longer the session's stream changes nothing. */
+START_TEST(stale_handle_is_ignored)
+{
+	struct session *a = user("yul", 1, 0);
+	struct conn_handle old = conn(1);
+
+	old.gen = 7;
+	session_stream_lost(a, old, 0);
+	ck_assert_int_eq(a->stream.fd, 1);
+	session_attach(a, conn(2), NULL, 0);
+	session_stream_lost(a, conn(1), 0);
+	ck_assert_int_eq(a->stream.fd, 2);
+	session_stream_lost(a, conn(2), 0);
+	ck_assert(!session_streaming(a));
+	ck_assert_int_eq(a->deadline, (long long)config.grace * 1000);
 }
 END_TEST
 
@@ -269,6 +341,8 @@ session_suite(void)
 	tcase_add_test(tc, second_stream_replaces_first);
 	tcase_add_test(tc, since_replays_after_n);
 	tcase_add_test(tc, line_budget_reloads_from_last_event);
+	tcase_add_loop_test(tc, closing_line_at_the_budget_ends_once, 0, 16);
+	tcase_add_test(tc, stale_handle_is_ignored);
 	tcase_add_test(tc, ban_expires);
 	tcase_add_test(tc, empty_room_with_a_ban_waits_for_it);
 	suite_add_tcase(s, tc);
