@@ -74,6 +74,11 @@ target(struct cmd *c, const char *name, int same_room)
 		tell(c, "Whom? Give a name.");
 		return NULL;
 	}
+	/* Only a valid name is clean enough to be shown back. */
+	if (!text_valid_name(name)) {
+		tell(c, "Nobody by that name is here. " TEXT_NAME_RULE);
+		return NULL;
+	}
 	if ((t = session_by_name(name)) == NULL) {
 		tell(c, "Nobody called %s is here.", name);
 		return NULL;
@@ -156,7 +161,11 @@ cmd_unignore(struct cmd *c)
 	char key[TEXT_NAME_BYTES];
 	char *name = word(&c->arg);
 
-	if (text_fold_name(name, key) == -1 || !session_ignores(c->s, key)) {
+	if (text_fold_name(name, key) == -1) {
+		tell(c, "You ignore nobody by that name. " TEXT_NAME_RULE);
+		return;
+	}
+	if (!session_ignores(c->s, key)) {
 		tell(c, "You do not ignore %s.", name);
 		return;
 	}
@@ -367,11 +376,14 @@ cmd_quit(struct cmd *c)
 static void
 kick(struct cmd *c, struct session *t, const char *reason)
 {
+	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
+
 	if (room_post(c->s, EVENT_KICK, reason, t) == -1) {
 		tell(c, "The kick could not be recorded.");
 		return;
 	}
-	log_info("%s kicked %s from %s", c->s->name, t->name, t->room->name);
+	log_info("%s kicked %s from %s", text_log_safe(c->s->name, op,
+	    sizeof op), text_log_safe(t->name, who, sizeof who), t->room->name);
 	if (t == c->s)
 		c->s = NULL;
 	session_end(t, SESSION_KICKED, NULL);

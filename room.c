@@ -181,7 +181,7 @@ render_body(struct buf *b, enum event_kind kind, const struct session *from,
 		buf_adds(b, "&larr; ");
 		render_nick(b, from->name, from->color);
 		buf_printf(b, " left %s (", room);
-		http_html_escape(b, text, strlen(text));
+		render_text(b, text);
 		buf_addc(b, ')');
 		break;
 	case EVENT_KICK:
@@ -263,27 +263,12 @@ mentioned(const struct event *ev, const char *key)
 static void
 find_mentions(struct event *ev, const char *text)
 {
-	const char *p = text, *end = text + strlen(text), *start;
+	const char *p = text, *end = text + strlen(text);
 	char word[TEXT_NAME_BYTES];
 	struct session *s;
-	size_t len;
-	uint32_t cp;
-	int n = 1;
 
-	while (p < end && ev->nmentions < ROOM_MENTIONS_MAX) {
-		start = p;
-		while ((n = text_utf8_decode(p, (size_t)(end - p), &cp)) > 0 &&
-		    text_name_char(cp))
-			p += n;
-		len = (size_t)(p - start);
-		if (len == 0) {
-			p += n > 0 ? n : 1;
-			continue;
-		}
-		if (len >= sizeof word)
-			continue;
-		memcpy(word, start, len);
-		word[len] = '\0';
+	while (ev->nmentions < ROOM_MENTIONS_MAX &&
+	    text_next_name(&p, end, word)) {
 		if ((s = session_by_name(word)) == NULL ||
 		    strcmp(s->key, ev->from) == 0 || mentioned(ev, s->key))
 			continue;
@@ -551,6 +536,7 @@ pair_up(struct session *s, struct room *waiting)
 int
 room_enter(struct session *s, const char *name, long long now)
 {
+	char who[TEXT_LOG_BYTES];
 	struct room *r = room_find(name);
 	int created = 0;
 
@@ -565,7 +551,8 @@ room_enter(struct session *s, const char *name, long long now)
 	if (created)
 		room_add_op(r, s->key);
 	/* Post the join before adding: the newcomer gets it in the replay. */
-	log_info("%s joined %s", s->name, r->name);
+	log_info("%s joined %s", text_log_safe(s->name, who, sizeof who),
+	    r->name);
 	s->room = r;
 	room_post(s, EVENT_JOIN, NULL, NULL);
 	add_member(r, s);
@@ -626,9 +613,11 @@ forget(struct room *r, const char *key)
 void
 room_exit(struct session *s, const char *reason, int quiet)
 {
+	char who[TEXT_LOG_BYTES], why[TEXT_LOG_BYTES];
 	struct room *r = s->room;
 
-	log_info("%s left %s (%s)", s->name, r->name, reason);
+	log_info("%s left %s (%s)", text_log_safe(s->name, who, sizeof who),
+	    r->name, text_log_safe(reason, why, sizeof why));
 	if (!quiet)
 		room_post(s, EVENT_LEAVE, reason, NULL);
 	remove_member(r, s);

@@ -405,70 +405,98 @@ text_color(const char *s, char *out)
 	return -1;
 }
 
-/* Decodes and folds one code point; a bad byte reads as U+FFFD. */
+/* The marks that reorder text around them: LRM, RLM, ALM, embeddings, isolates. */
 static int
-next_folded(const char *s, size_t n, uint32_t *cp)
+is_bidi_control(uint32_t cp)
 {
-	int len;
-
-	if ((len = text_utf8_decode(s, n, cp)) == -1) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	*cp = fold_char(*cp);
-	return len;
+	return cp == 0x200e || cp == 0x200f || cp == 0x061c ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-/*
- * 1 if s (n bytes) starts with the folded name and the code point after it,
- * if any, is not a name character.
- */
-static int
-name_at(const char *s, size_t n, const uint32_t *name, size_t ncp)
+/* The log form of the character at s (n bytes left) in esc; its length in *len. */
+static size_t
+log_unit(const char *s, size_t n, char *esc, int *len)
 {
-	size_t i;
+	static const char hex[] = "0123456789abcdef";
 	uint32_t cp;
-	int len;
 
-	for (i = 0; i < ncp; i++) {
-		if (n == 0)
-			return 0;
-		len = next_folded(s, n, &cp);
-		if (cp != name[i])
-			return 0;
-		s += len;
-		n -= len;
+	if ((*len = text_utf8_decode(s, n, &cp)) == -1) {
+		*len = 1;
+		cp = (unsigned char)*s;
+	} else if (cp == '\\' || cp == '\n' || cp == '\r' || cp == '\t') {
+		esc[0] = '\\';
+		esc[1] = cp == '\n' ? 'n' : cp == '\r' ? 'r' :
+		    cp == '\t' ? 't' : '\\';
+		return 2;
+	} else if (is_bidi_control(cp)) {
+		esc[0] = '\\', esc[1] = 'u', esc[2] = hex[cp >> 12];
+		esc[3] = hex[cp >> 8 & 15], esc[4] = hex[cp >> 4 & 15];
+		esc[5] = hex[cp & 15];
+		return 6;
+	} else if (!is_control(cp)) {
+		memcpy(esc, s, (size_t)*len);
+		return (size_t)*len;
 	}
-	if (n == 0)
-		return 1;
-	next_folded(s, n, &cp);
-	return !text_name_char(cp);
+	esc[0] = '\\', esc[1] = 'x', esc[2] = hex[cp >> 4];
+	esc[3] = hex[cp & 15];
+	return 4;
 }
 
-/*
- * Tries the name at each code point of msg that does not follow a name
- * character.  Names are short, so the plain search is cheap enough.
- */
-int
-text_mentions(const char *msg, const char *name)
+char *
+text_log_safe(const char *s, char *out, size_t size)
 {
-	uint32_t folded[TEXT_NAME_MAX], prev;
-	size_t n, ncp;
+	char esc[sizeof "\\uhhhh"];	/* the longest form */
+	size_t n, w = 0, total = 0, room, elen;
+	const char *p;
 	int len;
 
-	if (msg == NULL || !text_valid_name(name))
-		return 0;
-	n = strlen(name);
-	for (ncp = 0; n > 0; ncp++) {
-		len = next_folded(name, n, &folded[ncp]);
-		name += len;
-		n -= len;
+	if (size == 0)
+		return out;
+	for (p = s, n = strlen(s); n > 0; p += len, n -= (size_t)len)
+		total += log_unit(p, n, esc, &len);
+	/* Cut text leaves room for the dots after the last whole unit. */
+	room = total <= size - 1 ? size - 1 : size - 1 < 3 ? 0 : size - 4;
+	for (p = s, n = strlen(s); n > 0; p += len, n -= (size_t)len) {
+		if (w + (elen = log_unit(p, n, esc, &len)) > room)
+			break;
+		memcpy(out + w, esc, elen);
+		w += elen;
 	}
-	prev = ' ';
-	for (n = strlen(msg); n > 0; n -= len, msg += len) {
-		if (!text_name_char(prev) && name_at(msg, n, folded, ncp))
+	if (total > size - 1 && size - 1 >= 3) {
+		memcpy(out + w, "...", 3);
+		w += 3;
+	}
+	out[w] = '\0';
+	return out;
+}
+
+int
+text_next_name(const char **s, const char *end, char *word)
+{
+	const char *p = *s, *start;
+	size_t len;
+	uint32_t cp;
+	int n;
+
+	while (p < end) {
+		start = p;
+		while ((n = text_utf8_decode(p, (size_t)(end - p), &cp)) > 0 &&
+		    text_name_char(cp))
+			p += n;
+		len = (size_t)(p - start);
+		if (len == 0) {
+			p += n > 0 ? n : 1;	/* a separator or a bad byte */
+			continue;
+		}
+		if (len >= TEXT_NAME_BYTES)
+			continue;
+		memcpy(word, start, len);
+		word[len] = '\0';
+		if (text_valid_name(word)) {
+			*s = p;
 			return 1;
-		len = next_folded(msg, n, &prev);
+		}
 	}
+	*s = p;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define TEXT_ROOM_BYTES		(TEXT_ROOM_MAX + 1)
 #define TEXT_COLOR_BYTES	8	/* "#rrggbb" or a name, NUL-terminated */
 #define TEXT_MESSAGE_DEFAULT	300	/* code points, -m */
+#define TEXT_LOG_BYTES		256	/* user text in one log line, escaped */
 
 /* The rules in words, for the pages and notices that refuse a value. */
 #define TEXT_NAME_RULE	"Names are 2 to 20 letters, digits, - or _."
@@ -82,9 +83,20 @@ const char *text_verdict_reason(enum text_verdict);
 int	text_color(const char *s, char *out);
 
 /*
- * 1 if msg mentions the name: the name appears, case-insensitively (folded
- * as names are), with no letter, digit, '-' or '_' directly before or after.
+ * Writes s into out (size bytes, NUL-terminated) fit for one log line:
+ * a backslash as \\, LF, CR and tab as \n, \r, \t, other C0 controls,
+ * DEL, C1 controls and bytes that are not UTF-8 as \xHH, bidirectional
+ * controls as \uHHHH.  Longer text is cut at a whole character or escape
+ * and ends in "...".  Returns out.
  */
-int	text_mentions(const char *msg, const char *name);
+char	*text_log_safe(const char *s, char *out, size_t size);
+
+/*
+ * Finds the next word in [*s, end) that is a valid name (a whole run of
+ * name characters: "x-bob" is one word, not "bob"), copies it into word
+ * (TEXT_NAME_BYTES) and moves *s past it.  Returns 1, or 0 when no name
+ * is left.  A line mentions the users its names belong to.
+ */
+int	text_next_name(const char **s, const char *end, char *word);
 
 #endif

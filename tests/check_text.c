@@ -560,13 +560,90 @@ static const struct {
 	{ "hi a b", "a b", 0 },
 };
 
+/* Whether msg mentions name, as a room finds out: word by word. */
+static int
+mentions(const char *msg, const char *name)
+{
+	char key[TEXT_NAME_BYTES], word[TEXT_NAME_BYTES], wkey[TEXT_NAME_BYTES];
+	const char *p = msg, *end = msg + strlen(msg);
+
+	if (text_fold_name(name, key) == -1)
+		return 0;
+	while (text_next_name(&p, end, word)) {
+		ck_assert_int_eq(text_fold_name(word, wkey), 0);
+		if (strcmp(wkey, key) == 0)
+			return 1;
+	}
+	ck_assert_ptr_eq(p, end);
+	return 0;
+}
+
 START_TEST(test_mentions)
 {
-	ck_assert_msg(text_mentions(mention_cases[_i].msg,
+	ck_assert_msg(mentions(mention_cases[_i].msg,
 	    mention_cases[_i].name) == mention_cases[_i].mentions,
 	    "case %d: \"%s\" in \"%s\" should be %d", _i,
 	    mention_cases[_i].name, mention_cases[_i].msg,
 	    mention_cases[_i].mentions);
+}
+END_TEST
+
+/* The names a line holds, in order: one letter, a long run and bad bytes are none. */
+START_TEST(test_next_name)
+{
+	static const char *const want[] = {
+		"hey", "bob", "y-z", "ab", "cd", E_ACUTE "mile", "_x_"
+	};
+	const char *msg = "hey bob, x y-z ab\xff" "cd " E_ACUTE "mile "
+	    "abcdefghijklmnopqrstu _x_ q";
+	const char *p = msg, *end = msg + strlen(msg);
+	char word[TEXT_NAME_BYTES];
+	size_t i;
+
+	for (i = 0; i < NELEM(want); i++) {
+		ck_assert_int_eq(text_next_name(&p, end, word), 1);
+		ck_assert_str_eq(word, want[i]);
+	}
+	ck_assert_int_eq(text_next_name(&p, end, word), 0);
+	ck_assert_ptr_eq(p, end);
+	p = end;
+	ck_assert_int_eq(text_next_name(&p, end, word), 0);
+}
+END_TEST
+
+static const struct {
+	const char	*in;
+	size_t		 size;
+	const char	*out;
+} log_cases[] = {
+	{ "plain " E_ACUTE, 64, "plain " E_ACUTE },
+	{ "bye\n127.0.0.1 - - [x] \"GET / HTTP/1.0\" 200 0", 64,
+	    "bye\\n127.0.0.1 - - [x] \"GET / HTTP/1.0\" 200 0" },
+	{ "a\\b", 64, "a\\\\b" },
+	{ "\r\t", 64, "\\r\\t" },
+	{ "\x1b[31mred", 64, "\\x1b[31mred" },	/* ESC */
+	{ "\x7f\x01", 64, "\\x7f\\x01" },
+	{ "\xc2\x85\xc2\x9b", 64, "\\x85\\x9b" },	/* C1: NEL, CSI */
+	{ "\xff\xc3(", 64, "\\xff\\xc3(" },		/* not UTF-8 */
+	{ "\xe2\x80\xae" "evil", 64, "\\u202e" "evil" },	/* RLO */
+	{ "\xe2\x81\xa6" "x", 64, "\\u2066" "x" },	/* LRI */
+	{ "abcdefg", 8, "abcdefg" },			/* fits exactly */
+	{ "abcdefgh", 8, "abcd..." },
+	{ E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE, 8, E_ACUTE E_ACUTE "..." },
+	{ "\n\n\n\n\n", 8, "\\n\\n..." },
+	{ "\n", 2, "" },			/* no room: nothing, never half */
+	{ "", 1, "" },
+};
+
+START_TEST(test_log_safe)
+{
+	char out[64];
+
+	memset(out, 'X', sizeof out);
+	ck_assert_ptr_eq(text_log_safe(log_cases[_i].in, out,
+	    log_cases[_i].size), out);
+	ck_assert_str_eq(out, log_cases[_i].out);
+	ck_assert_uint_lt(strlen(out), log_cases[_i].size);
 }
 END_TEST
 
@@ -609,11 +686,13 @@ text_suite(void)
 	tcase_add_loop_test(tc, test_message, 0, NELEM(msg_cases));
 	tcase_add_loop_test(tc, test_message_default_max, 0, NELEM(msg_units));
 	tcase_add_test(tc, test_reason);
+	tcase_add_loop_test(tc, test_log_safe, 0, NELEM(log_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase("colours and mentions");
 	tcase_add_loop_test(tc, test_color, 0, NELEM(color_cases));
 	tcase_add_loop_test(tc, test_mentions, 0, NELEM(mention_cases));
+	tcase_add_test(tc, test_next_name);
 	suite_add_tcase(s, tc);
 
 	return s;

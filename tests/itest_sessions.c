@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "itest.h"
 #include "suites.h"
@@ -187,15 +188,165 @@ START_TEST(end_at_every_line_count)
 }
 END_TEST
 
+/* Percent-encodes all but ASCII letters and digits (rotating buffers). */
+static const char *
+enc(const char *text)
+{
+	static char bufs[4][4096];
+	static int next;
+	char *out = bufs[next++ % 4], *p = out;
+	unsigned char c;
+
+	for (; *text != '\0' && p < out + sizeof bufs[0] - 4; text++) {
+		c = (unsigned char)*text;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "%%%02X", c);
+	}
+	*p = '\0';
+	return out;
+}
+
+/* chatd's stderr so far (static storage). */
+static const char *
+stderr_of(const struct server *s)
+{
+	static char data[1 << 20];
+	size_t n = 0;
+	FILE *f;
+
+	data[0] = '\0';
+	if ((f = fopen(s->errpath, "r")) != NULL) {
+		n = fread(data, 1, sizeof data - 1, f);
+		fclose(f);
+	}
+	data[n] = '\0';
+	return data;
+}
+
+/* The fragment of the stream that starts with `start`, up to its </div>. */
+static char *
+fragment(const struct stream *st, const char *start)
+{
+	const char *p = strstr(st->data, start), *end;
+	char *out;
+
+	if (p == NULL || (end = strstr(p, "</div>")) == NULL)
+		return NULL;
+	out = strndup(p, (size_t)(end - p));
+	ck_assert_ptr_nonnull(out);
+	return out;
+}
+
+/*
+ * A newline in a /quit reason forges nothing: the log line stays one
+ * line with the newline escaped, and the leave event is one line with
+ * the reason inside <bdi>.
+ */
+START_TEST(quit_reason_forges_no_log_line)
+{
+	struct server s;
+	struct stream b;
+	char sa[SID_BYTES], sb[SID_BYTES], msg[256];
+	char *frag;
+
+	srv_start(&s, NULL);
+	login(s.port, "name=alice", sa);
+	login(s.port, "name=bob", sb);
+	ck_assert_int_eq(stream_open(&b, s.port, sb, NULL), 200);
+	snprintf(msg, sizeof msg, "%s", enc("/quit bye\n127.0.0.1 - - "
+	    "[01/Jan/2026:00:00:00 +0000] \"GET /FORGED HTTP/1.0\" 200 1\n"
+	    "chatd: FORGED \xe2\x80\xae" "evil"));
+	say(s.port, sa, msg);
+	ck_assert(stream_wait(&b, "left lobby", WAIT_MS));
+	ck_assert(srv_logged(&s, "alice left lobby (bye\\n127.0.0.1 - - [01/Jan"
+	    "/2026:00:00:00 +0000] \"GET /FORGED HTTP/1.0\" 200 1\\nchatd: "
+	    "FORGED \\u202eevil)", WAIT_MS));
+	ck_assert_ptr_null(strstr(stderr_of(&s), "\n127.0.0.1 - - [01/Jan"));
+	ck_assert_ptr_null(strstr(stderr_of(&s), "\nchatd: FORGED"));
+	ck_assert_ptr_null(strstr(stderr_of(&s), "\xe2\x80\xae"));
+	frag = fragment(&b, "<div class=\"ev leave\"");
+	ck_assert_ptr_nonnull(frag);
+	ck_assert_msg(strchr(frag, '\n') == NULL, "leave spans lines: %s", frag);
+	ck_assert_ptr_nonnull(strstr(frag, "left lobby (<bdi class=\"tx\">bye"
+	    "<br>127.0.0.1"));
+	ck_assert_ptr_nonnull(strstr(frag, "evil</bdi>)"));
+	free(frag);
+	stream_close(&b);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+/* Whisper targets that are not names come back nowhere, raw or otherwise. */
+static const char *const bad_targets[] = {
+	"bo\xff\xfe",		/* not UTF-8 */
+	"bo\rb",		/* CR */
+	"\x1b[2Jbob",		/* ESC: clears a terminal */
+	"bo\xc2\x9b\x33\x31mb",	/* C1: CSI, then "31mb" */
+	"b\xc2\x85ob",		/* C1: NEL */
+	"bob\xe2\x80\xae",	/* a bidi override */
+	"bob\ntext",
+};
+
+START_TEST(whisper_target_is_never_echoed_raw)
+{
+	const char *to = bad_targets[_i], *page;
+	struct server s;
+	struct stream a;
+	struct reply r;
+	char sa[SID_BYTES], sb[SID_BYTES], body[512];
+
+	srv_start(&s, NULL);
+	login(s.port, "name=alice", sa);
+	login(s.port, "name=bob", sb);
+	ck_assert_int_eq(stream_open(&a, s.port, sa, NULL), 200);
+	snprintf(body, sizeof body, "sid=%s&message=hi&to=%s", sa, enc(to));
+	cl_post(s.port, "/dotalk", body, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "Nobody by that name is here."));
+	ck_assert_ptr_null(strstr(r.body, to));
+	ck_assert_ptr_null(strstr(r.body, "\x1b"));
+	ck_assert_ptr_null(strstr(r.body, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(r.body, "\xff"));
+	reply_free(&r);
+	/* The same through /msg, whose text is checked first. */
+	snprintf(body, sizeof body, "/msg %s hi", to);
+	cl_say(s.port, sa, enc(body));
+	ck_assert(stream_wait(&a, "Nobody by that name is here.", WAIT_MS));
+	ck_assert_ptr_nonnull(page = strstr(a.data, "\r\n\r\n"));
+	page += 4;
+	ck_assert_ptr_null(strstr(page, to));
+	ck_assert_ptr_null(strstr(page, "\x1b"));
+	ck_assert_ptr_null(strstr(page, "\r"));
+	ck_assert_ptr_null(strstr(page, "\xff"));
+	ck_assert_ptr_null(strstr(page, "\xc2\x9b"));
+	stream_close(&a);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_sessions_suite(void)
 {
 	Suite *s = suite_create("itest_sessions");
 	TCase *ends = tcase_create("ends");
+	TCase *text = tcase_create("text");
+	TCase *caps = tcase_create("caps");
 
 	tcase_set_timeout(ends, 30);
 	tcase_add_loop_test(ends, end_at_every_line_count, 0,
 	    WAY_COUNT * (BUDGET + 1));
 	suite_add_tcase(s, ends);
+
+	tcase_set_timeout(text, 30);
+	tcase_add_test(text, quit_reason_forges_no_log_line);
+	tcase_add_loop_test(text, whisper_target_is_never_echoed_raw, 0,
+	    sizeof bad_targets / sizeof bad_targets[0]);
+	suite_add_tcase(s, text);
+
+	tcase_set_timeout(caps, 60);
+	suite_add_tcase(s, caps);
 	return s;
 }
