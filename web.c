@@ -289,9 +289,10 @@ static struct session *
 take_over(struct session *old, const char *room, long long now)
 {
 	session_renew(old);
-	if (strcmp(old->room->name, room) != 0) {
+	if (room_find(room) != old->room) {	/* any case: names fold */
 		room_exit(old, "moved", 0);
-		if (room_enter(old, room, now) == -1)
+		if (room_enter(old, room, now) != 0 &&
+		    room_enter(old, ROOM_DEFAULT, now) != 0)
 			return NULL;
 	}
 	return old;

@@ -327,6 +327,32 @@ START_TEST(whisper_target_is_never_echoed_raw)
 }
 END_TEST
 
+/* Logging in again to the same room in other letters moves nobody. */
+START_TEST(takeover_in_other_case_is_invisible)
+{
+	struct server s;
+	struct stream b, a;
+	char sa[SID_BYTES], sb[SID_BYTES];
+
+	srv_start(&s, NULL);
+	ck_assert_int_eq(post_status(s.port, "/register",
+	    "name=alice&passwd=pw"), 200);
+	login(s.port, "name=bob&room=den", sb);
+	login(s.port, "name=alice&passwd=pw&room=den", sa);
+	ck_assert_int_eq(stream_open(&b, s.port, sb, NULL), 200);
+	ck_assert_int_eq(stream_open(&a, s.port, sa, NULL), 200);
+	login(s.port, "name=alice&passwd=pw&room=DEN", sa);
+	ck_assert(stream_wait(&a, "logged in elsewhere", WAIT_MS));
+	say(s.port, sb, "sync");
+	ck_assert(stream_wait(&b, ">sync<", WAIT_MS));
+	ck_assert_int_eq(stream_count(&b, "left den"), 0);
+	ck_assert_int_eq(stream_count(&b, "alice</bdi></span> joined"), 1);
+	stream_close(&a);
+	stream_close(&b);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_sessions_suite(void)
 {
@@ -344,6 +370,7 @@ itest_sessions_suite(void)
 	tcase_add_test(text, quit_reason_forges_no_log_line);
 	tcase_add_loop_test(text, whisper_target_is_never_echoed_raw, 0,
 	    sizeof bad_targets / sizeof bad_targets[0]);
+	tcase_add_test(text, takeover_in_other_case_is_invisible);
 	suite_add_tcase(s, text);
 
 	tcase_set_timeout(caps, 60);
