@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "accounts.h"
 #include "cmd.h"
@@ -14,7 +15,6 @@
 #include "session.h"
 #include "text.h"
 
-#define CMD_BAN_MAX_MIN	(60 * 24 * 365)	/* longest /ban, minutes */
 
 struct cmd {
 	struct session	*s;
@@ -432,20 +432,41 @@ cmd_ban(struct cmd *c)
 	kick(c, t, "banned");
 }
 
+/* A span of time for people: 4m07s, 3h05m, 2d07h. */
+static void
+add_span(struct buf *b, long long ms)
+{
+	long s = ms < 0 ? 0 : (long)(ms / 1000);
+
+	if (s < 3600)
+		buf_printf(b, "%ldm%02lds", s / 60, s % 60);
+	else if (s < 86400)
+		buf_printf(b, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	else
+		buf_printf(b, "%ldd%02ldh", s / 86400, s / 3600 % 24);
+}
+
 static void
 cmd_whois(struct cmd *c)
 {
+	char stamp[CMD_STAMP_BYTES];
 	struct session *t;
+	struct tm tm;
 	struct buf b;
-	long idle;
 
 	if ((t = target(c, word(&c->arg), 0)) == NULL)
 		return;
-	idle = (long)((c->now - t->last_active) / 1000);
+	if (gmtime_r(&t->login_time, &tm) == NULL ||
+	    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(stamp, sizeof stamp, "?");
 	buf_init(&b);
-	buf_printf(&b, "%s: %s in %s, idle %ldm%02lds", t->name,
+	buf_printf(&b, "%s: %s in %s, idle ", t->name,
 	    t->registered ? "registered" : "guest", t->room->private ?
-	    "a private room" : t->room->name, idle / 60, idle % 60);
+	    "a private room" : t->room->name);
+	add_span(&b, c->now - t->last_active);
+	buf_printf(&b, ", logged in %s (", stamp);
+	add_span(&b, c->now - t->login_ms);
+	buf_adds(&b, " ago)");
 	if (room_is_op(t->room, t))
 		buf_adds(&b, ", operator");
 	if (t->away != NULL)

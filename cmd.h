@@ -6,6 +6,9 @@
 
 #include "buf.h"
 
+#define CMD_BAN_MAX_MIN	(60 * 24 * 365)	/* longest /ban, minutes */
+#define CMD_STAMP_BYTES	sizeof "2026-11-21 22:24 UTC"	/* /whois login time */
+
 struct session;
 
 /*

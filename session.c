@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -117,7 +118,8 @@ session_new(const char *name, const char *color, const char *ip, long long now)
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
 	s->stream = no_stream;
 	s->deadline = now + SESSION_OPEN_TIMEOUT_MS;
-	s->last_active = s->token_ms = now;
+	s->last_active = s->token_ms = s->login_ms = now;
+	s->login_time = time(NULL);
 	s->tokens = SESSION_BURST;
 	hash_sid(s);
 	hash_key(s);
@@ -201,6 +203,8 @@ session_renew(struct session *s)
 	memcpy(s->sid, sid, sizeof sid);
 	hash_sid(s);
 	s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
+	s->login_ms = now_ms;
+	s->login_time = time(NULL);
 	return 0;
 }
 

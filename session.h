@@ -2,6 +2,8 @@
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <time.h>
+
 #include "queue.h"
 #include "text.h"
 
@@ -54,6 +56,8 @@ struct session {
 	long long	 last_send;	/* ms; for keepalives */
 	long long	 deadline;	/* ms; grace or first-open limit, or 0 */
 	long long	 last_active;	/* ms; for /whois idle time */
+	time_t		 login_time;	/* wall clock of the last login, for /whois */
+	long long	 login_ms;	/* the same on the loop's clock */
 
 	int		 tokens;	/* rate limit */
 	long long	 token_ms;
@@ -101,6 +105,7 @@ void	session_end(struct session *, enum session_end, const char *reason);
 /*
  * Gives a session a fresh sid for its owner's new login: the old sid
  * stops working and the old stream is closed with a line saying why.
+ * The login time is the new login's.
  */
 int	session_renew(struct session *);
 

@@ -353,6 +353,35 @@ START_TEST(takeover_in_other_case_is_invisible)
 }
 END_TEST
 
+/* /whois tells when the user logged in, and how long ago. */
+START_TEST(whois_shows_login_time)
+{
+	struct server s;
+	struct stream a;
+	char sa[SID_BYTES], sb[SID_BYTES], when[2][64], line[128];
+	time_t t = time(NULL);
+	int i;
+
+	for (i = 0; i < 2; i++, t += 60)
+		strftime(when[i], sizeof when[i], "%Y-%m-%d %H:%M UTC",
+		    gmtime(&t));
+	srv_start(&s, NULL);
+	login(s.port, "name=alice", sa);
+	login(s.port, "name=bob", sb);
+	ck_assert_int_eq(stream_open(&a, s.port, sa, NULL), 200);
+	poll(NULL, 0, 1100);
+	say(s.port, sa, "%2Fwhois+bob");
+	ck_assert(stream_wait(&a, "bob: guest in lobby, idle 0m01s, logged in ",
+	    WAIT_MS));
+	snprintf(line, sizeof line, "logged in %s (0m01s ago)", when[0]);
+	if (!stream_wait(&a, line, 100))
+		snprintf(line, sizeof line, "logged in %s (0m01s ago)", when[1]);
+	ck_assert_msg(stream_wait(&a, line, 100), "no \"%s\"", line);
+	stream_close(&a);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_sessions_suite(void)
 {
@@ -371,6 +400,7 @@ itest_sessions_suite(void)
 	tcase_add_loop_test(text, whisper_target_is_never_echoed_raw, 0,
 	    sizeof bad_targets / sizeof bad_targets[0]);
 	tcase_add_test(text, takeover_in_other_case_is_invisible);
+	tcase_add_test(text, whois_shows_login_time);
 	suite_add_tcase(s, text);
 
 	tcase_set_timeout(caps, 60);
