@@ -303,9 +303,12 @@ cmd_join(struct cmd *c)
 		tell(c, "That room is private.");
 	else if (r != NULL && room_banned(r, s->key, s->ip, c->now))
 		tell(c, "You are banned from %s for now.", r->name);
+	else if (r == NULL && room_count() >= ROOM_MAX)
+		tell(c, "There are %d rooms already, the most this server "
+		    "keeps: join one of them (/rooms).", ROOM_MAX);
 	else {
 		room_exit(s, "changed rooms", 0);
-		if (room_enter(s, name, c->now) == -1)
+		if (room_enter(s, name, c->now) != 0)
 			room_enter(s, ROOM_DEFAULT, c->now);
 		divider(s);
 		room_replay(s, NULL);
@@ -423,7 +426,14 @@ cmd_ban(struct cmd *c)
 		tell(c, "%s is a server administrator.", t->name);
 		return;
 	}
-	if (room_ban(c->s->room, t->key, t->ip, c->now + n * 60000) == -1) {
+	/* In long long: a year of minutes in ms overflows a 32-bit long. */
+	switch (room_ban(c->s->room, t->key, t->ip,
+	    c->now + (long long)n * 60 * 1000)) {
+	case ROOM_FULL:
+		tell(c, "%s holds %d bans already; no more until one expires.",
+		    c->s->room->name, ROOM_BANS_MAX);
+		return;
+	case -1:
 		tell(c, "Out of memory.");
 		return;
 	}

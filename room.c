@@ -13,6 +13,7 @@
 #include "transcript.h"
 
 static struct room	*rooms;
+static int		 nrooms;
 static unsigned		 pair_counter;	/* names the rooms `random` makes */
 
 static const char *const kind_names[] = {
@@ -38,6 +39,7 @@ room_create(const char *name)
 	}
 	r->next = rooms;
 	rooms = r;
+	nrooms++;
 	return r;
 }
 
@@ -60,25 +62,50 @@ history_at(const struct room *r, unsigned i)
 }
 
 static void
+drop_history(struct room *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->count; i++)
+		event_free(history_at(r, i));
+	free(r->history);
+	r->history = NULL;
+	r->first = r->count = 0;
+}
+
+static void
 room_destroy(struct room *r)
 {
 	struct room **pp = &rooms;
 	struct ban *b;
-	unsigned i;
 
 	while (*pp != r)
 		pp = &(*pp)->next;
 	*pp = r->next;
-	for (i = 0; i < r->count; i++)
-		event_free(history_at(r, i));
+	drop_history(r);
 	while ((b = r->bans) != NULL) {
 		r->bans = b->next;
 		free(b);
 	}
-	free(r->history);
 	free(r->ops);
 	free(r->topic);
 	free(r);
+	nrooms--;
+}
+
+/*
+ * A room nobody is in goes, unless bans keep it; then it keeps only
+ * them (and its topic and operators), not the talk of people who left.
+ */
+static void
+room_idle(struct room *r)
+{
+	if (r->nmembers > 0 || strcmp(r->name, ROOM_DEFAULT) == 0)
+		return;
+	if (r->bans == NULL)
+		room_destroy(r);
+	else
+		drop_history(r);
 }
 
 int
@@ -107,6 +134,12 @@ struct room *
 room_first(void)
 {
 	return rooms;
+}
+
+int
+room_count(void)
+{
+	return nrooms;
 }
 
 /* Appends "<span class="nick" style="color:C"><bdi>NAME</bdi></span>". */
@@ -138,7 +171,7 @@ render_text(struct buf *b, const char *text)
 static void
 render_open(struct buf *b, const char *cls, unsigned long long seq, int marked)
 {
-	char stamp[8];
+	char stamp[ROOM_STAMP_BYTES];
 	time_t now = time(NULL);
 
 	strftime(stamp, sizeof stamp, "%H:%M", localtime(&now));
@@ -415,7 +448,7 @@ parse_since(const struct room *r, const char *since)
 	unsigned long long n = 0;
 	const char *p;
 
-	if (since == NULL || *since == '\0' || strlen(since) > 19)
+	if (since == NULL || *since == '\0' || strlen(since) > ROOM_SINCE_DIGITS)
 		return -1;
 	for (p = since; *p; p++) {
 		if (*p < '0' || *p > '9')
@@ -517,7 +550,7 @@ pair_up(struct session *s, struct room *waiting)
 
 	if (other == NULL || other == s)
 		return waiting;
-	if ((pair = room_create(ROOM_RANDOM)) == NULL)
+	if (nrooms >= ROOM_MAX || (pair = room_create(ROOM_RANDOM)) == NULL)
 		return waiting;
 	/*
 	 * A name no one can type (':' is not allowed in room names): the
@@ -542,10 +575,16 @@ room_enter(struct session *s, const char *name, long long now)
 
 	(void)now;
 	if (r == NULL) {
+		if (nrooms >= ROOM_MAX)
+			return ROOM_FULL;
 		if ((r = room_create(name)) == NULL)
 			return -1;
 		created = strcmp(r->name, ROOM_RANDOM) != 0;
 	}
+	/* A room kept for its bans alone starts its history again. */
+	if (r->history == NULL &&
+	    (r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+		return -1;
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
 	if (created)
@@ -625,9 +664,7 @@ room_exit(struct session *s, const char *reason, int quiet)
 		forget(r, s->key);
 	if (r->private)
 		partner_left(r);
-	if (r->nmembers == 0 && r->bans == NULL &&
-	    strcmp(r->name, ROOM_DEFAULT) != 0)
-		room_destroy(r);
+	room_idle(r);
 }
 
 void
@@ -699,13 +736,21 @@ room_ban(struct room *r, const char *key, const char *ip, long long until)
 {
 	struct ban *b;
 
-	if ((b = calloc(1, sizeof *b)) == NULL)
-		return -1;
-	snprintf(b->key, sizeof b->key, "%s", key);
+	for (b = r->bans; b != NULL; b = b->next)
+		if (strcmp(b->key, key) == 0)
+			break;
+	if (b == NULL) {
+		if (r->nbans >= ROOM_BANS_MAX)
+			return ROOM_FULL;
+		if ((b = calloc(1, sizeof *b)) == NULL)
+			return -1;
+		snprintf(b->key, sizeof b->key, "%s", key);
+		b->next = r->bans;
+		r->bans = b;
+		r->nbans++;
+	}
 	snprintf(b->ip, sizeof b->ip, "%s", ip);
 	b->until = until;
-	b->next = r->bans;
-	r->bans = b;
 	return 0;
 }
 
@@ -746,6 +791,7 @@ drop_expired_bans(struct room *r, long long now)
 		if (now >= b->until) {
 			*pp = b->next;
 			free(b);
+			r->nbans--;
 		} else
 			pp = &b->next;
 	}
@@ -759,8 +805,6 @@ room_sweep(long long now)
 	for (r = rooms; r != NULL; r = next) {
 		next = r->next;
 		drop_expired_bans(r, now);
-		if (r->nmembers == 0 && r->bans == NULL &&
-		    strcmp(r->name, ROOM_DEFAULT) != 0)
-			room_destroy(r);
+		room_idle(r);
 	}
 }

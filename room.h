@@ -3,6 +3,7 @@
 #define ROOM_H
 
 #include "queue.h"
+#include "session.h"
 #include "text.h"
 
 #define ROOM_DEFAULT		"lobby"
@@ -11,6 +12,11 @@
 #define ROOM_MENTIONS_MAX	8	/* names one line can highlight */
 #define ROOM_TOPIC_MAX		200	/* code points */
 #define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */
+#define ROOM_MAX		1000	/* rooms, the lobby and pairs included */
+#define ROOM_BANS_MAX		1000	/* bans in force in one room */
+#define ROOM_STAMP_BYTES	sizeof "22:24"	/* an event's time of day */
+#define ROOM_SINCE_DIGITS	19	/* since=N: longer cannot be a number */
+#define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
 
 struct session;
 
@@ -40,7 +46,7 @@ struct event {
 
 struct ban {
 	char		 key[TEXT_NAME_BYTES];
-	char		 ip[46];
+	char		 ip[SESSION_IP_BYTES];
 	long long	 until;		/* ms, monotonic */
 	struct ban	*next;
 };
@@ -49,7 +55,7 @@ struct room {
 	char		 name[TEXT_ROOM_BYTES];	/* lower case */
 	char		*topic;			/* "" if none */
 	unsigned long long seq;			/* last event number */
-	struct event	**history;		/* ring of `keep` */
+	struct event	**history;		/* ring of `keep`; NULL while empty */
 	unsigned	 keep, first, count;
 	struct session	*members;
 	int		 nmembers;
@@ -57,6 +63,7 @@ struct room {
 	char		 (*ops)[TEXT_NAME_BYTES];	/* operator keys */
 	int		 nops;
 	struct ban	*bans;
+	int		 nbans;
 	struct room	*next;
 };
 
@@ -65,10 +72,12 @@ int	room_init(void);
 
 struct room *room_find(const char *name);	/* any case; NULL if none */
 struct room *room_first(void);
+int	room_count(void);
 
 /*
  * Puts a session into a room (creating it; its creator becomes operator)
- * and shows the join.  Returns 0, -1 if out of memory.
+ * and shows the join.  Returns 0, ROOM_FULL if the room would be one more
+ * than ROOM_MAX, -1 if out of memory.
  */
 int	room_enter(struct session *, const char *name, long long now);
 
@@ -105,6 +114,10 @@ struct chunk *room_render_notice(const char *cls, const char *text);
 int	room_is_op(const struct room *, const struct session *);
 int	room_add_op(struct room *, const char *key);	/* -1 if out of memory */
 void	room_remove_op(struct room *, const char *key);
+/*
+ * Bans a name and an address until a time (ms); banning a name again
+ * moves its ban.  0, ROOM_FULL at ROOM_BANS_MAX, or -1.
+ */
 int	room_ban(struct room *, const char *key, const char *ip, long long until);
 /* 1 if this name or address is banned from the room now. */
 int	room_banned(struct room *, const char *key, const char *ip, long long now);

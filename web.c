@@ -371,8 +371,11 @@ do_login(struct ctx *c)
 		    "Please try again later.");
 	s->registered = acct != NULL;
 	s->admin = acct != NULL && is_admin(acct);
-	if (room_enter(s, room, c->req->now) == -1) {
+	if ((status = room_enter(s, room, c->req->now)) != 0) {
 		session_end(s, SESSION_TIMEOUT, NULL);
+		if (status == ROOM_FULL)
+			return login_page(c, HTTP_UNAVAILABLE, "room", "This "
+			    "server keeps no more rooms: choose one that exists.");
 		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy.");
 	}
 	return frameset(c, s);

@@ -1,7 +1,9 @@
 /* check_session.c: unit tests for sessions, timers, rooms and fan-out, over a fake connection layer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "room.h"
@@ -324,6 +326,90 @@ START_TEST(empty_room_with_a_ban_waits_for_it)
 }
 END_TEST
 
+/*
+ * ROOM_MAX rooms, the lobby included: one more is refused, an existing
+ * one still takes people.  Rooms kept for a ban hold no history.
+ */
+START_TEST(rooms_stop_at_the_cap)
+{
+	struct session *a = user("zed", -1, 0);
+	char name[16];
+	struct room *r;
+	int i;
+
+	for (i = 1; i < ROOM_MAX; i++) {
+		snprintf(name, sizeof name, "r%d", i);
+		room_exit(a, "next", 1);
+		ck_assert_int_eq(room_enter(a, name, 0), 0);
+		room_post(a, EVENT_MSG, "kept?", NULL);
+		ck_assert_int_eq(room_ban(a->room, "vic", "", 30000), 0);
+	}
+	ck_assert_int_eq(room_count(), ROOM_MAX);
+	room_exit(a, "next", 1);
+	r = room_find("r1");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_null(r->history);
+	ck_assert_uint_eq(r->count, 0);
+	ck_assert_int_eq(room_enter(a, "one-more", 0), ROOM_FULL);
+	ck_assert_ptr_null(room_find("one-more"));
+	ck_assert_int_eq(room_enter(a, "r1", 0), 0);
+	ck_assert_ptr_nonnull(r->history);
+	ck_assert_int_eq(room_post(a, EVENT_MSG, "back", NULL), 0);
+	ck_assert_uint_eq(r->count, 2);		/* the join and "back" */
+	/* The bans run out, the empty rooms go: there is room again. */
+	session_sweep(30000 + SESSION_SWEEP_MS);
+	ck_assert_int_eq(room_count(), 2);
+	room_exit(a, "next", 1);
+	ck_assert_int_eq(room_enter(a, "one-more", 0), 0);
+}
+END_TEST
+
+START_TEST(bans_stop_at_the_cap)
+{
+	struct session *a = user("ann", -1, 0);
+	char key[16];
+	int i;
+
+	for (i = 0; i < ROOM_BANS_MAX; i++) {
+		snprintf(key, sizeof key, "u%d", i);
+		ck_assert_int_eq(room_ban(a->room, key, "", 1000 + i), 0);
+	}
+	ck_assert_int_eq(room_ban(a->room, "late", "", 5000), ROOM_FULL);
+	ck_assert_int_eq(room_banned(a->room, "late", "10.9.9.9", 0), 0);
+	/* Banning a name again moves its ban; it takes no new place. */
+	ck_assert_int_eq(room_ban(a->room, "u0", "10.0.0.1", 90000), 0);
+	ck_assert_int_eq(room_banned(a->room, "u0", "", 80000), 1);
+	ck_assert_int_eq(room_banned(a->room, "x", "10.0.0.1", 80000), 1);
+	session_sweep(1000 + SESSION_SWEEP_MS);		/* u0's first went */
+	ck_assert_int_eq(room_ban(a->room, "late", "", 5000), 0);
+	ck_assert_int_eq(room_banned(a->room, "late", "10.9.9.9", 4999), 1);
+}
+END_TEST
+
+/*
+ * A ban a year long, from a clock that has run for weeks, holds a year:
+ * the deadline is computed in long long (a 32-bit long wrapped).
+ */
+START_TEST(long_ban_does_not_wrap)
+{
+	struct session *a = user("bea", -1, 0);
+	long long now = 3 * 7 * 24 * 3600 * 1000LL;
+	long long year = (long long)CMD_BAN_MAX_MIN * 60 * 1000;
+	char msg[] = "/ban cy 525600";
+	struct buf reply;
+
+	user("cy", -1, 0);
+	room_add_op(a->room, a->key);
+	buf_init(&reply);
+	ck_assert_int_eq(cmd_talk(a, msg, strlen(msg), NULL, now, &reply),
+	    200);
+	buf_free(&reply);
+	ck_assert_ptr_null(session_by_name("cy"));
+	ck_assert_int_eq(room_banned(a->room, "cy", "", now + year - 1), 1);
+	ck_assert_int_eq(room_banned(a->room, "cy", "", now + year), 0);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -345,6 +431,9 @@ session_suite(void)
 	tcase_add_test(tc, stale_handle_is_ignored);
 	tcase_add_test(tc, ban_expires);
 	tcase_add_test(tc, empty_room_with_a_ban_waits_for_it);
+	tcase_add_test(tc, rooms_stop_at_the_cap);
+	tcase_add_test(tc, bans_stop_at_the_cap);
+	tcase_add_test(tc, long_ban_does_not_wrap);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -382,6 +382,68 @@ START_TEST(whois_shows_login_time)
 }
 END_TEST
 
+/* A year of minutes is a ban that holds; more is refused, however long. */
+START_TEST(long_bans_hold)
+{
+	struct server s;
+	struct stream a;
+	char sa[SID_BYTES], sb[SID_BYTES];
+	int status;
+
+	srv_start(&s, NULL);
+	login(s.port, "name=alice&room=den", sa);
+	login(s.port, "name=bob&room=den", sb);
+	ck_assert_int_eq(stream_open(&a, s.port, sa, NULL), 200);
+	say(s.port, sa, enc("/ban bob 525601"));
+	ck_assert(stream_wait(&a, "1 to 525600 minutes", WAIT_MS));
+	say(s.port, sa, enc("/ban bob 99999999999999999999999"));
+	ck_assert(stream_wait(&a, "bob is banned", 300) == 0);
+	say(s.port, sa, enc("/ban bob 525600"));
+	ck_assert(stream_wait(&a, "bob is banned from den for 525600 minutes",
+	    WAIT_MS));
+	cl_login(s.port, "name=bob&room=den", &status);
+	ck_assert_int_eq(status, 403);
+	stream_close(&a);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+/*
+ * Rooms stop at 1000 (the lobby counts): one more is refused clearly, at
+ * login and at /join, and existing rooms stay open.
+ */
+START_TEST(room_cap)
+{
+	struct server s;
+	struct stream a;
+	struct reply r;
+	char sid[SID_BYTES], first[SID_BYTES], form[64];
+	int i, status;
+
+	srv_start(&s, "-i", "2000", NULL);
+	for (i = 1; i < 1000; i++) {
+		snprintf(form, sizeof form, "name=u%d&room=r%d", i, i);
+		login(s.port, form, i == 1 ? first : sid);
+	}
+	cl_post(s.port, "/login", "name=late&room=one-more", &r);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_ptr_nonnull(strstr(r.body, "no more rooms"));
+	reply_free(&r);
+	cl_login(s.port, "name=late&room=r7", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(stream_open(&a, s.port, first, NULL), 200);
+	say(s.port, first, enc("/join one-more"));
+	ck_assert(stream_wait(&a, "There are 1000 rooms already", WAIT_MS));
+	say(s.port, first, enc("/join r2"));
+	ck_assert(stream_wait(&a, "Now in r2.", WAIT_MS));
+	/* r1 emptied and went: there is room for one more. */
+	say(s.port, first, enc("/join one-more"));
+	ck_assert(stream_wait(&a, "Now in one-more.", WAIT_MS));
+	stream_close(&a);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_sessions_suite(void)
 {
@@ -404,6 +466,8 @@ itest_sessions_suite(void)
 	suite_add_tcase(s, text);
 
 	tcase_set_timeout(caps, 60);
+	tcase_add_test(caps, long_bans_hold);
+	tcase_add_test(caps, room_cap);
 	suite_add_tcase(s, caps);
 	return s;
 }
