@@ -322,7 +322,7 @@ head_chunk(void)
 	buf_add(&b, frame_chat_html, frame_chat_html_len);
 	/* Browsers wait for about 1 KiB before they render a page in part. */
 	buf_adds(&b, "<!--");
-	for (i = 0; i < 24; i++)
+	for (i = 0; i < SESSION_PAD_LINES; i++)
 		buf_adds(&b, " padding so that browsers render at once.........");
 	buf_adds(&b, " -->\n");
 	if (!b.failed)
@@ -505,8 +505,10 @@ session_set_away(struct session *s, const char *reason)
 static void
 send_keepalive(struct session *s, long long now)
 {
+	static const char line[] = "<!-- keepalive -->\n";
+
 	if (keepalive == NULL)
-		keepalive = chunk_new("<!-- keepalive -->\n", 19);
+		keepalive = chunk_new(line, sizeof line - 1);
 	if (keepalive != NULL && session_streaming(s))
 		io->send(s->stream, keepalive);
 	s->last_send = now;

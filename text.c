@@ -376,7 +376,7 @@ color_hex(const char *s, char *out)
 	size_t i, n;
 
 	n = strlen(s);
-	if (n != 4 && n != 7)
+	if (n != sizeof "#rgb" - 1 && n != sizeof "#rrggbb" - 1)
 		return -1;
 	for (i = 1; i < n; i++)
 		if (!is_hex((unsigned char)s[i]))

@@ -10,8 +10,6 @@
 #include "log.h"
 #include "transcript.h"
 
-#define TRANSCRIPT_TIME_BYTES	sizeof "2026-11-21T22:24:00Z"
-
 static char	*transcript_path;	/* NULL: no transcript */
 static int	 transcript_fd = -1;
 static int	 transcript_failing;	/* the last write failed (logged) */
@@ -21,7 +19,8 @@ open_file(const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    TRANSCRIPT_MODE);
 	if (fd == -1)
 		log_warn("%s", path);
 	return fd;

@@ -6,6 +6,9 @@
 
 #include "buf.h"
 
+#define TRANSCRIPT_TIME_BYTES	sizeof "2026-11-21T22:24:00Z"
+#define TRANSCRIPT_MODE		0640	/* a new transcript: no world access */
+
 /* Opens (appends to) the transcript; path NULL means no transcript.  0 or -1. */
 int	transcript_open(const char *path);
 

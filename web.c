@@ -348,7 +348,8 @@ do_login(struct ctx *c)
 		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
-		    acct->color : palette[(unsigned char)key[0] % 10]);
+		    acct->color : palette[(unsigned char)key[0] %
+		    (sizeof palette / sizeof palette[0])]);
 	if ((s = session_by_name(name)) != NULL && acct == NULL)
 		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
