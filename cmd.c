@@ -381,7 +381,9 @@ kick(struct cmd *c, struct session *t, const char *reason)
 {
 	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
 
+	session_set_ending(t, 1);
 	if (room_post(c->s, EVENT_KICK, reason, t) == -1) {
+		session_set_ending(t, 0);
 		tell(c, "The kick could not be recorded.");
 		return;
 	}

@@ -537,6 +537,12 @@ session_sweep(long long now)
 }
 
 void
+session_set_ending(struct session *s, int ending)
+{
+	s->ending = ending;
+}
+
+void
 session_shutdown(void)
 {
 	stopping = 1;

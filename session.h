@@ -155,6 +155,13 @@ int	session_set_away(struct session *, const char *reason);	/* NULL: back */
 /* Runs the timers: grace and first-open limits, keepalives.  Returns the ms until the next sweep. */
 long	session_sweep(long long now);
 
+/*
+ * Marks a session as about to end (1) or not after all (0): the lines
+ * it is sent meanwhile (the kick that ends it) never make its stream
+ * reload, so they arrive before it closes.
+ */
+void	session_set_ending(struct session *, int);
+
 /* Ends every session with a shutdown line (SIGTERM). */
 void	session_shutdown(void);
 

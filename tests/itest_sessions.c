@@ -174,6 +174,11 @@ START_TEST(end_at_every_line_count)
 		ck_assert_msg(stream_wait_eof(&a, WAIT_MS),
 		    "%s at %d lines: the stream stays open", way_names[way],
 		    lines);
+		/* An ending stream closes; it is not sent off to reload. */
+		if (open)
+			ck_assert_msg(stream_count(&a, "http-equiv") == 0,
+			    "%s at %d lines: told to reload", way_names[way],
+			    lines);
 		stream_close(&a);
 	}
 	if (way == WAY_SECOND_CHAT)
