@@ -1,4 +1,4 @@
-/* itest_loop.c: the loop from outside: listening addresses, backend and limits, signals. */
+/* itest_loop.c: the loop from outside: listening addresses, backend and limits, signals, stderr that stalls. */
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -19,10 +19,13 @@
 #include <unistd.h>
 
 #include "itest.h"
+#include "log.h"
 #include "loop.h"
 #include "suites.h"
 
 #define SPAWN_ARGS_MAX	32
+#define LONG_PATH	900	/* bytes of path in a request that fills the log */
+#define STALL_REQUESTS	300	/* of those: well past a 64 KiB pipe */
 
 /*
  * Starts chatd with args, stderr on errfd and stdout on outfd (-1:
@@ -312,6 +315,64 @@ START_TEST(signals_wake_the_loop)
 }
 END_TEST
 
+/*
+ * A stderr pipe nobody reads fills up; chat goes on, the lines that did
+ * not fit are counted, and the count comes when stderr drains.
+ */
+START_TEST(stalled_stderr_does_not_stall_chat)
+{
+	static const char *const args[] = { "-b", "127.0.0.1", "-p", "0",
+	    "-i", "10000", NULL };
+	static const char ready[] = "chatd: listening on http://127.0.0.1:";
+	static char buf[1 << 16];
+	char path[LONG_PATH + 2];
+	struct stream st;
+	struct reply r;
+	const char *sid;
+	size_t len = 0;
+	int err[2], port, i, status;
+	long long t0;
+	pid_t pid;
+
+	ck_assert(pipe(err) == 0);
+	pid = spawn(args, err[1], -1, 0);
+	close(err[1]);
+	ck_assert(read_until(err[0], buf, sizeof buf, &len, "using ", 5000));
+	ck_assert(strncmp(buf, ready, strlen(ready)) == 0);
+	port = atoi(buf + strlen(ready));
+	/* Nobody reads stderr now: long access-log lines fill the pipe. */
+	path[0] = '/';
+	memset(path + 1, 'a', LONG_PATH);
+	path[LONG_PATH + 1] = '\0';
+	t0 = itest_now();
+	for (i = 0; i < STALL_REQUESTS; i++) {
+		cl_get(port, path, &r);
+		ck_assert_msg(r.status == 404, "request %d: status %d", i,
+		    r.status);
+		reply_free(&r);
+	}
+	ck_assert_int_lt(itest_now() - t0, 10000);
+	sid = cl_login(port, "name=quill&room=stall", &status);
+	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(stream_open(&st, port, sid, NULL), 200);
+	ck_assert_int_eq(cl_say(port, sid, "still%20here"), 200);
+	ck_assert(stream_wait(&st, "still here", 2000));
+	stream_close(&st);
+	/* Drained, stderr takes lines again: first the count of the lost. */
+	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
+	while (read(err[0], buf, sizeof buf) > 0)
+		;
+	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) & ~O_NONBLOCK);
+	cl_get(port, "/", &r);
+	reply_free(&r);
+	len = 0;
+	ck_assert_msg(read_until(err[0], buf, sizeof buf, &len,
+	    "log lines dropped: stderr did not take them", 3000), "%s", buf);
+	ck_assert_int_eq(stop(pid, SIGTERM), 0);
+	close(err[0]);
+}
+END_TEST
+
 Suite *
 itest_loop_suite(void)
 {
@@ -326,6 +387,7 @@ itest_loop_suite(void)
 	tcase_add_test(tc, usage_names_backend);
 	tcase_add_test(tc, descriptor_limit_raised);
 	tcase_add_test(tc, signals_wake_the_loop);
+	tcase_add_test(tc, stalled_stderr_does_not_stall_chat);
 	suite_add_tcase(s, tc);
 	return s;
 }
