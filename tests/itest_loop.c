@@ -26,6 +26,7 @@
 #define SPAWN_ARGS_MAX	32
 #define LONG_PATH	900	/* bytes of path in a request that fills the log */
 #define STALL_REQUESTS	300	/* of those: well past a 64 KiB pipe */
+#define PAST_SELECT	1100	/* connections held open: more than FD_SETSIZE */
 
 /*
  * Starts chatd with args, stderr on errfd and stdout on outfd (-1:
@@ -274,6 +275,51 @@ START_TEST(descriptor_limit_raised)
 }
 END_TEST
 
+/*
+ * Past select()'s 1024 descriptors: connections still sending their
+ * request are all held, and one more request is answered, and so are
+ * the first held ones when they finish.
+ */
+START_TEST(more_connections_than_fd_setsize)
+{
+	static const char part[] = "GET / HTTP/1.0\r\n";
+	struct server s;
+	struct reply r;
+	struct rlimit rl;
+	char buf[64];
+	int *fds, i;
+	ssize_t n;
+
+	if (strcmp(loop_backend(), "select") == 0)
+		return;		/* its ceiling is the point of the others */
+	ck_assert(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < PAST_SELECT + 100)
+		return;		/* ulimit -Hn too low to try */
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	srv_start(&s, NULL);
+	ck_assert((fds = calloc(PAST_SELECT, sizeof *fds)) != NULL);
+	for (i = 0; i < PAST_SELECT; i++) {
+		fds[i] = cl_connect(s.port);
+		ck_assert(write(fds[i], part, strlen(part)) ==
+		    (ssize_t)strlen(part));
+	}
+	cl_get(s.port, "/", &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	for (i = 0; i < 3; i++) {
+		ck_assert(write(fds[i], "\r\n", 2) == 2);
+		ck_assert((n = read(fds[i], buf, sizeof buf - 1)) >= 12);
+		buf[n] = '\0';
+		ck_assert_msg(strncmp(buf, "HTTP/1.0 200", 12) == 0, "%s", buf);
+	}
+	for (i = 0; i < PAST_SELECT; i++)
+		close(fds[i]);
+	free(fds);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 /* How often text occurs in a file. */
 static int
 count_in(const char *path, const char *text)
@@ -386,6 +432,7 @@ itest_loop_suite(void)
 	tcase_add_test(tc, eight_addresses_served);
 	tcase_add_test(tc, usage_names_backend);
 	tcase_add_test(tc, descriptor_limit_raised);
+	tcase_add_test(tc, more_connections_than_fd_setsize);
 	tcase_add_test(tc, signals_wake_the_loop);
 	tcase_add_test(tc, stalled_stderr_does_not_stall_chat);
 	suite_add_tcase(s, tc);
