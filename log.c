@@ -1,4 +1,6 @@
 /* log.c: diagnostics to stderr in the foreground or syslog as a daemon. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 static int log_to_syslog;
 static int log_no_info;
 static unsigned long dropped;	/* lines stderr could not take */
+static int stderr_is_file = -1;	/* a regular file takes every line: no poll() */
 
 void
 log_init(int to_syslog)
@@ -31,7 +34,13 @@ static int
 stderr_ready(void)
 {
 	struct pollfd p;
+	struct stat st;
 
+	if (stderr_is_file == -1)
+		stderr_is_file = fstat(STDERR_FILENO, &st) == 0 &&
+		    S_ISREG(st.st_mode);
+	if (stderr_is_file)
+		return 1;
 	p.fd = STDERR_FILENO;
 	p.events = POLLOUT;
 	p.revents = 0;
