@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "itest.h"
 #include "log.h"
 #include "loop.h"
@@ -267,7 +268,7 @@ START_TEST(descriptor_limit_raised)
 	close(err[1]);
 	snprintf(want, sizeof want, "chatd: using %s, at most %d connections "
 	    "(%d file descriptors)\n", loop_backend(),
-	    (cap < nofile ? cap : nofile) - 16, nofile);
+	    (cap < nofile ? cap : nofile) - CONN_RESERVE_FDS, nofile);
 	ck_assert_msg(read_until(err[0], buf, sizeof buf, &len, want, 5000),
 	    "%s", buf);
 	ck_assert_int_eq(stop(pid, SIGTERM), 0);
