@@ -76,7 +76,7 @@ session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h conn.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
