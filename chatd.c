@@ -41,6 +41,7 @@
 #define CHATD_DRAIN_MS		2000	/* output flushed at shutdown for at most */
 #define CHATD_NOFILE_MAX	(1 << 20)	/* descriptors asked for when unlimited */
 #define CHATD_WHERE_BYTES	(NI_MAXHOST + NI_MAXSERV + 4)	/* "[addr]:port" */
+#define CHATD_BIND_TRIES	16	/* -p 0: ports tried for one free on every -b */
 
 static volatile sig_atomic_t got_term, got_hup;
 static int sig_pipe[2] = { -1, -1 };	/* the self-pipe: signals wake the loop */
@@ -140,9 +141,11 @@ raise_nofile(void)
 /*
  * Binds a listening socket; prints "ADDR:PORT" of it into where.  An IPv6
  * one takes IPv6 only, so that -b :: and -b 0.0.0.0 can go together.
+ * A port in use is fatal unless may_fail, which returns -1 for it.
  */
 static int
-listen_on(const char *address, int port, char *where, size_t size)
+listen_on(const char *address, int port, char *where, size_t size,
+    int may_fail)
 {
 	struct addrinfo hints, *ai;
 	struct sockaddr_storage ss;
@@ -161,8 +164,14 @@ listen_on(const char *address, int port, char *where, size_t size)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (may_fail && errno == EADDRINUSE) {
+			close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
 		fatal("bind %s port %d", address, port);
+	}
 	freeaddrinfo(ai);
 	if (listen(fd, CHATD_BACKLOG) == -1 ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
@@ -188,6 +197,32 @@ bound_port(int fd)
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/*
+ * Listens on every -b address.  With -p 0 the others take the port the
+ * first one got; should another program hold it on one of them, all
+ * start over on a new port.
+ */
+static void
+listen_all(int *fds, char where[][CHATD_WHERE_BYTES])
+{
+	int try, i, port;
+
+	for (try = 1; ; try++) {
+		for (port = config.port, i = 0; i < config.naddresses; i++) {
+			fds[i] = listen_on(config.addresses[i], port, where[i],
+			    CHATD_WHERE_BYTES, config.port == 0 && i > 0 &&
+			    try < CHATD_BIND_TRIES);
+			if (fds[i] == -1)
+				break;
+			port = bound_port(fds[0]);
+		}
+		if (i == config.naddresses)
+			return;
+		while (i-- > 0)
+			close(fds[i]);
+	}
 }
 
 /* Makes a relative path absolute, since a daemon works from /. */
@@ -361,7 +396,7 @@ main(int argc, char **argv)
 {
 	char where[CONFIG_ADDRESSES_MAX][CHATD_WHERE_BYTES];
 	int fds[CONFIG_ADDRESSES_MAX];
-	int status, i, port, lifeline = -1, limit, nofile;
+	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
 	if ((status = config_parse(argc, argv)) == 1)
@@ -375,12 +410,7 @@ main(int argc, char **argv)
 	nofile = raise_nofile();
 	if (config.pidfile)
 		check_pidfile(config.pidfile);
-	/* With -p 0, every address gets the port the first one got. */
-	for (port = config.port, i = 0; i < config.naddresses; i++) {
-		fds[i] = listen_on(config.addresses[i], port, where[i],
-		    sizeof where[i]);
-		port = bound_port(fds[0]);
-	}
+	listen_all(fds, where);
 	if (config.daemonize)
 		lifeline = daemonize();
 	if (config.pidfile)

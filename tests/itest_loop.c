@@ -28,6 +28,7 @@
 #define LONG_PATH	900	/* bytes of path in a request that fills the log */
 #define STALL_REQUESTS	300	/* of those: well past a 64 KiB pipe */
 #define PAST_SELECT	1100	/* connections held open: more than FD_SETSIZE */
+#define BUSY_STARTS	5	/* chatd starts while half the ports are taken */
 
 /*
  * Starts chatd with args, stderr on errfd and stdout on outfd (-1:
@@ -234,6 +235,65 @@ START_TEST(eight_addresses_served)
 }
 END_TEST
 
+/*
+ * With -p 0, a port the first address got may be taken on the second:
+ * chatd tries another.  Half the ports bind() picks from are held on
+ * 127.0.0.3 (Linux gives bind() odd ports first: every other odd one),
+ * so without that each start would fail about half the time.
+ */
+START_TEST(busy_port_on_second_address)
+{
+	static const char *const args[] = { "-b", "127.0.0.1", "-b",
+	    "127.0.0.3", "-p", "0", NULL };
+	struct sockaddr_in sin;
+	struct rlimit rl;
+	char buf[4096];
+	size_t len;
+	int *held, nheld = 0, lo, hi, port, err[2], i, on = 1;
+	FILE *f;
+	pid_t pid;
+
+	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) == NULL)
+		return;		/* not Linux: no range to fill */
+	ck_assert(fscanf(f, "%d %d", &lo, &hi) == 2);
+	fclose(f);
+	ck_assert(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max != RLIM_INFINITY &&
+	    rl.rlim_max < (rlim_t)((hi - lo) / 4 + 100))
+		return;		/* ulimit -Hn too low to try */
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	ck_assert((held = calloc((size_t)(hi - lo) / 4 + 1, sizeof *held)) != NULL);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.3", &sin.sin_addr);
+	for (port = lo | 1; port <= hi; port += 4) {
+		ck_assert((held[nheld] = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+		setsockopt(held[nheld], SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		sin.sin_port = htons((unsigned short)port);
+		if (bind(held[nheld], (struct sockaddr *)&sin, sizeof sin) == 0 &&
+		    listen(held[nheld], 1) == 0)
+			nheld++;
+		else
+			close(held[nheld]);
+	}
+	for (i = 0; i < BUSY_STARTS; i++) {
+		ck_assert(pipe(err) == 0);
+		pid = spawn(args, err[1], -1, 0);
+		close(err[1]);
+		len = 0;
+		ck_assert_msg(read_until(err[0], buf, sizeof buf, &len,
+		    "listening on http://127.0.0.3:", 5000), "start %d: %s", i,
+		    buf);
+		ck_assert_int_eq(stop(pid, SIGTERM), 0);
+		close(err[0]);
+	}
+	while (nheld > 0)
+		close(held[--nheld]);
+	free(held);
+}
+END_TEST
+
 START_TEST(usage_names_backend)
 {
 	static const char *const args[] = { "-h", NULL };
@@ -431,6 +491,7 @@ itest_loop_suite(void)
 	tcase_add_test(tc, ipv6_first);
 	tcase_add_test(tc, nine_addresses_refused);
 	tcase_add_test(tc, eight_addresses_served);
+	tcase_add_test(tc, busy_port_on_second_address);
 	tcase_add_test(tc, usage_names_backend);
 	tcase_add_test(tc, descriptor_limit_raised);
 	tcase_add_test(tc, more_connections_than_fd_setsize);
