@@ -9,6 +9,7 @@
 #define CONN_RESPONSE_TIMEOUT_MS 30000	/* a finite response must be taken by then */
 #define CONN_FULL_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
 #define CONN_SNDBUF		(64 * 1024)	/* kernel send buffer: -q bounds the rest */
+#define CONN_DRAIN_STEP_MS	50	/* at shutdown, the longest wait between writes */
 
 /*
  * Starts serving the listening socket: at most max_conns connections
