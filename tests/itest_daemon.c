@@ -955,7 +955,7 @@ START_TEST(unwritable_files_refused_at_start)
 {
 	char dir[256], plain[300], accounts[400], log[400], absolute[700];
 	char pidfile[400], cwd[256];
-	const char *args[16] = { "-b", "127.0.0.1", "-p", "0", NULL };
+	const char *args[16] = { "-b", "127.0.0.1", "-p", "0", NULL }, *t;
 	struct passwd *pw;
 	struct run r;
 	int fd, port;
@@ -990,28 +990,32 @@ START_TEST(unwritable_files_refused_at_start)
 
 	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL)
 		return;
-	/* As nobody, in a directory of root's: refused, naming the user. */
+	/*
+	 * As nobody, in a directory of root's: refused, naming the user.  In
+	 * /tmp, since nobody may not reach the tests' own directory.
+	 */
+	snprintf(dir, sizeof dir, "%s/chatd-files-XXXXXX", (t = getenv("TMPDIR"))
+	    != NULL && *t != '\0' && strlen(t) < 128 ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(chmod(dir, 0755) == 0);
+	snprintf(accounts, sizeof accounts, "%s/accounts", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
 	args[4] = "-u";
 	args[5] = "nobody";
 	args[6] = "-A";
-	snprintf(accounts, sizeof accounts, "%s/accounts", dir);
-	snprintf(absolute, sizeof absolute, "%s/%s", cwd, accounts);
 	args[7] = accounts;
 	args[8] = NULL;
-	refused_at_start(args, "-A", absolute, "as nobody");
+	refused_at_start(args, "-A", accounts, "as nobody");
 	args[6] = "-L";
-	snprintf(log, sizeof log, "%s/log", dir);
-	snprintf(absolute, sizeof absolute, "%s/%s", cwd, log);
 	args[7] = log;
-	refused_at_start(args, "-L", absolute, "as nobody");
+	refused_at_start(args, "-L", log, "as nobody");
 	/* An accounts file nobody cannot write, in a directory it can. */
 	ck_assert(chown(dir, pw->pw_uid, pw->pw_gid) == 0);
 	ck_assert((fd = open(accounts, O_WRONLY | O_CREAT, 0600)) >= 0);
 	close(fd);
 	args[6] = "-A";
 	args[7] = accounts;
-	snprintf(absolute, sizeof absolute, "%s/%s", cwd, accounts);
-	refused_at_start(args, "-A", absolute, "as nobody");
+	refused_at_start(args, "-A", accounts, "as nobody");
 	/* Once the user owns them, the same command line starts. */
 	ck_assert(chown(accounts, pw->pw_uid, pw->pw_gid) == 0);
 	args[8] = "-L";
@@ -1022,7 +1026,9 @@ START_TEST(unwritable_files_refused_at_start)
 	ck_assert_msg((port = ready_port(r.err, 5000)) > 0, "did not start");
 	ck_assert_int_eq(kill(r.pid, SIGTERM), 0);
 	ck_assert_int_eq(run_wait(r.pid, 5000), 0);
-	ck_assert(access(log, F_OK) == 0);
+	ck_assert(unlink(log) == 0);
+	ck_assert(unlink(accounts) == 0);
+	ck_assert(rmdir(dir) == 0);
 }
 END_TEST
 
