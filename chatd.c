@@ -338,7 +338,7 @@ write_pidfile(const char *path)
 	int fd;
 
 	if ((fd = open(path, O_RDWR | O_CREAT, 0644)) == -1)
-		fatal("pidfile %s", path);
+		fatal("-P %s", path);
 	memset(&lk, 0, sizeof lk);
 	lk.l_type = F_WRLCK;
 	lk.l_whence = SEEK_SET;
@@ -368,6 +368,47 @@ drop_privileges(const char *user)
 		fatal("-u %s: cannot drop privileges", user);
 	if (setuid(0) != -1 || geteuid() != pw->pw_uid || getegid() != pw->pw_gid)
 		fatalx("-u %s: privileges were not dropped", user);
+}
+
+/*
+ * Run after the privilege drop: fails at once, naming the flag, when chatd
+ * could not write one of its files as the user it now is, rather than at
+ * the first registration or event.  The accounts file is replaced by a new
+ * one renamed into its directory; the transcript is opened for append.
+ * The pidfile needs nothing here: write_pidfile() opened it before the
+ * drop and keeps it open, so it can be emptied at exit whatever the user.
+ */
+static void
+check_writable(void)
+{
+	const char *as = config.user ? " as " : "";
+	const char *who = config.user ? config.user : "";
+	struct stat st;
+	char dir[4096], *slash;
+	int fd;
+
+	if (config.accounts != NULL) {
+		/* absolute() made the path start with a slash. */
+		snprintf(dir, sizeof dir, "%s", config.accounts);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			slash[slash == dir] = '\0';
+		if (access(dir, W_OK | X_OK) == -1) {
+			if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+				errno = ENOTDIR;
+			fatal("-A %s: cannot write in %s%s%s", config.accounts,
+			    dir, as, who);
+		}
+		if (access(config.accounts, W_OK) == -1 && errno != ENOENT)
+			fatal("-A %s: cannot write it%s%s", config.accounts, as,
+			    who);
+	}
+	if (config.transcript != NULL) {
+		if ((fd = open(config.transcript, O_WRONLY | O_APPEND | O_CREAT,
+		    0640)) == -1)
+			fatal("-L %s: cannot append to it%s%s", config.transcript,
+			    as, who);
+		close(fd);
+	}
 }
 
 static void
@@ -417,6 +458,7 @@ main(int argc, char **argv)
 		write_pidfile(config.pidfile);
 	if (config.user)
 		drop_privileges(config.user);
+	check_writable();
 	if (accounts_open(config.accounts) == -1 ||
 	    transcript_open(config.transcript) == -1)
 		return 1;

@@ -115,25 +115,33 @@ set_number(int flag, const char *arg)
 	static const struct {
 		int	 flag;
 		long	 min, max;
-		const char *range;
+		const char *unit;
 	} limits[] = {
-		{ 'p', 0, 65535, "a port from 0 to 65535" },
-		{ 'H', 0, CONFIG_HISTORY_MAX, "from 0 to 10000 messages" },
-		{ 'k', 1, CONFIG_SECONDS_MAX, "from 1 to 86400 seconds" },
-		{ 'g', 0, CONFIG_SECONDS_MAX, "from 0 to 86400 seconds" },
-		{ 'm', 1, 10000, "from 1 to 10000 characters" },
-		{ 'q', 1, 1024 * 1024, "from 1 to 1048576 KiB" },
-		{ 'c', 1, INT_MAX, "at least 1" },
-		{ 'i', 1, INT_MAX, "at least 1" },
-		{ 'l', 10, INT_MAX, "at least 10 lines" },
+		{ 'p', 0, CONFIG_PORT_MAX, "" },
+		{ 'H', 0, CONFIG_HISTORY_MAX, " messages" },
+		{ 'k', CONFIG_KEEPALIVE_MIN, CONFIG_SECONDS_MAX, " seconds" },
+		{ 'g', 0, CONFIG_SECONDS_MAX, " seconds" },
+		{ 'm', 1, CONFIG_MESSAGE_MAX, " characters" },
+		{ 'q', 1, CONFIG_QUEUE_MAX, " KiB" },
+		{ 'c', 1, CONFIG_COUNT_MAX, "" },
+		{ 'i', 1, CONFIG_COUNT_MAX, "" },
+		{ 'l', CONFIG_LINES_MIN, CONFIG_COUNT_MAX, " lines" },
 	};
+	char range[64];
 	size_t i;
 	long v;
 
 	for (i = 0; limits[i].flag != flag; i++)
 		;
-	if (parse_number(arg, limits[i].min, limits[i].max, &v) == -1)
-		return bad_flag(flag, arg, limits[i].range);
+	if (parse_number(arg, limits[i].min, limits[i].max, &v) == -1) {
+		if (limits[i].max == CONFIG_COUNT_MAX)
+			snprintf(range, sizeof range, "at least %ld%s",
+			    limits[i].min, limits[i].unit);
+		else
+			snprintf(range, sizeof range, "from %ld to %ld%s",
+			    limits[i].min, limits[i].max, limits[i].unit);
+		return bad_flag(flag, arg, range);
+	}
 	switch (flag) {
 	case 'p': config.port = (int)v; break;
 	case 'H': config.history = (int)v; break;

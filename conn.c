@@ -601,7 +601,8 @@ conn_drain(long ms)
 			    conns[fd].out.bytes > 0;
 		if (!busy || (now = loop_now_ms()) >= until)
 			break;
-		if (loop_wait(until - now < 50 ? until - now : 50) == -1)
+		if (loop_wait(until - now < CONN_DRAIN_STEP_MS ? until - now :
+		    CONN_DRAIN_STEP_MS) == -1)
 			break;
 	}
 }

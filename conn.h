@@ -5,6 +5,7 @@
 #define CONN_RESERVE_FDS	16	/* descriptors kept back for files and logs */
 #define CONN_READ_MAX		4096	/* bytes read from one connection per pass */
 #define CONN_WRITE_MAX		(64 * 1024)	/* bytes written to one per pass */
+#define CONN_DRAIN_STEP_MS	50	/* at shutdown, the longest wait between writes */
 #define CONN_ACCEPT_MAX		64	/* connections accepted per pass */
 #define CONN_RESPONSE_TIMEOUT_MS 30000	/* a finite response must be taken by then */
 #define CONN_FULL_PAUSE_MS	100	/* accepting pauses this long on EMFILE */

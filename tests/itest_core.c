@@ -518,6 +518,7 @@ itest_core_suite(void)
 	TCase *tc = tcase_create("stream");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, two_users_talk);
 	tcase_add_test(tc, stream_starts_with_a_kilobyte);
 	tcase_add_test(tc, history_replay_honours_H);

@@ -487,6 +487,7 @@ itest_loop_suite(void)
 	TCase *tc = tcase_create("itest_loop");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, each_address_its_ready_line);
 	tcase_add_test(tc, ipv6_first);
 	tcase_add_test(tc, nine_addresses_refused);
