@@ -5,6 +5,7 @@
 #include "suites.h"
 
 static Suite *(*const suites[])(void) = {
+	addr_suite,
 	http_suite,
 	text_suite,
 	queue_suite,

@@ -4,6 +4,7 @@
 
 #include <check.h>
 
+Suite	*addr_suite(void);
 Suite	*http_suite(void);
 Suite	*text_suite(void);
 Suite	*queue_suite(void);
