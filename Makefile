@@ -21,7 +21,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
+OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
@@ -50,7 +50,8 @@ conn.o: conn.c conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 log.o: log.c log.h
-loop.o: loop.c loop.h
+loop.o: loop.c loop.h loop_sys.h
+loop_select.o: loop_select.c loop.h loop_sys.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
 session.o: session.c session.h addr.h config.h frames.h log.h room.h queue.h buf.h http.h text.h

@@ -26,6 +26,7 @@ config_defaults(void)
 	config.grace = CONFIG_GRACE_DEFAULT;
 	config.message_max = TEXT_MESSAGE_DEFAULT;
 	config.queue_max = (size_t)CONFIG_QUEUE_DEFAULT * 1024;
+	config.total_queue_max = (size_t)CONFIG_TOTAL_QUEUE_DEFAULT << 20;
 	config.per_ip = CONFIG_PER_IP_DEFAULT;
 	config.lines = CONFIG_LINES_DEFAULT;
 }
@@ -40,7 +41,7 @@ config_usage(void *stream)
 	    "[-k keepalive_s] [-l lines]\n"
 	    "             [-L transcript] [-m message_chars] [-p port] "
 	    "[-P pidfile]\n"
-	    "             [-q queue_kib] [-u user]\n");
+	    "             [-q queue_kib] [-Q total_mib] [-u user]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -124,6 +125,7 @@ set_number(int flag, const char *arg)
 		{ 'g', 0, CONFIG_SECONDS_MAX, "from 0 to 86400 seconds" },
 		{ 'm', 1, 10000, "from 1 to 10000 characters" },
 		{ 'q', 1, 1024 * 1024, "from 1 to 1048576 KiB" },
+		{ 'Q', 1, CONFIG_TOTAL_QUEUE_MAX, "from 1 to 4095 MiB" },
 		{ 'c', 1, INT_MAX, "at least 1" },
 		{ 'i', 1, INT_MAX, "at least 1" },
 		{ 'l', 10, INT_MAX, "at least 10 lines" },
@@ -142,6 +144,7 @@ set_number(int flag, const char *arg)
 	case 'g': config.grace = (int)v; break;
 	case 'm': config.message_max = (int)v; break;
 	case 'q': config.queue_max = (size_t)v * 1024; break;
+	case 'Q': config.total_queue_max = (size_t)v << 20; break;
 	case 'c': config.max_conns = (int)v; break;
 	case 'i': config.per_ip = (int)v; break;
 	case 'l': config.lines = (int)v; break;
@@ -157,7 +160,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:u:")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)
