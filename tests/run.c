@@ -12,6 +12,7 @@ static Suite *(*const suites[])(void) = {
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	itest_conn_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
