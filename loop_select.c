@@ -1,4 +1,7 @@
 /* loop_select.c: the loop backend on select(): portable, at most FD_SETSIZE descriptors. */
+#include "loop_sys.h"
+
+#ifdef LOOP_USE_SELECT
 #include <sys/select.h>
 #include <sys/time.h>
 
@@ -6,7 +9,6 @@
 #include <stddef.h>
 
 #include "loop.h"
-#include "loop_sys.h"
 
 static fd_set	watch_read, watch_write;
 static int	watch_max = -1;		/* highest watched fd, or -1 */
@@ -79,3 +81,6 @@ loop_sys_wait(long timeout_ms)
 	}
 	return n;
 }
+#else
+typedef int loop_select_unused;	/* ISO C wants something in a file */
+#endif
