@@ -39,16 +39,16 @@ enum conn_state {
  * reading its request the longest.  A refusal has a list of its own.
  */
 enum conn_list {
+	LIST_NONE = 0,		/* a zeroed slot is in no list */
 	LIST_READING,
 	LIST_RESPONDING,
 	LIST_LINGERING,
 	LIST_REFUSED,
-	LIST_COUNT,
-	LIST_NONE = LIST_COUNT
+	LIST_COUNT
 };
 
 static const long long list_timeout[LIST_COUNT] = {
-	HTTP_HEAD_TIMEOUT_MS, CONN_RESPONSE_TIMEOUT_MS, CONN_LINGER_MS,
+	0, HTTP_HEAD_TIMEOUT_MS, CONN_RESPONSE_TIMEOUT_MS, CONN_LINGER_MS,
 	CONN_REFUSED_TIMEOUT_MS
 };
 
@@ -346,8 +346,6 @@ conn_init(const int *fds, int nfds, int want, int ip_max)
 	    (closing = calloc((size_t)capacity, sizeof *closing)) == NULL ||
 	    (holders = calloc((size_t)capacity, sizeof *holders)) == NULL)
 		fatal("calloc");
-	for (i = 0; i < capacity; i++)
-		conns[i].list = LIST_NONE;
 	for (i = 0; i < LIST_COUNT; i++)
 		lists[i].head = lists[i].tail = -1;
 	for (nlisten = 0; nlisten < nfds && nlisten < CONN_LISTEN_MAX; nlisten++)
@@ -394,8 +392,6 @@ release(int fd)
 	if (c->addr != NULL)
 		addr_conn_close(c->addr);
 	memset(c, 0, sizeof *c);
-	c->list = LIST_NONE;
-	c->prev = c->next = -1;
 }
 
 /*
@@ -861,7 +857,7 @@ sweep(void)
 		accept_paused_until = 0;
 		watch_listeners(1);
 	}
-	for (l = 0; l < LIST_COUNT; l++)
+	for (l = LIST_NONE + 1; l < LIST_COUNT; l++)
 		while ((fd = lists[l].head) >= 0 &&
 		    now - conns[fd].since >= list_timeout[l])
 			mark_closing(fd);
