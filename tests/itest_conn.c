@@ -1,4 +1,10 @@
 /* itest_conn.c: integration tests for fairness: per-address limits, a full table, -Q, keepalive. */
+#ifdef __linux__
+#define _GNU_SOURCE		/* unshare(): a private network for one test */
+#include <sched.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#endif
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -625,6 +631,64 @@ START_TEST(streams_have_keepalive)
 }
 END_TEST
 
+#ifdef __linux__
+/* Sets the loopback interface of this network namespace up or down. */
+static int
+loopback_up(int up)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		return -1;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		if (up)
+			ifr.ifr_flags |= IFF_UP;
+		else
+			ifr.ifr_flags &= ~IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return rc;
+}
+#endif
+
+/*
+ * A reader whose network vanished: in a network namespace of its own
+ * (root only), the loopback goes down under an open stream.  Nothing is
+ * acknowledged any more, and the session must leave within about
+ * 2 x -k + -g, not after TCP's quarter of an hour of retransmissions.
+ */
+START_TEST(vanished_reader_leaves_in_time)
+{
+#ifdef __linux__
+	struct server s;
+	struct stream a;
+	const char *sid;
+	long long t;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1 ||
+	    loopback_up(1) == -1)
+		return;		/* needs root: nothing to check here */
+	srv_start(&s, "-k", "2", "-g", "1", NULL);
+	ck_assert_ptr_nonnull(sid = cl_login(s.port, "name=gone", NULL));
+	ck_assert_int_eq(stream_open(&a, s.port, sid, NULL), 200);
+	poll(NULL, 0, 300);
+	ck_assert_int_eq(loopback_up(0), 0);
+	t = itest_now();
+	ck_assert_msg(srv_logged(&s, "gone left lobby", 9000), "still in the "
+	    "room %lld ms after its network vanished", itest_now() - t);
+	/* 2 x 2 s + 1 s, and some slack for the kernel's timers. */
+	ck_assert_int_le(itest_now() - t, 7500);
+	ck_assert_int_eq(loopback_up(1), 0);
+	stream_close(&a);
+	srv_stop_clean(&s);
+#endif
+}
+END_TEST
+
 Suite *
 itest_conn_suite(void)
 {
@@ -642,6 +706,7 @@ itest_conn_suite(void)
 	tcase_add_test(tc, bad_total_queue_exits_2);
 	tcase_add_test(tc, descriptor_limit_users_keep_chatting);
 	tcase_add_test(tc, streams_have_keepalive);
+	tcase_add_test(tc, vanished_reader_leaves_in_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
