@@ -242,9 +242,12 @@ by_bytes(const void *a, const void *b)
 static void
 cut_biggest(void)
 {
+	static long long next_scan;
 	size_t low = config.total_queue_max - config.total_queue_max / 8;
 	int fd, i, n = 0;
 
+	if (now < next_scan)
+		return;
 	for (fd = 0; fd < capacity; fd++)
 		if (conns[fd].state == CONN_STREAMING && conns[fd].out.bytes > 0) {
 			holders[n].bytes = conns[fd].out.bytes;
@@ -258,6 +261,12 @@ cut_biggest(void)
 		    queued, config.total_queue_max);
 		mark_closing(fd);
 	}
+	/*
+	 * What is left is in finite responses, which end by themselves:
+	 * scanning on every push meanwhile would cost O(connections) each.
+	 */
+	if (queued > config.total_queue_max)
+		next_scan = now + CONN_CUT_PAUSE_MS;
 }
 
 /* Queues a chunk within a cap; -1 (and nothing queued) if over it. */

@@ -12,6 +12,7 @@
 #define CONN_REFUSED_TIMEOUT_MS	2000	/* a refusal is written and closed by then */
 #define CONN_KEEPALIVE_PROBES	3	/* TCP keepalive probes on a stream */
 #define CONN_DRAIN_STEP_MS	50	/* longest wait between writes while draining */
+#define CONN_CUT_PAUSE_MS	100	/* over -Q with no stream to cut: look again then */
 #define CONN_FULL_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
 #define CONN_SNDBUF		(64 * 1024)	/* kernel send buffer: -q bounds the rest */
 #define CONN_LISTEN_MAX		8	/* listening sockets */
