@@ -26,14 +26,14 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
-UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
+UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o
-ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
+ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o
 
 all: chatd
@@ -68,21 +68,22 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 
 # Header dependencies, written out.
 accounts.o: accounts.c accounts.h text.h log.h buf.h
+addr.o: addr.c addr.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 chatd.o: chatd.c config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h room.h accounts.h text.h buf.h http.h queue.h log.h
-conn.o: conn.c conn.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
+conn.o: conn.c conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
-session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
+session.o: session.c session.h addr.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
-web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
+web.o: web.c web.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

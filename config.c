@@ -25,6 +25,7 @@ config_defaults(void)
 	config.grace = CONFIG_GRACE_DEFAULT;
 	config.message_max = TEXT_MESSAGE_DEFAULT;
 	config.queue_max = (size_t)CONFIG_QUEUE_DEFAULT * 1024;
+	config.total_queue_max = (size_t)CONFIG_TOTAL_QUEUE_DEFAULT << 20;
 	config.per_ip = CONFIG_PER_IP_DEFAULT;
 	config.lines = CONFIG_LINES_DEFAULT;
 }
@@ -39,7 +40,7 @@ config_usage(void *stream)
 	    "[-k keepalive_s] [-l lines]\n"
 	    "             [-L transcript] [-m message_chars] [-p port] "
 	    "[-P pidfile]\n"
-	    "             [-q queue_kib] [-u user]\n");
+	    "             [-q queue_kib] [-Q total_mib] [-u user]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -123,6 +124,7 @@ set_number(int flag, const char *arg)
 		{ 'g', 0, CONFIG_SECONDS_MAX, " seconds" },
 		{ 'm', 1, CONFIG_MESSAGE_MAX, " characters" },
 		{ 'q', 1, CONFIG_QUEUE_MAX, " KiB" },
+		{ 'Q', 1, CONFIG_TOTAL_QUEUE_MAX, " MiB" },
 		{ 'c', 1, CONFIG_COUNT_MAX, "" },
 		{ 'i', 1, CONFIG_COUNT_MAX, "" },
 		{ 'l', CONFIG_LINES_MIN, CONFIG_COUNT_MAX, " lines" },
@@ -149,6 +151,7 @@ set_number(int flag, const char *arg)
 	case 'g': config.grace = (int)v; break;
 	case 'm': config.message_max = (int)v; break;
 	case 'q': config.queue_max = (size_t)v * 1024; break;
+	case 'Q': config.total_queue_max = (size_t)v << 20; break;
 	case 'c': config.max_conns = (int)v; break;
 	case 'i': config.per_ip = (int)v; break;
 	case 'l': config.lines = (int)v; break;
@@ -164,7 +167,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:u:")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)

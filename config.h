@@ -10,7 +10,9 @@
 #define CONFIG_KEEPALIVE_DEFAULT	30	/* -k, seconds */
 #define CONFIG_GRACE_DEFAULT		20	/* -g, seconds */
 #define CONFIG_QUEUE_DEFAULT		256	/* -q, KiB */
-#define CONFIG_PER_IP_DEFAULT		64	/* -i, connections from one address */
+#define CONFIG_PER_IP_DEFAULT		256	/* -i, connections (and sessions) from one address */
+#define CONFIG_TOTAL_QUEUE_DEFAULT	64	/* -Q, MiB queued for all connections */
+#define CONFIG_TOTAL_QUEUE_MAX		4095	/* largest -Q: fits a 32-bit size_t */
 #define CONFIG_LINES_DEFAULT		5000	/* -l, lines before a chat frame reloads */
 #define CONFIG_PORT_MAX			65535	/* largest -p */
 #define CONFIG_HISTORY_MAX		10000	/* largest -H */
@@ -37,6 +39,7 @@ struct config {
 	int		 grace;			/* -g, seconds */
 	int		 message_max;		/* -m, code points */
 	size_t		 queue_max;		/* -q, bytes */
+	size_t		 total_queue_max;	/* -Q, bytes */
 	int		 max_conns;		/* -c, 0 = as many as the loop allows */
 	int		 per_ip;		/* -i */
 	int		 lines;			/* -l */

@@ -477,8 +477,11 @@ START_TEST(full_server_answers_503)
 	int held[3], i;
 
 	srv_start(&s, "-c", "3", NULL);
-	for (i = 0; i < 3; i++)
+	/* Answered and lingering: nobody is reading a request to drop. */
+	for (i = 0; i < 3; i++) {
 		held[i] = cl_connect(s.port);
+		ck_assert(write(held[i], "GET / HTTP/1.0\r\n\r\n", 18) == 18);
+	}
 	poll(NULL, 0, 100);
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 503);

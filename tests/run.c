@@ -5,6 +5,7 @@
 #include "suites.h"
 
 static Suite *(*const suites[])(void) = {
+	addr_suite,
 	http_suite,
 	text_suite,
 	queue_suite,
@@ -12,6 +13,7 @@ static Suite *(*const suites[])(void) = {
 	accounts_suite,
 	transcript_suite,
 	loop_suite,
+	itest_conn_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
