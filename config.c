@@ -19,13 +19,13 @@ config_defaults(void)
 {
 	config_free();
 	memset(&config, 0, sizeof config);
-	config.address = "0.0.0.0";
 	config.port = CONFIG_PORT_DEFAULT;
 	config.history = CONFIG_HISTORY_DEFAULT;
 	config.keepalive = CONFIG_KEEPALIVE_DEFAULT;
 	config.grace = CONFIG_GRACE_DEFAULT;
 	config.message_max = TEXT_MESSAGE_DEFAULT;
 	config.queue_max = (size_t)CONFIG_QUEUE_DEFAULT * 1024;
+	config.total_queue_max = (size_t)CONFIG_TOTAL_QUEUE_DEFAULT << 20;
 	config.per_ip = CONFIG_PER_IP_DEFAULT;
 	config.lines = CONFIG_LINES_DEFAULT;
 }
@@ -40,7 +40,7 @@ config_usage(void *stream)
 	    "[-k keepalive_s] [-l lines]\n"
 	    "             [-L transcript] [-m message_chars] [-p port] "
 	    "[-P pidfile]\n"
-	    "             [-q queue_kib] [-u user]\n");
+	    "             [-q queue_kib] [-Q total_mib] [-u user]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -116,25 +116,34 @@ set_number(int flag, const char *arg)
 	static const struct {
 		int	 flag;
 		long	 min, max;
-		const char *range;
+		const char *unit;
 	} limits[] = {
-		{ 'p', 0, 65535, "a port from 0 to 65535" },
-		{ 'H', 0, CONFIG_HISTORY_MAX, "from 0 to 10000 messages" },
-		{ 'k', 1, CONFIG_SECONDS_MAX, "from 1 to 86400 seconds" },
-		{ 'g', 0, CONFIG_SECONDS_MAX, "from 0 to 86400 seconds" },
-		{ 'm', 1, 10000, "from 1 to 10000 characters" },
-		{ 'q', 1, 1024 * 1024, "from 1 to 1048576 KiB" },
-		{ 'c', 1, INT_MAX, "at least 1" },
-		{ 'i', 1, INT_MAX, "at least 1" },
-		{ 'l', 10, INT_MAX, "at least 10 lines" },
+		{ 'p', 0, CONFIG_PORT_MAX, "" },
+		{ 'H', 0, CONFIG_HISTORY_MAX, " messages" },
+		{ 'k', CONFIG_KEEPALIVE_MIN, CONFIG_SECONDS_MAX, " seconds" },
+		{ 'g', 0, CONFIG_SECONDS_MAX, " seconds" },
+		{ 'm', 1, CONFIG_MESSAGE_MAX, " characters" },
+		{ 'q', 1, CONFIG_QUEUE_MAX, " KiB" },
+		{ 'Q', 1, CONFIG_TOTAL_QUEUE_MAX, " MiB" },
+		{ 'c', 1, CONFIG_COUNT_MAX, "" },
+		{ 'i', 1, CONFIG_COUNT_MAX, "" },
+		{ 'l', CONFIG_LINES_MIN, CONFIG_COUNT_MAX, " lines" },
 	};
+	char range[64];
 	size_t i;
 	long v;
 
 	for (i = 0; limits[i].flag != flag; i++)
 		;
-	if (parse_number(arg, limits[i].min, limits[i].max, &v) == -1)
-		return bad_flag(flag, arg, limits[i].range);
+	if (parse_number(arg, limits[i].min, limits[i].max, &v) == -1) {
+		if (limits[i].max == CONFIG_COUNT_MAX)
+			snprintf(range, sizeof range, "at least %ld%s",
+			    limits[i].min, limits[i].unit);
+		else
+			snprintf(range, sizeof range, "from %ld to %ld%s",
+			    limits[i].min, limits[i].max, limits[i].unit);
+		return bad_flag(flag, arg, range);
+	}
 	switch (flag) {
 	case 'p': config.port = (int)v; break;
 	case 'H': config.history = (int)v; break;
@@ -142,6 +151,7 @@ set_number(int flag, const char *arg)
 	case 'g': config.grace = (int)v; break;
 	case 'm': config.message_max = (int)v; break;
 	case 'q': config.queue_max = (size_t)v * 1024; break;
+	case 'Q': config.total_queue_max = (size_t)v << 20; break;
 	case 'c': config.max_conns = (int)v; break;
 	case 'i': config.per_ip = (int)v; break;
 	case 'l': config.lines = (int)v; break;
@@ -157,7 +167,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:u:")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)
@@ -168,7 +178,9 @@ config_parse(int argc, char **argv)
 			if (!valid_address(optarg))
 				return bad_flag(ch, optarg, "not a numeric IPv4 or "
 				    "IPv6 address");
-			config.address = optarg;
+			if (config.naddresses == CONFIG_ADDRESSES_MAX)
+				return bad_flag(ch, optarg, "at most 8 addresses");
+			config.addresses[config.naddresses++] = optarg;
 			break;
 		case 'd': config.daemonize = 1; break;
 		case 'G': config.no_guests = 1; break;
@@ -189,6 +201,8 @@ config_parse(int argc, char **argv)
 				return status;
 		}
 	}
+	if (config.naddresses == 0)
+		config.addresses[config.naddresses++] = "0.0.0.0";
 	if (optind < argc) {
 		fprintf(stderr, "chatd: %s: unexpected argument\n", argv[optind]);
 		config_usage(stderr);

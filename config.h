@@ -2,6 +2,7 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #define CONFIG_PORT_DEFAULT		9148
@@ -9,15 +10,25 @@
 #define CONFIG_KEEPALIVE_DEFAULT	30	/* -k, seconds */
 #define CONFIG_GRACE_DEFAULT		20	/* -g, seconds */
 #define CONFIG_QUEUE_DEFAULT		256	/* -q, KiB */
-#define CONFIG_PER_IP_DEFAULT		64	/* -i, connections from one address */
+#define CONFIG_PER_IP_DEFAULT		256	/* -i, connections (and sessions) from one address */
+#define CONFIG_TOTAL_QUEUE_DEFAULT	64	/* -Q, MiB queued for all connections */
+#define CONFIG_TOTAL_QUEUE_MAX		4095	/* largest -Q: fits a 32-bit size_t */
 #define CONFIG_LINES_DEFAULT		5000	/* -l, lines before a chat frame reloads */
+#define CONFIG_PORT_MAX			65535	/* largest -p */
 #define CONFIG_HISTORY_MAX		10000	/* largest -H */
 #define CONFIG_SECONDS_MAX		86400	/* largest -k and -g */
+#define CONFIG_KEEPALIVE_MIN		1	/* smallest -k, seconds */
+#define CONFIG_MESSAGE_MAX		10000	/* largest -m, code points */
+#define CONFIG_QUEUE_MAX		(1024 * 1024)	/* largest -q, KiB: 1 GiB */
+#define CONFIG_LINES_MIN		10	/* smallest -l */
+#define CONFIG_COUNT_MAX		INT_MAX	/* largest -c, -i and -l */
 #define CONFIG_ADMINS_MAX		32
+#define CONFIG_ADDRESSES_MAX		8	/* -b given this often at most */
 
 struct config {
 	int		 daemonize;		/* -d */
-	const char	*address;		/* -b */
+	const char	*addresses[CONFIG_ADDRESSES_MAX];	/* -b */
+	int		 naddresses;
 	int		 port;			/* -p */
 	const char	*user;			/* -u */
 	const char	*pidfile;		/* -P */
@@ -28,6 +39,7 @@ struct config {
 	int		 grace;			/* -g, seconds */
 	int		 message_max;		/* -m, code points */
 	size_t		 queue_max;		/* -q, bytes */
+	size_t		 total_queue_max;	/* -Q, bytes */
 	int		 max_conns;		/* -c, 0 = as many as the loop allows */
 	int		 per_ip;		/* -i */
 	int		 lines;			/* -l */

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "conn.h"
 #include "http.h"
@@ -21,8 +22,6 @@
 #include "queue.h"
 #include "session.h"
 #include "web.h"
-
-#define CONN_LINGER_MS	2000	/* after a response, wait this long for the client's close */
 
 enum conn_state {
 	CONN_FREE = 0,
@@ -33,32 +32,152 @@ enum conn_state {
 	CONN_CLOSING		/* to be closed at the end of this pass */
 };
 
+/*
+ * Every time limit is a constant per state, so one FIFO list per state in
+ * order of arrival holds its connections in order of expiry: the head is
+ * the next to time out, and the head of READING is the one that has been
+ * reading its request the longest.  A refusal has a list of its own.
+ */
+enum conn_list {
+	LIST_NONE = 0,		/* a zeroed slot is in no list */
+	LIST_READING,
+	LIST_RESPONDING,
+	LIST_LINGERING,
+	LIST_REFUSED,
+	LIST_COUNT
+};
+
+static const long long list_timeout[LIST_COUNT] = {
+	0, HTTP_HEAD_TIMEOUT_MS, CONN_RESPONSE_TIMEOUT_MS, CONN_LINGER_MS,
+	CONN_REFUSED_TIMEOUT_MS
+};
+
 struct conn {
 	enum conn_state	 state;
 	int		 dirty;		/* in the list of connections to write */
 	int		 read_shut;	/* the client half-closed */
-	long long	 deadline;	/* ms; for READING, RESPONDING, LINGERING */
+	int		 refused;	/* only here to carry a 503 or 429 */
+	enum conn_list	 list;
+	int		 prev, next;	/* in that list, -1 at the ends */
+	long long	 since;		/* ms; when it joined that list */
 	struct http_request *req;
 	struct outq	 out;
 	struct session	*session;	/* for CONN_STREAMING */
 	unsigned	 gen;		/* bumped each time the slot is freed */
+	struct addr	*addr;		/* counted there; NULL for a refusal */
 	char		 ip[SESSION_IP_BYTES];
+};
+
+static struct {
+	int	 head, tail;
+} lists[LIST_COUNT];
+
+struct holder {
+	size_t	 bytes;
+	int	 fd;
 };
 
 static struct conn	*conns;		/* indexed by descriptor */
 static int		 capacity;	/* entries of conns */
 static int		*dirty, ndirty;
 static int		*closing, nclosing;
-static int		 listen_fd = -1;
+static struct holder	*holders;	/* scratch for cutting the biggest queues */
+static int		 listen_fds[CONN_LISTEN_MAX], nlisten;
 static int		 spare_fd = -1;	/* given up to shed a connection on EMFILE */
-static int		 max_conns, per_ip, nconns;
-static long long	 now, accept_paused_until, next_sweep;
-static struct chunk	*busy_page;	/* the 503 for a full server */
+static int		 max_conns, per_ip, nconns, nrefused;
+static int		 nqueued;	/* connections with output queued */
+static size_t		 queued;	/* bytes queued for all of them */
+static long long	 now, accept_paused_until;
+static struct chunk	*busy_page;	/* 503: the server is full */
+static struct chunk	*crowd_page;	/* 429: too many from one address */
 
 static int	conn_send(struct conn_handle, struct chunk *);
 static void	conn_end(struct conn_handle);
+static loop_handler on_conn;
 
 static const struct session_io conn_io = { conn_send, conn_end };
+
+static void
+list_unlink(int fd)
+{
+	struct conn *c = &conns[fd];
+
+	if (c->list == LIST_NONE)
+		return;
+	if (c->prev >= 0)
+		conns[c->prev].next = c->next;
+	else
+		lists[c->list].head = c->next;
+	if (c->next >= 0)
+		conns[c->next].prev = c->prev;
+	else
+		lists[c->list].tail = c->prev;
+	c->list = LIST_NONE;
+	c->prev = c->next = -1;
+}
+
+static void
+list_append(int fd, enum conn_list l)
+{
+	struct conn *c = &conns[fd];
+
+	list_unlink(fd);
+	if (l == LIST_NONE)
+		return;
+	c->list = l;
+	c->since = now;
+	c->prev = lists[l].tail;
+	c->next = -1;
+	if (lists[l].tail >= 0)
+		conns[lists[l].tail].next = fd;
+	else
+		lists[l].head = fd;
+	lists[l].tail = fd;
+}
+
+/* Enters a state and its deadline list; a refusal keeps its own. */
+static void
+set_state(int fd, enum conn_state st)
+{
+	struct conn *c = &conns[fd];
+
+	c->state = st;
+	if (c->refused && st != CONN_CLOSING)
+		return;
+	switch (st) {
+	case CONN_READING:
+		list_append(fd, LIST_READING);
+		break;
+	case CONN_RESPONDING:
+		list_append(fd, LIST_RESPONDING);
+		break;
+	case CONN_LINGERING:
+		list_append(fd, LIST_LINGERING);
+		break;
+	default:
+		list_unlink(fd);
+	}
+}
+
+/* Keeps the totals of queued output right after its queue changed. */
+static void
+queue_changed(struct conn *c, size_t before)
+{
+	queued = queued - before + c->out.bytes;
+	if (before == 0 && c->out.bytes > 0)
+		nqueued++;
+	else if (before > 0 && c->out.bytes == 0)
+		nqueued--;
+}
+
+static void
+queue_clear(struct conn *c)
+{
+	size_t before = c->out.bytes;
+
+	outq_clear(&c->out);
+	queue_changed(c, before);
+}
 
 /* Sets what the loop watches on a connection from its state and queue. */
 static void
@@ -81,7 +200,7 @@ update_watch(int fd)
 	default:
 		break;
 	}
-	loop_watch(fd, ev);
+	loop_watch(fd, ev, on_conn, NULL);
 }
 
 static void
@@ -93,15 +212,77 @@ mark_dirty(int fd)
 	}
 }
 
-/* Closes at the end of the pass, never in the middle of a broadcast. */
+/*
+ * Closes at the end of the pass, never in the middle of a broadcast.  Its
+ * output will never be written: it stops counting against -Q at once.
+ */
 static void
 mark_closing(int fd)
 {
 	if (conns[fd].state != CONN_CLOSING) {
-		conns[fd].state = CONN_CLOSING;
+		set_state(fd, CONN_CLOSING);
 		closing[nclosing++] = fd;
-		loop_watch(fd, 0);
+		loop_watch(fd, 0, NULL, NULL);
+		queue_clear(&conns[fd]);
 	}
+}
+
+static int
+by_bytes(const void *a, const void *b)
+{
+	const struct holder *x = a, *y = b;
+
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+/*
+ * All queued output is over -Q: cut the streams that hold the most until
+ * it is down to 7/8 of the cap, so that the next few pushes do not scan
+ * again.  The scan is O(connections), but only on this rare overflow.
+ */
+static void
+cut_biggest(void)
+{
+	static long long next_scan;
+	size_t low = config.total_queue_max - config.total_queue_max / 8;
+	int fd, i, n = 0;
+
+	if (now < next_scan)
+		return;
+	for (fd = 0; fd < capacity; fd++)
+		if (conns[fd].state == CONN_STREAMING && conns[fd].out.bytes > 0) {
+			holders[n].bytes = conns[fd].out.bytes;
+			holders[n++].fd = fd;
+		}
+	qsort(holders, (size_t)n, sizeof *holders, by_bytes);
+	for (i = 0; i < n && queued > low; i++) {
+		fd = holders[i].fd;
+		log_info("%s: cut off: %zu bytes queued, all connections hold "
+		    "%zu, the limit is %zu", conns[fd].ip, conns[fd].out.bytes,
+		    queued, config.total_queue_max);
+		mark_closing(fd);
+	}
+	/*
+	 * What is left is in finite responses, which end by themselves:
+	 * scanning on every push meanwhile would cost O(connections) each.
+	 */
+	if (queued > config.total_queue_max)
+		next_scan = now + CONN_CUT_PAUSE_MS;
+}
+
+/* Queues a chunk within a cap; -1 (and nothing queued) if over it. */
+static int
+queue_push(int fd, struct chunk *chunk, size_t cap)
+{
+	struct conn *c = &conns[fd];
+	size_t before = c->out.bytes;
+
+	if (outq_push(&c->out, chunk, cap) == -1)
+		return -1;
+	queue_changed(c, before);
+	if (queued > config.total_queue_max)
+		cut_biggest();
+	return 0;
 }
 
 /* The connection a handle names, or NULL if it is gone or its slot reused. */
@@ -122,12 +303,14 @@ conn_send(struct conn_handle h, struct chunk *chunk)
 	if (c == NULL || c->state == CONN_FREE || c->state == CONN_CLOSING ||
 	    c->state == CONN_LINGERING)
 		return -1;
-	if (outq_push(&c->out, chunk, config.queue_max) == -1) {
+	if (queue_push(fd, chunk, config.queue_max) == -1) {
 		log_info("%s: cut off: %zu bytes queued, the limit is %zu",
 		    c->ip, c->out.bytes, config.queue_max);
 		mark_closing(fd);
 		return -1;
 	}
+	if (c->state == CONN_CLOSING)
+		return -1;	/* cut for -Q */
 	mark_dirty(fd);
 	return 0;
 }
@@ -143,44 +326,68 @@ conn_end(struct conn_handle h)
 	c->session = NULL;
 	if (c->state == CONN_FREE || c->state == CONN_CLOSING)
 		return;
-	c->state = CONN_RESPONDING;
-	c->deadline = now + CONN_RESPONSE_TIMEOUT_MS;
+	set_state(fd, CONN_RESPONDING);
 	mark_dirty(fd);
 }
 
+/* A complete error response as a chunk, rendered once; NULL if out of memory. */
 static struct chunk *
-render_busy(void)
+render_error(int status, const char *message)
 {
 	struct chunk *ch = NULL;
 	struct buf b;
 
 	buf_init(&b);
-	web_error(&b, HTTP_UNAVAILABLE, "The server is full. Please try again "
-	    "in a moment.");
+	web_error(&b, status, message);
 	if (!b.failed)
 		ch = chunk_new(b.data, b.len);
 	buf_free(&b);
 	return ch;
 }
 
-int
-conn_init(int fd, int want, int ip_max)
+static loop_handler on_listen;
+
+/* Starts or stops accepting on every listening socket. */
+static void
+watch_listeners(int on)
 {
+	int i;
+
+	for (i = 0; i < nlisten; i++)
+		loop_watch(listen_fds[i], on ? LOOP_READ : 0, on_listen, NULL);
+}
+
+int
+conn_init(const int *fds, int nfds, int want, int ip_max)
+{
+	char why[128];
+	int i;
+
 	capacity = loop_capacity();
 	if ((conns = calloc((size_t)capacity, sizeof *conns)) == NULL ||
 	    (dirty = calloc((size_t)capacity, sizeof *dirty)) == NULL ||
-	    (closing = calloc((size_t)capacity, sizeof *closing)) == NULL)
+	    (closing = calloc((size_t)capacity, sizeof *closing)) == NULL ||
+	    (holders = calloc((size_t)capacity, sizeof *holders)) == NULL)
 		fatal("calloc");
-	listen_fd = fd;
+	for (i = 0; i < LIST_COUNT; i++)
+		lists[i].head = lists[i].tail = -1;
+	for (nlisten = 0; nlisten < nfds && nlisten < CONN_LISTEN_MAX; nlisten++)
+		listen_fds[nlisten] = fds[nlisten];
 	now = loop_now_ms();
 	max_conns = capacity - CONN_RESERVE_FDS;
 	if (want > 0 && want < max_conns)
 		max_conns = want;
+	if (max_conns < 1)
+		max_conns = 1;
 	per_ip = ip_max;
 	spare_fd = open("/dev/null", O_RDONLY);
-	busy_page = render_busy();
+	busy_page = render_error(HTTP_UNAVAILABLE, "The server is full. Please "
+	    "try again in a moment.");
+	snprintf(why, sizeof why, "Too many connections from your address (at "
+	    "most %d). Close some, or try again in a moment.", per_ip);
+	crowd_page = render_error(HTTP_TOO_MANY_REQUESTS, why);
 	session_init(&conn_io);
-	loop_watch(listen_fd, LOOP_READ);
+	watch_listeners(1);
 	return max_conns;
 }
 
@@ -190,43 +397,164 @@ conn_count(void)
 	return nconns;
 }
 
-/* Answers 503 with one write and closes: for connections never admitted. */
+/* Frees a connection's slot; the caller closed or is closing fd. */
 static void
-refuse(int fd)
+release(int fd)
 {
+	struct conn *c = &conns[fd];
+	unsigned gen;
+
+	loop_watch(fd, 0, NULL, NULL);
+	close(fd);
+	list_unlink(fd);
+	queue_clear(c);
+	free(c->req);
+	if (c->refused)
+		nrefused--;
+	else
+		nconns--;
+	if (c->addr != NULL)
+		addr_conn_close(c->addr);
+	gen = c->gen;
+	memset(c, 0, sizeof *c);
+	c->gen = gen + 1;	/* every handle to it is stale now */
+}
+
+/*
+ * Answers 503 or 429 to a connection that is not admitted.  The answer is
+ * queued and lingers like any other, since closing with the request unread
+ * would reset the connection and lose the page; only when
+ * CONN_REFUSED_MAX refusals are already in flight, or no descriptor is to
+ * spare (linger 0), is it one write and a close.
+ */
+static void
+refuse(int fd, const char *ip, struct chunk *page, int linger)
+{
+	struct conn *c;
 	ssize_t n;
 
-	if (busy_page != NULL)
-		n = write(fd, busy_page->data, busy_page->len);
+	if (linger && fd < capacity && nrefused < CONN_REFUSED_MAX && page &&
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != -1) {
+		c = &conns[fd];
+		c->refused = 1;
+		c->read_shut = c->dirty = 0;
+		c->session = NULL;
+		c->addr = NULL;
+		c->req = NULL;
+		outq_init(&c->out);
+		snprintf(c->ip, sizeof c->ip, "%s", ip);
+		nrefused++;
+		list_append(fd, LIST_REFUSED);
+		set_state(fd, CONN_RESPONDING);
+		if (queue_push(fd, page, (size_t)-1) == -1)
+			mark_closing(fd);
+		else {
+			mark_dirty(fd);
+			update_watch(fd);
+		}
+		return;
+	}
+	if (page != NULL)
+		n = write(fd, page->data, page->len);
 	(void)n;
 	close(fd);
 }
 
+/*
+ * The table is full: the connection that has been reading its request
+ * the longest goes, so that clients who send their heads slowly (from as
+ * many addresses as they like) cannot lock out those who send a request
+ * at once.  Nothing but its input refers to a reading connection: it can
+ * be closed here and now.  0 if one went, -1 if none is reading.
+ */
 static int
-count_from(const char *ip)
+drop_oldest_reader(void)
 {
-	int fd, n = 0;
+	int fd = lists[LIST_READING].head;
 
-	for (fd = 0; fd < capacity; fd++)
-		if (conns[fd].state != CONN_FREE && strcmp(conns[fd].ip, ip) == 0)
-			n++;
-	return n;
+	if (fd < 0)
+		return -1;
+	log_info("%s: dropped: reading its request for %lld ms, and the server "
+	    "is full", conns[fd].ip, now - conns[fd].since);
+	release(fd);
+	return 0;
+}
+
+/*
+ * TCP keepalive on a stream, with a user timeout: a peer that vanished
+ * (a laptop lid closed, a NAT that forgot the connection) acknowledges
+ * neither the next keepalive line nor the probes, and the kernel gives the
+ * connection up after about -k seconds; its user then has the grace
+ * period.  Where an option is missing, the kernel's default stands.
+ */
+static void
+stream_keepalive(int fd)
+{
+	int on = 1, idle = config.keepalive;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+#ifdef TCP_KEEPIDLE
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+#endif
+#ifdef TCP_KEEPINTVL
+	{
+		int intvl = idle / CONN_KEEPALIVE_PROBES > 0 ?
+		    idle / CONN_KEEPALIVE_PROBES : 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+		    sizeof intvl);
+	}
+#endif
+#ifdef TCP_KEEPCNT
+	{
+		int cnt = CONN_KEEPALIVE_PROBES;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+	}
+#endif
+#ifdef TCP_USER_TIMEOUT
+	{
+		unsigned timeout = (unsigned)idle * 1000;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout,
+		    sizeof timeout);
+	}
+#endif
+	(void)idle;
 }
 
 static void
 admit(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct conn *c;
+	struct addr *a;
 	char ip[SESSION_IP_BYTES];
 	int sndbuf = CONN_SNDBUF;
 
 	if (getnameinfo(sa, len, ip, sizeof ip, NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(ip, sizeof ip, "?");
-	if (fd >= capacity || nconns >= max_conns || count_from(ip) >= per_ip ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    (conns[fd].req = malloc(sizeof *conns[fd].req)) == NULL) {
+	if (fd >= capacity || (a = addr_get(ip)) == NULL) {
+		log_info("%s: refused: descriptor %d, %d connections open", ip,
+		    fd, nconns);
+		refuse(fd, ip, busy_page, 1);
+		return;
+	}
+	if (addr_conns(a) >= per_ip) {
+		log_info("%s: refused: %d connections from this address", ip,
+		    addr_conns(a));
+		refuse(fd, ip, crowd_page, 1);
+		return;
+	}
+	if (nconns >= max_conns && drop_oldest_reader() == -1) {
 		log_info("%s: refused: %d connections open", ip, nconns);
-		refuse(fd);
+		refuse(fd, ip, busy_page, 1);
+		return;
+	}
+	c = &conns[fd];
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    (c->req = malloc(sizeof *c->req)) == NULL) {
+		log_warn("%s: cannot admit", ip);
+		close(fd);
 		return;
 	}
 	/*
@@ -234,15 +562,15 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	 * kernel; a fixed buffer makes the -q cap the real bound.
 	 */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-	c = &conns[fd];
 	http_request_init(c->req);
-	c->state = CONN_READING;
-	c->dirty = c->read_shut = 0;
-	c->deadline = now + HTTP_HEAD_TIMEOUT_MS;
+	c->dirty = c->read_shut = c->refused = 0;
 	c->session = NULL;
+	c->addr = a;
+	addr_conn_open(a);
 	outq_init(&c->out);
 	memcpy(c->ip, ip, sizeof ip);
 	nconns++;
+	set_state(fd, CONN_READING);
 	update_watch(fd);
 }
 
@@ -252,23 +580,24 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
  * then pause accepting for a moment.
  */
 static void
-shed_one(void)
+shed_one(int listen_fd)
 {
 	int fd;
 
 	if (spare_fd != -1) {
 		close(spare_fd);
+		/* No descriptor to spare for lingering: one write, and close. */
 		if ((fd = accept(listen_fd, NULL, NULL)) != -1)
-			refuse(fd);
+			refuse(fd, "?", busy_page, 0);
 		spare_fd = open("/dev/null", O_RDONLY);
 	}
 	log_warnx("out of file descriptors: accepting paused");
 	accept_paused_until = now + CONN_FULL_PAUSE_MS;
-	loop_watch(listen_fd, 0);
+	watch_listeners(0);
 }
 
 static void
-accept_some(void)
+accept_some(int listen_fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -278,7 +607,7 @@ accept_some(void)
 		len = sizeof ss;
 		if ((fd = accept(listen_fd, (struct sockaddr *)&ss, &len)) == -1) {
 			if (errno == EMFILE || errno == ENFILE)
-				shed_one();
+				shed_one(listen_fd);
 			else if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			else if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -318,16 +647,14 @@ access_log(const struct conn *c, int status, size_t bytes)
 static void
 respond(int fd, struct buf *out)
 {
-	struct conn *c = &conns[fd];
 	struct chunk *ch;
 
 	if (out->failed || (ch = chunk_new(out->data, out->len)) == NULL) {
 		mark_closing(fd);
 		return;
 	}
-	c->state = CONN_RESPONDING;
-	c->deadline = now + CONN_RESPONSE_TIMEOUT_MS;
-	if (outq_push(&c->out, ch, (size_t)-1) == -1)
+	set_state(fd, CONN_RESPONDING);
+	if (queue_push(fd, ch, (size_t)-1) == -1)
 		mark_closing(fd);
 	else
 		mark_dirty(fd);
@@ -369,8 +696,9 @@ dispatch(int fd)
 	if (resp.stream != NULL) {
 		/* A stream can be cut off or reloaded while its history is queued. */
 		if (c->state == CONN_READING) {
-			c->state = CONN_STREAMING;
+			set_state(fd, CONN_STREAMING);
 			stream_nodelay(fd);
+			stream_keepalive(fd);
 		}
 		if (c->state != CONN_RESPONDING)
 			c->session = resp.stream;
@@ -468,10 +796,13 @@ write_some(int fd)
 {
 	struct conn *c = &conns[fd];
 
+	size_t before = c->out.bytes;
+
 	if (outq_write(&c->out, fd, CONN_WRITE_MAX) == -1) {
 		mark_closing(fd);
 		return;
 	}
+	queue_changed(c, before);
 	if (c->out.bytes == 0 && c->state == CONN_RESPONDING) {
 		/*
 		 * Closing with unread input would reset the connection and
@@ -481,24 +812,27 @@ write_some(int fd)
 			mark_closing(fd);
 			return;
 		}
-		c->state = CONN_LINGERING;
-		c->deadline = now + CONN_LINGER_MS;
+		set_state(fd, CONN_LINGERING);
 	}
 	update_watch(fd);
 }
 
 static void
-handle(int fd, int ready, void *arg)
+on_listen(int fd, int ready, void *arg)
 {
-	struct conn *c;
+	(void)ready;
+	(void)arg;
+	now = loop_now_ms();
+	accept_some(fd);
+}
+
+static void
+on_conn(int fd, int ready, void *arg)
+{
+	struct conn *c = &conns[fd];
 
 	(void)arg;
 	now = loop_now_ms();
-	if (fd == listen_fd) {
-		accept_some();
-		return;
-	}
-	c = &conns[fd];
 	if ((ready & LOOP_READ) && c->state == CONN_READING)
 		read_request(fd);
 	else if (ready & LOOP_READ)
@@ -529,52 +863,42 @@ reap(void)
 {
 	struct conn_handle h;
 	struct session *s;
-	struct conn *c;
 	int fd;
 
 	while (nclosing > 0) {
 		fd = closing[--nclosing];
-		c = &conns[fd];
-		s = c->session;
 		h.fd = fd;
-		h.gen = c->gen;
-		close(fd);
-		outq_clear(&c->out);
-		free(c->req);
-		memset(c, 0, sizeof *c);
-		c->gen = h.gen + 1;	/* every handle to it is stale now */
-		nconns--;
+		h.gen = conns[fd].gen;
+		s = conns[fd].session;
+		release(fd);
 		/* May end the session and broadcast a leave: more to flush. */
 		if (s != NULL)
 			session_stream_lost(s, h, now);
 	}
 }
 
+/* Closes what ran out of time: only list heads are looked at. */
 static void
 sweep(void)
 {
-	int fd;
+	int l, fd;
 
 	if (accept_paused_until && now >= accept_paused_until) {
 		accept_paused_until = 0;
-		loop_watch(listen_fd, LOOP_READ);
+		watch_listeners(1);
 	}
-	if (now < next_sweep)
-		return;
-	next_sweep = now + SESSION_SWEEP_MS;
-	for (fd = 0; fd < capacity; fd++)
-		if (conns[fd].deadline && now >= conns[fd].deadline &&
-		    (conns[fd].state == CONN_READING ||
-		    conns[fd].state == CONN_RESPONDING ||
-		    conns[fd].state == CONN_LINGERING))
+	for (l = LIST_NONE + 1; l < LIST_COUNT; l++)
+		while ((fd = lists[l].head) >= 0 &&
+		    now - conns[fd].since >= list_timeout[l])
 			mark_closing(fd);
+	addr_sweep(now);
 }
 
 void
 conn_pass(long timeout_ms)
 {
-	if (loop_wait(timeout_ms, handle, NULL) == -1 && errno != EINTR)
-		log_warn("select");
+	if (loop_wait(timeout_ms) == -1)
+		log_warn("%s", loop_backend());
 	now = loop_now_ms();
 	sweep();
 	session_sweep(now);
@@ -588,22 +912,18 @@ void
 conn_drain(long ms)
 {
 	long long until = loop_now_ms() + ms;
-	int fd, busy;
 
-	loop_watch(listen_fd, 0);
+	watch_listeners(0);
 	now = loop_now_ms();
 	for (;;) {
 		while (ndirty > 0 || nclosing > 0) {
 			flush_dirty();
 			reap();
 		}
-		for (busy = 0, fd = 0; fd < capacity; fd++)
-			busy |= conns[fd].state != CONN_FREE &&
-			    conns[fd].out.bytes > 0;
-		if (!busy || (now = loop_now_ms()) >= until)
+		if (nqueued == 0 || (now = loop_now_ms()) >= until)
 			break;
-		if (loop_wait(until - now < 50 ? until - now : 50, handle,
-		    NULL) == -1 && errno != EINTR)
+		if (loop_wait(until - now < CONN_DRAIN_STEP_MS ? until - now :
+		    CONN_DRAIN_STEP_MS) == -1)
 			break;
 	}
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "config.h"
 #include "frames.h"
@@ -105,9 +106,14 @@ session_new(const char *name, const char *color, const char *ip, long long now)
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return NULL;
+	if (addr_session_open(ip) == -1) {
+		free(s);
+		return NULL;
+	}
 	do {
 		if (make_sid(s->sid) == -1) {
 			log_warn("/dev/urandom");
+			addr_session_close(ip);
 			free(s);
 			return NULL;
 		}
@@ -290,6 +296,7 @@ unlink_session(struct session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	nsessions--;
+	addr_session_close(s->ip);
 }
 
 void

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "addr.h"
 #include "cmd.h"
 #include "config.h"
 #include "frames.h"
@@ -17,6 +18,7 @@
 #define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
 #define WEB_WHISPER_OPTIONS_MAX	100			/* whisper targets listed */
 #define WEB_HTML		"text/html; charset=utf-8"
+#define WEB_SHORT_RESERVE_DIV	8	/* 1/8 of -c kept for short requests */
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
 struct var {
@@ -326,6 +328,58 @@ check_login(struct ctx *c, const char *name, const char *passwd,
 	return 0;
 }
 
+/*
+ * The loopback address is the operator's, or a reverse proxy's on the same
+ * host, behind which every client would share one bucket.
+ */
+static int
+is_loopback(const char *ip)
+{
+	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "::ffff:127.0.0.1") == 0;
+}
+
+/*
+ * Section 10's fairness checks, at the start of /login and /register:
+ * 0 to go on, else the status after answering.  Logins and registrations
+ * from one address share a token bucket (429 past it).  A login that
+ * would make a session (no session holds its name yet) is refused past
+ * -i sessions from its address (429: that address's doing) and past the
+ * session cap (503: the server is full), which keeps connections back so
+ * that a full server still answers talk requests.
+ */
+static int
+fair_login(struct ctx *c, const char *name, int is_register)
+{
+	const char *ip = c->req->ip;
+	int reserve = config.max_conns / WEB_SHORT_RESERVE_DIV;
+
+	if (!is_loopback(ip) && !addr_take_login(ip, c->req->now)) {
+		log_info("%s: %s refused: too many from this address", ip,
+		    is_register ? "registration" : "login");
+		if (is_register)
+			return ctx_page(c, HTTP_TOO_MANY_REQUESTS, "Too many "
+			    "registrations", "<p class=\"error\">Too many "
+			    "registrations from your address; try again in a "
+			    "few seconds.</p>");
+		return login_page(c, HTTP_TOO_MANY_REQUESTS, NULL, "Too many "
+		    "logins from your address; try again in a few seconds.");
+	}
+	if (is_register || session_by_name(name) != NULL)
+		return 0;
+	if (addr_sessions(ip) >= config.per_ip) {
+		log_info("%s: login refused: %d sessions from this address", ip,
+		    config.per_ip);
+		return login_page(c, HTTP_TOO_MANY_REQUESTS, NULL, "Too many "
+		    "people are logged in from your address. Someone must log "
+		    "out first.");
+	}
+	if (session_count() >= config.max_conns - (reserve > 0 ? reserve : 1))
+		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is full. "
+		    "Please try again later.");
+	return 0;
+}
+
 static int
 do_login(struct ctx *c)
 {
@@ -337,6 +391,8 @@ do_login(struct ctx *c)
 
 	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
 		return login_page(c, HTTP_OK, NULL, NULL);
+	if ((status = fair_login(c, name, 0)) != 0)
+		return status;
 	param(c, "passwd", passwd, sizeof passwd);
 	if (param(c, "room", room, sizeof room) < 1)
 		snprintf(room, sizeof room, "%s", ROOM_DEFAULT);
@@ -363,9 +419,6 @@ do_login(struct ctx *c)
 			    "<p>Please try again.</p>");
 		return frameset(c, s);
 	}
-	if (session_count() >= config.max_conns)
-		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is full. "
-		    "Please try again later.");
 	if ((s = session_new(acct ? acct->name : name, canon, c->req->ip,
 	    c->req->now)) == NULL)
 		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy. "
@@ -391,6 +444,8 @@ do_register(struct ctx *c)
 
 	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
 		return ctx_page(c, HTTP_OK, "Register a name", frame_register_html);
+	if ((status = fair_login(c, name, 1)) != 0)
+		return status;
 	param(c, "passwd", passwd, sizeof passwd);
 	buf_init(&html);
 	if (!text_valid_name(name))

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "itest.h"
 
 #define ARGS_MAX	40
+#define SCRATCH_MAX	64	/* scratch directories one test removes */
 
 long long
 itest_now(void)
@@ -102,20 +104,61 @@ read_port(const char *errpath)
 	return atoi(p + strlen("chatd: listening on http://127.0.0.1:"));
 }
 
+/* The scratch directories this test process made, for the teardown. */
+static char scratch[SCRATCH_MAX][256];
+static int nscratch;
+static pid_t scratch_owner;
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(path);
+	return 0;
+}
+
 static void
-make_dirs(struct server *s)
+remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+itest_scratch(char *dir, size_t size, const char *prefix)
 {
 	static int counter;
 
-
+	if (scratch_owner != getpid()) {
+		scratch_owner = getpid();
+		nscratch = 0;
+	}
 	mkdir("tests/out", 0755);
-	snprintf(s->dir, sizeof s->dir, "tests/out/srv-%ld-%d", (long)getpid(),
+	snprintf(dir, size, "tests/out/%s-%ld-%d", prefix, (long)getpid(),
 	    counter++);
-	mkdir(s->dir, 0755);
-	snprintf(s->errpath, sizeof s->errpath, "%s/stderr", s->dir);
-	/* A reused pid finds an old run's file: its ready line must not count. */
-	unlink(s->errpath);
+	/* A reused pid finds an old run's files: they must not count. */
+	remove_tree(dir);
+	ck_assert_msg(mkdir(dir, 0755) == 0, "mkdir %s: %s", dir,
+	    strerror(errno));
+	if (nscratch < SCRATCH_MAX)
+		snprintf(scratch[nscratch++], sizeof scratch[0], "%s", dir);
+}
 
+void
+itest_scratch_remove(void)
+{
+	if (scratch_owner != getpid())
+		return;
+	while (nscratch > 0)
+		remove_tree(scratch[--nscratch]);
+}
+
+static void
+make_dirs(struct server *s)
+{
+	itest_scratch(s->dir, sizeof s->dir, "srv");
+	snprintf(s->errpath, sizeof s->errpath, "%s/stderr", s->dir);
 }
 
 /* Builds argv: chatd -b 127.0.0.1 -p 0 -i 10000 then the extras. */

@@ -96,4 +96,17 @@ void	stream_close(struct stream *);
 /* Milliseconds on a monotonic clock. */
 long long itest_now(void);
 
+/*
+ * Makes an empty scratch directory tests/out/PREFIX-PID-N and writes its
+ * path into dir.  srv_start() makes one for each server.
+ */
+void	itest_scratch(char *dir, size_t size, const char *prefix);
+
+/*
+ * The checked teardown of every integration test case: removes the scratch
+ * directories the test made.  Check skips it when the test fails, so a
+ * failed test's files stay in tests/out for a look.
+ */
+void	itest_scratch_remove(void);
+
 #endif

@@ -882,16 +882,17 @@ END_TEST
 /*
  * A registration that cannot be saved is not acknowledged and leaves no
  * account behind; once the file can be written, the same name registers.
+ * The directory goes after the start, which would refuse it missing.
  */
 START_TEST(unsaved_registration_is_refused)
 {
 	struct server s;
-	char sid[SID_BYTES], dir[600];
-	const char *path;
+	char sid[SID_BYTES], dir[600], path[700];
 
-	srv_start(&s, "-A", "@DIR@/sub/accounts", NULL);
-	snprintf(dir, sizeof dir, "%s", in_dir(&s, "sub"));
-	path = in_dir(&s, "sub/accounts");
+	itest_scratch(dir, sizeof dir, "acct");
+	snprintf(path, sizeof path, "%s/accounts", dir);
+	srv_start(&s, "-A", path, NULL);
+	ck_assert(rmdir(dir) == 0);
 	ck_assert_int_eq(reg(&s, "uma", "pw"), 500);
 	ck_assert(access(path, F_OK) == -1);
 	/* No account in memory either: uma is a free guest name. */
@@ -1155,6 +1156,7 @@ itest_accounts_suite(void)
 	TCase *tc = tcase_create("accounts");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, register_answers);
 	tcase_add_test(tc, login_with_and_without_password);
 	tcase_add_test(tc, no_guests_flag);

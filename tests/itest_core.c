@@ -477,8 +477,11 @@ START_TEST(full_server_answers_503)
 	int held[3], i;
 
 	srv_start(&s, "-c", "3", NULL);
-	for (i = 0; i < 3; i++)
+	/* Answered and lingering: nobody is reading a request to drop. */
+	for (i = 0; i < 3; i++) {
 		held[i] = cl_connect(s.port);
+		ck_assert(write(held[i], "GET / HTTP/1.0\r\n\r\n", 18) == 18);
+	}
 	poll(NULL, 0, 100);
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 503);
@@ -518,6 +521,7 @@ itest_core_suite(void)
 	TCase *tc = tcase_create("stream");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, two_users_talk);
 	tcase_add_test(tc, stream_starts_with_a_kilobyte);
 	tcase_add_test(tc, history_replay_honours_H);

@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #endif
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -70,24 +69,6 @@ guard_run(int rd)
 	_exit(0);
 }
 
-/* Empties a scratch directory (files only) that an earlier run left. */
-static void
-scrub(const char *dir)
-{
-	char path[600];
-	struct dirent *e;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (e->d_name[0] != '.')
-			unlink(path);
-	}
-	closedir(d);
-}
-
 /* Checked fixture: runs in each test's process before it opens anything. */
 static void
 guard_setup(void)
@@ -145,14 +126,8 @@ struct run {
 static void
 run_init(struct run *r)
 {
-	static int counter;
-
 	memset(r, 0, sizeof *r);
-	mkdir("tests/out", 0755);
-	snprintf(r->dir, sizeof r->dir, "tests/out/daemon-%ld-%d",
-	    (long)getpid(), counter++);
-	scrub(r->dir);		/* an earlier run's, were the pid the same */
-	mkdir(r->dir, 0755);
+	itest_scratch(r->dir, sizeof r->dir, "daemon");
 	snprintf(r->out, sizeof r->out, "%s/stdout", r->dir);
 	snprintf(r->err, sizeof r->err, "%s/stderr", r->dir);
 }
@@ -940,6 +915,123 @@ START_TEST(daemon_as_nobody_cleans_its_pidfile)
 }
 END_TEST
 
+/* --- Files chatd writes --------------------------------------------------- */
+
+/*
+ * Runs chatd to its end and checks that it refused to start: exit 1, one
+ * line on stderr that names the flag and the path (and the more, if any),
+ * and no ready line.
+ */
+static void
+refused_at_start(const char *const *args, const char *flag, const char *path,
+    const char *more)
+{
+	struct run r;
+	char *err, want[700];
+	int code;
+
+	run_init(&r);
+	code = run_exit(&r, 5000, args);
+	err = slurp(r.err);
+	snprintf(want, sizeof want, "chatd: %s %s: ", flag, path);
+	ck_assert_msg(code == 1, "%s %s: exit %d: %s", flag, path, code, err);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s %s: stderr: %s",
+	    flag, path, err);
+	ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1,
+	    "%s %s: more than one line: %s", flag, path, err);
+	if (more != NULL)
+		ck_assert_msg(strstr(err, more) != NULL, "%s %s: no \"%s\" in %s",
+		    flag, path, more, err);
+	free(err);
+}
+
+/*
+ * Every file chatd writes after the start is checked at the start, as the
+ * user it runs as: a missing or unwritable -A directory or -L file is a
+ * one-line refusal, in the foreground and as a daemon, not a 500 at the
+ * first registration.
+ */
+START_TEST(unwritable_files_refused_at_start)
+{
+	char dir[256], plain[300], accounts[400], log[400], absolute[700];
+	char pidfile[400], cwd[256];
+	const char *args[16] = { "-b", "127.0.0.1", "-p", "0", NULL }, *t;
+	struct passwd *pw;
+	struct run r;
+	int fd, port;
+
+	itest_scratch(dir, sizeof dir, "files");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	/* Under a regular file: a directory that cannot exist, even for root. */
+	snprintf(plain, sizeof plain, "%s/plain", dir);
+	ck_assert((fd = open(plain, O_WRONLY | O_CREAT, 0644)) >= 0);
+	close(fd);
+	snprintf(accounts, sizeof accounts, "%s/accounts", plain);
+	snprintf(absolute, sizeof absolute, "%s/%s", cwd, accounts);
+	args[4] = "-A";
+	args[5] = accounts;
+	refused_at_start(args, "-A", absolute, "Not a directory");
+	snprintf(accounts, sizeof accounts, "%s/missing/accounts", dir);
+	snprintf(absolute, sizeof absolute, "%s/%s", cwd, accounts);
+	refused_at_start(args, "-A", absolute, "No such file");
+	snprintf(log, sizeof log, "%s/log", plain);
+	snprintf(absolute, sizeof absolute, "%s/%s", cwd, log);
+	args[4] = "-L";
+	args[5] = log;
+	refused_at_start(args, "-L", absolute, "Not a directory");
+	/* A daemon says so before its parent exits 1. */
+	snprintf(pidfile, sizeof pidfile, "%s/chatd.pid", dir);
+	args[6] = "-d";
+	args[7] = "-P";
+	args[8] = pidfile;
+	refused_at_start(args, "-L", absolute, NULL);
+	ck_assert_msg(access(pidfile, F_OK) == -1, "a pidfile was left");
+	args[6] = NULL;
+
+	if (geteuid() != 0 || (pw = getpwnam("nobody")) == NULL)
+		return;
+	/*
+	 * As nobody, in a directory of root's: refused, naming the user.  In
+	 * /tmp, since nobody may not reach the tests' own directory.
+	 */
+	snprintf(dir, sizeof dir, "%s/chatd-files-XXXXXX", (t = getenv("TMPDIR"))
+	    != NULL && *t != '\0' && strlen(t) < 128 ? t : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(chmod(dir, 0755) == 0);
+	snprintf(accounts, sizeof accounts, "%s/accounts", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	args[4] = "-u";
+	args[5] = "nobody";
+	args[6] = "-A";
+	args[7] = accounts;
+	args[8] = NULL;
+	refused_at_start(args, "-A", accounts, "as nobody");
+	args[6] = "-L";
+	args[7] = log;
+	refused_at_start(args, "-L", log, "as nobody");
+	/* An accounts file nobody cannot write, in a directory it can. */
+	ck_assert(chown(dir, pw->pw_uid, pw->pw_gid) == 0);
+	ck_assert((fd = open(accounts, O_WRONLY | O_CREAT, 0600)) >= 0);
+	close(fd);
+	args[6] = "-A";
+	args[7] = accounts;
+	refused_at_start(args, "-A", accounts, "as nobody");
+	/* Once the user owns them, the same command line starts. */
+	ck_assert(chown(accounts, pw->pw_uid, pw->pw_gid) == 0);
+	args[8] = "-L";
+	args[9] = log;
+	args[10] = NULL;
+	run_init(&r);
+	run_start(&r, 0, args);
+	ck_assert_msg((port = ready_port(r.err, 5000)) > 0, "did not start");
+	ck_assert_int_eq(kill(r.pid, SIGTERM), 0);
+	ck_assert_int_eq(run_wait(r.pid, 5000), 0);
+	ck_assert(unlink(log) == 0);
+	ck_assert(unlink(accounts) == 0);
+	ck_assert(rmdir(dir) == 0);
+}
+END_TEST
+
 /* --- Hostile clients ----------------------------------------------------- */
 
 START_TEST(per_ip_limit)
@@ -956,8 +1048,10 @@ START_TEST(per_ip_limit)
 	}
 	poll(NULL, 0, 100);
 	cl_get(s.port, "/", &r);
-	ck_assert_int_eq(r.status, 503);
+	ck_assert_int_eq(r.status, 429);
 	ck_assert_ptr_nonnull(strstr(r.head, "charset=utf-8"));
+	ck_assert_ptr_nonnull(strstr(r.body, "Too many connections from your "
+	    "address"));
 	reply_free(&r);
 	/* Another address is not held back by this one. */
 	other = connect_from("127.0.0.2", s.port);
@@ -988,7 +1082,9 @@ START_TEST(max_conns_503_keeps_streams)
 	srv_start(&s, "-c", "2", NULL);
 	ck_assert_ptr_nonnull(sid = cl_login(s.port, "name=una", NULL));
 	ck_assert_int_eq(stream_open(&a, s.port, sid, NULL), 200);
+	/* Answered and lingering: nobody is reading a request to drop. */
 	held = cl_connect(s.port);
+	ck_assert(write(held, "GET / HTTP/1.0\r\n\r\n", 18) == 18);
 	poll(NULL, 0, 100);
 	cl_get(s.port, "/", &r);
 	ck_assert_int_eq(r.status, 503);
@@ -1161,10 +1257,13 @@ START_TEST(few_descriptors_no_spin)
 	if (before >= 0)
 		ck_assert_msg(after - before <= hz / 5, "chatd used %ld ticks "
 		    "of CPU in %lld ms", after - before, itest_now() - t);
-	/* A newcomer is told at once that the server is full. */
+	/*
+	 * A newcomer is answered at once: the connections that have been
+	 * reading their requests the longest made room for it.
+	 */
 	fd = cl_connect(port);
 	t = itest_now();
-	ck_assert_int_eq(fd_get(fd, "/", 3000), 503);
+	ck_assert_int_eq(fd_get(fd, "/", 3000), 200);
 	ck_assert_int_lt(itest_now() - t, 1000);
 	close(fd);
 	/* Rotated while full: the new file opens all the same. */
@@ -1199,7 +1298,7 @@ itest_daemon_suite(void)
 	TCase *tc = tcase_create("daemon");
 
 	tcase_set_timeout(tc, 40);
-	tcase_add_checked_fixture(tc, guard_setup, NULL);
+	tcase_add_checked_fixture(tc, guard_setup, itest_scratch_remove);
 	tcase_add_test(tc, help_prints_usage_and_exits_0);
 	tcase_add_test(tc, bad_flags_exit_2_with_one_line_and_usage);
 	tcase_add_test(tc, ready_line_first_with_real_port);
@@ -1211,6 +1310,7 @@ itest_daemon_suite(void)
 	tcase_add_test(tc, hup_reopens_and_keeps_serving);
 	tcase_add_test(tc, sigpipe_never_kills);
 	tcase_add_test(tc, u_drops_privileges);
+	tcase_add_test(tc, unwritable_files_refused_at_start);
 	tcase_add_test(tc, per_ip_limit);
 	tcase_add_test(tc, max_conns_503_keeps_streams);
 	tcase_add_test(tc, slowloris_closed_while_chat_goes_on);

@@ -1594,6 +1594,7 @@ itest_rooms_suite(void)
 	TCase *limits = tcase_create("limits");
 
 	tcase_set_timeout(rooms, 30);
+	tcase_add_checked_fixture(rooms, NULL, itest_scratch_remove);
 	tcase_add_test(rooms, login_into_named_room);
 	tcase_add_test(rooms, invalid_room_is_refused);
 	tcase_add_test(rooms, join_switches_the_stream);
@@ -1608,6 +1609,7 @@ itest_rooms_suite(void)
 	suite_add_tcase(s, rooms);
 
 	tcase_set_timeout(cmds, 30);
+	tcase_add_checked_fixture(cmds, NULL, itest_scratch_remove);
 	tcase_add_test(cmds, me_is_an_action);
 	tcase_add_test(cmds, msg_whispers_to_one);
 	tcase_add_test(cmds, msg_reaches_another_room);
@@ -1626,6 +1628,7 @@ itest_rooms_suite(void)
 	suite_add_tcase(s, cmds);
 
 	tcase_set_timeout(limits, 30);
+	tcase_add_checked_fixture(limits, NULL, itest_scratch_remove);
 	tcase_add_test(limits, name_limits);
 	tcase_add_test(limits, names_are_unique_in_any_case);
 	tcase_add_test(limits, message_rules);

@@ -5,16 +5,20 @@
 #include "suites.h"
 
 static Suite *(*const suites[])(void) = {
+	addr_suite,
 	http_suite,
 	text_suite,
 	queue_suite,
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	loop_suite,
+	itest_conn_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_loop_suite,
 	itest_sessions_suite,
 };
 

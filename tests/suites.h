@@ -4,16 +4,20 @@
 
 #include <check.h>
 
+Suite	*addr_suite(void);
 Suite	*http_suite(void);
 Suite	*text_suite(void);
 Suite	*queue_suite(void);
 Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
+Suite	*loop_suite(void);
+Suite	*itest_conn_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
+Suite	*itest_loop_suite(void);
 Suite	*itest_sessions_suite(void);
 
 #endif

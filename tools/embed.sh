@@ -6,6 +6,18 @@ set -e
 outc=$1 outh=$2
 shift 2
 {
+	echo '/* frames.c: the pages of frames/, built into the binary (generated). */'
+	echo '#include "frames.h"'
+	for f in "$@"; do
+		v=frame_$(basename "$f" | tr '.-' '__')
+		echo "const char ${v}[] = {"
+		od -An -v -tu1 "$f" | sed 's/^ *//; s/  */,/g; s/$/,/'
+		echo '0 };'
+		echo "const size_t ${v}_len = sizeof ${v} - 1;"
+	done
+} > "$outc.tmp"
+# The header last, so that make never finds it older than frames.c.
+{
 	echo '/* frames.h: the pages of frames/, built into the binary (generated). */'
 	echo '#ifndef FRAMES_H'
 	echo '#define FRAMES_H'
@@ -17,16 +29,5 @@ shift 2
 	done
 	echo '#endif'
 } > "$outh.tmp"
-{
-	echo '/* frames.c: the pages of frames/, built into the binary (generated). */'
-	echo '#include "frames.h"'
-	for f in "$@"; do
-		v=frame_$(basename "$f" | tr '.-' '__')
-		echo "const char ${v}[] = {"
-		od -An -v -tu1 "$f" | sed 's/^ *//; s/  */,/g; s/$/,/'
-		echo '0 };'
-		echo "const size_t ${v}_len = sizeof ${v} - 1;"
-	done
-} > "$outc.tmp"
-mv "$outh.tmp" "$outh"
 mv "$outc.tmp" "$outc"
+mv "$outh.tmp" "$outh"
