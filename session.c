@@ -360,7 +360,7 @@ session_stream_lost(struct session *s, struct conn_handle conn, long long now)
 {
 	if (s->stream.fd != conn.fd || s->stream.gen != conn.gen)
 		return;
-	s->stream = no_stream;
+	stream_end(s, NULL);	/* the connection layer ignores the stale handle */
 	s->deadline = now + (long long)config.grace * 1000;
 	if (config.grace == 0)
 		session_end(s, SESSION_TIMEOUT, NULL);
