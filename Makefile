@@ -12,6 +12,8 @@ WARNFLAGS = -Wall -Wextra -Werror
 CPPFLAGS  = -D_XOPEN_SOURCE=700
 CFLAGS    = -std=c99 -pedantic -O2 -g $(WARNFLAGS)
 LDFLAGS   =
+# The accounts helper thread (worker.c).
+PTHREAD   = -pthread
 # crypt() is in libcrypt on glibc, in libc elsewhere: found at link time.
 LIBCRYPT  = `sh tools/libcrypt.sh "$(CC)"`
 CHECKLIBS = `pkg-config --cflags --libs check`
@@ -22,7 +24,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/chat.js frames/talk.js
 
 OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
-	room.o session.o text.o transcript.o web.o
+	room.o session.o text.o transcript.o web.o worker.o
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
@@ -31,16 +33,16 @@ ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_account
 all: chatd
 
 chatd: chatd.o $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
 
 frames.c frames.h: $(FRAMES) tools/embed.sh
 	sh tools/embed.sh frames.c frames.h $(FRAMES)
 
 .c.o:
-	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PTHREAD) -I. -c -o $@ $<
 
 # Header dependencies, written out.
-accounts.o: accounts.c accounts.h text.h log.h buf.h
+accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 chatd.o: chatd.c config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
@@ -55,11 +57,12 @@ room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.
 session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
+worker.o: worker.c worker.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
 
 # Unit and integration tests; the last line is Check's summary.
 check: chatd tests/run
