@@ -1075,7 +1075,8 @@ save_done(struct job *j)
 	if (r != ACCOUNTS_DONE) {
 		errno = j->err;
 		if (j->w.ran)
-			log_warn("%s: %s", j->path, j->what);
+			log_warn("%s: %s", accounts_path != NULL ?
+			    accounts_path : "accounts", j->what);
 		/* Undone newest first: each restores what the one before left. */
 		for (c = j->change; c != NULL; c = next) {
 			next = c->next;
@@ -1179,10 +1180,11 @@ start_save(void)
 		if ((j->path = strdup(accounts_path)) == NULL ||
 		    (j->tmp = malloc(len + strlen(temp_suffix) + 1)) == NULL ||
 		    (j->iov = calloc(accounts.n + 1, sizeof *j->iov)) == NULL) {
-			log_warnx("accounts: out of memory");
-			free(j->path);
-			j->path = NULL;
-			j->w.ran = 0;
+			/* Failed as if written: undone and answered. */
+			errno = ENOMEM;
+			failed(j, "save");
+			j->result = ACCOUNTS_IO_ERROR;
+			j->w.ran = 1;
 			saving = 1;
 			save_done(j);
 			job_free(j);

@@ -1174,7 +1174,7 @@ START_TEST(crash_loses_no_acknowledged_account)
 	size_t alen = 0;
 	pid_t kids[CRASH_CLIENTS];
 	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
-	int round, i, pipefd[2], status, naccounts = 0;
+	int round, i, pipefd[2], status, naccounts = 0, wait_ms;
 	ssize_t got;
 
 	acked = calloc(1, 1);
@@ -1195,8 +1195,16 @@ START_TEST(crash_loses_no_acknowledged_account)
 			ck_assert(kids[i] > 0);
 		}
 		close(pipefd[1]);
-		/* Somewhere from the first hash to a few dozen of them. */
-		poll(NULL, 0, 20 + (int)(rand_r(&seed) % 400));
+		/*
+		 * Somewhere from the first hash to a few dozen of them, with
+		 * rereads (SIGHUP) among the saves on odd rounds.
+		 */
+		wait_ms = 20 + (int)(rand_r(&seed) % 400);
+		for (i = 0; round % 2 == 1 && i < 4; i++) {
+			poll(NULL, 0, wait_ms / 5);
+			ck_assert(kill(s.pid, SIGHUP) == 0);
+		}
+		poll(NULL, 0, round % 2 == 1 ? wait_ms / 5 : wait_ms);
 		ck_assert(kill(s.pid, SIGKILL) == 0);
 		for (i = 0; i < CRASH_CLIENTS; i++)
 			waitpid(kids[i], NULL, 0);
@@ -1452,6 +1460,53 @@ START_TEST(many_accounts_reread_without_stalling)
 }
 END_TEST
 
+/* Sends a POST and hangs up without reading the answer. */
+static void
+post_and_leave(int port, const char *path, const char *form)
+{
+	char req[512];
+	int fd = cl_connect(port);
+
+	snprintf(req, sizeof req, "POST %s HTTP/1.0\r\nContent-Type: "
+	    "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n%s",
+	    path, strlen(form), form);
+	ck_assert(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+	close(fd);
+}
+
+/*
+ * Clients that hang up while their password is checked or their account
+ * saved: the answer finds them gone, and nobody else gets it.
+ */
+START_TEST(client_gone_while_its_job_runs)
+{
+	struct server s;
+	struct reply r;
+	char name[32], form[64];
+	int i, status;
+
+	srv_start(&s, "-A", "@DIR@/accounts", NULL);
+	ck_assert_int_eq(reg(&s, "gus", "pw"), 200);
+	for (i = 0; i < 20; i++) {
+		post_and_leave(s.port, "/login", "name=gus&passwd=pw");
+		snprintf(form, sizeof form, "name=gone%d&passwd=pw", i);
+		post_and_leave(s.port, "/register", form);
+		/* Meanwhile others are answered, each with its own page. */
+		cl_get(s.port, "/register", &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_ptr_nonnull(strstr(r.body, "action=\"/register\""));
+		reply_free(&r);
+	}
+	/* The accounts were made all the same (the request was whole). */
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof name, "gone%d", i);
+		ck_assert_int_eq(reg(&s, name, "pw"), 409);
+	}
+	ck_assert_ptr_nonnull(cl_login(s.port, "name=gus&passwd=pw", &status));
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_accounts_suite(void)
 {
@@ -1481,6 +1536,7 @@ itest_accounts_suite(void)
 	tcase_add_test(tc, get_register_creates_nothing);
 	tcase_add_test(tc, login_flood_does_not_stall_talk);
 	tcase_add_test(tc, many_accounts_reread_without_stalling);
+	tcase_add_test(tc, client_gone_while_its_job_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }
