@@ -653,8 +653,7 @@ cmd_talk(struct session *s, char *message, size_t len, const char *to,
 		run_command(&c, message);
 		if (c.pending)
 			return CMD_PENDING;
-	}
-	else if (to != NULL && *to)
+	} else if (to != NULL && *to)
 		whisper(&c, to, message + (message[0] == '/'));
 	else
 		say(&c, EVENT_MSG, message + (message[0] == '/'), NULL);

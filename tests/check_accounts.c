@@ -739,7 +739,7 @@ END_TEST
 /* Several changes at once are saved, each answered once; the file has all. */
 START_TEST(test_changes_saved_together)
 {
-	char name[16];
+	char name[32];
 	int i;
 
 	ck_assert_int_eq(accounts_open(path), 0);
