@@ -29,7 +29,8 @@ enum conn_state {
 	CONN_RESPONDING,	/* writing a finite response, then close */
 	CONN_LINGERING,		/* response sent; draining input until EOF */
 	CONN_STREAMING,		/* a chat frame */
-	CONN_CLOSING		/* to be closed at the end of this pass */
+	CONN_CLOSING,		/* to be closed at the end of this pass */
+	CONN_WAITING		/* the answer waits for the accounts helper */
 };
 
 /*
@@ -65,6 +66,7 @@ struct conn {
 	struct session	*session;	/* for CONN_STREAMING */
 	struct addr	*addr;		/* counted there; NULL for a refusal */
 	char		 ip[SESSION_IP_BYTES];
+	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
 };
 
 static struct {
@@ -177,6 +179,10 @@ queue_clear(struct conn *c)
 	outq_clear(&c->out);
 	queue_changed(c, before);
 }
+
+static int	conn_resume(int, unsigned long, void *);
+static const struct web_io web_io = { conn_resume };
+static unsigned long	 wait_gens;	/* a fresh one for each request that waits */
 
 /* Sets what the loop watches on a connection from its state and queue. */
 static void
@@ -373,6 +379,7 @@ conn_init(const int *fds, int nfds, int want, int ip_max)
 	    "most %d). Close some, or try again in a moment.", per_ip);
 	crowd_page = render_error(HTTP_TOO_MANY_REQUESTS, why);
 	session_init(&conn_io);
+	web_init(&web_io);
 	watch_listeners(1);
 	return max_conns;
 }
@@ -659,8 +666,9 @@ stream_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
+/* Runs a request; later is the token of one that waited, else NULL. */
 static void
-dispatch(int fd)
+dispatch(int fd, void *later)
 {
 	struct conn *c = &conns[fd];
 	struct web_request req;
@@ -670,10 +678,21 @@ dispatch(int fd)
 	req.ip = c->ip;
 	req.conn = fd;
 	req.now = now;
+	req.gen = ++wait_gens;
+	req.later = later;
 	resp.status = HTTP_INTERNAL_ERROR;
 	resp.stream = NULL;
+	resp.pending = 0;
 	buf_init(&resp.out);
 	web_handle(&req, &resp);
+	if (resp.pending) {
+		/* Nothing watched: the helper's answer comes through conn_resume(). */
+		c->state = CONN_WAITING;
+		c->wait_gen = req.gen;
+		buf_free(&resp.out);
+		update_watch(fd);
+		return;
+	}
 	access_log(c, resp.status, resp.stream ? 0 : resp.out.len);
 	if (resp.stream != NULL) {
 		/* A stream can be cut off or reloaded while its history is queued. */
@@ -748,7 +767,7 @@ read_request(int fd)
 	}
 	st = http_parse(c->req, data, (size_t)n, &used);
 	if (st == HTTP_OK)
-		dispatch(fd);
+		dispatch(fd, NULL);
 	else if (st != HTTP_INCOMPLETE)
 		parse_error(fd, st);
 }
@@ -797,6 +816,23 @@ write_some(int fd)
 		set_state(fd, CONN_LINGERING);
 	}
 	update_watch(fd);
+}
+
+/*
+ * A waiting request's answer is ready: the request runs again with its
+ * token, unless its connection is gone (the descriptor may serve another
+ * client by now, which the generation tells).  0, or -1 if gone.
+ */
+static int
+conn_resume(int fd, unsigned long gen, void *later)
+{
+	if (fd < 0 || fd >= capacity || conns[fd].state != CONN_WAITING ||
+	    conns[fd].wait_gen != gen)
+		return -1;
+	now = loop_now_ms();
+	conns[fd].state = CONN_READING;
+	dispatch(fd, later);
+	return 0;
 }
 
 static void

@@ -12,15 +12,34 @@ struct web_request {
 	const char	*ip;
 	int		 conn;		/* becomes the chat stream for /chat */
 	long long	 now;
+	unsigned long	 gen;		/* tells this request from later ones on conn */
+	void		*later;		/* NULL, or the token of a request that waited */
 };
 
 struct web_response {
 	int		 status;
 	struct buf	 out;		/* the whole response, unless a stream */
 	struct session	*stream;	/* set when conn became this session's chat frame */
+	int		 pending;	/* no answer yet: it comes through web_io */
 };
 
-/* Answers one request.  The caller owns resp->out (buf_init'ed) and frees it. */
+/*
+ * How a request that waits (a password being checked or an account being
+ * saved, off the loop) is answered.  resume(conn, gen, token) runs the
+ * request again through web_handle() with the token as req->later, if
+ * conn still holds request gen: 0; else -1, and the token is dropped.
+ */
+struct web_io {
+	int	(*resume)(int conn, unsigned long gen, void *token);
+};
+
+void	web_init(const struct web_io *);
+
+/*
+ * Answers one request.  The caller owns resp->out (buf_init'ed) and frees
+ * it.  With resp->pending set there is no answer yet: the connection
+ * waits, watching nothing, for web_io.resume().
+ */
 void	web_handle(const struct web_request *, struct web_response *);
 
 /* A complete error response with a readable page, for the connection layer. */
