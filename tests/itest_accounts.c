@@ -1168,6 +1168,24 @@ registrar(int port, int round, int id, int report)
 	_exit(0);
 }
 
+/* Waits for the first acknowledged names of a round and keeps them. */
+static int
+read_ack(int fd, char **acked, size_t *alen)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char chunk[4096];
+	ssize_t got;
+
+	if (poll(&p, 1, ITEST_TIMEOUT_MS) != 1 ||
+	    (got = read(fd, chunk, sizeof chunk)) <= 0)
+		return 0;
+	ck_assert_ptr_nonnull(*acked = realloc(*acked, *alen + (size_t)got + 1));
+	memcpy(*acked + *alen, chunk, (size_t)got);
+	*alen += (size_t)got;
+	(*acked)[*alen] = '\0';
+	return 1;
+}
+
 START_TEST(crash_loses_no_acknowledged_account)
 {
 	struct server s;
@@ -1196,6 +1214,9 @@ START_TEST(crash_loses_no_acknowledged_account)
 			ck_assert(kids[i] > 0);
 		}
 		close(pipefd[1]);
+		/* At least one acknowledgement a round, however busy the machine. */
+		ck_assert_msg(read_ack(pipefd[0], &acked, &alen),
+		    "round %d: no registration acknowledged", round);
 		/*
 		 * Somewhere from the first hash to a few dozen of them, with
 		 * rereads (SIGHUP) among the saves on odd rounds.
