@@ -10,6 +10,7 @@
 #   CHATD_ARGS    more chatd flags
 #   NGINX, NCHAN_MODULE    nginx, /usr/lib/nginx/modules/ngx_nchan_module.so
 #   CHATD_CPU, LOAD_CPU    the server's core and the generator's (0 and 1)
+#   PERF_DIR      if set, perf record -g each server's run into DIR/SERVER-N.data
 # Only what this script started is stopped, by its PID.
 
 set -u
@@ -25,6 +26,7 @@ NCHAN_MODULE=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
 CHATD_CPU=${CHATD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 CHATD_ARGS=${CHATD_ARGS:-}
+PERF_DIR=${PERF_DIR:-}
 CHATD_MAXCONN=19000	# under the hard descriptor limit of 20,000 here
 STOP_TENTHS=50		# chatd drains for at most 2 s on SIGTERM
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -159,23 +161,34 @@ run_one() {
 		start_chatd || { status=1; return; }
 		# The select() build holds about 1,000: skip sizes past its limit,
 		# and leave its last few connections to the posts.
-		room=$((limit - size - 2))
-		if [ $room -lt 2 ]; then
+		room=$((limit - size - 1))
+		if [ $room -lt 1 ]; then
 			echo "chatd: skipped: $size streams are past its limit of $limit"
 			echo "result: server=chatd streams=$size skipped limit=$limit" >>"$results"
 			stop_server
 			return
 		fi
 		if [ $room -lt 66 ]; then
-			extra_args="-x 0 -c $((room / 2))"
+			extra_args="-x 0 -c $room"
 		fi
 	else
 		start_nchan || { status=1; return; }
 		extra_args=-N
 	fi
+	perf_pid=
+	if [ -n "$PERF_DIR" ]; then
+		mkdir -p "$PERF_DIR"
+		perf record -g -p "$measured" -o "$PERF_DIR/$server-$size.data" \
+		    >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	# shellcheck disable=SC2086
 	$pin_load "$LOAD" -p "$port" -P "$measured" -n "$size" $extra_args "$@" |
 	    tee "$out"
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+	fi
 	if ! kill -0 "$srv_pid" 2>/dev/null; then
 		echo "run.sh: $server died during the run" >&2
 		status=1
