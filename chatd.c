@@ -335,11 +335,12 @@ main(int argc, char **argv)
 	if (accounts_open(config.accounts) == -1 ||
 	    transcript_open(config.transcript) == -1)
 		return 1;
-	loop_init();
+	want = connection_budget(nofile);
+	if (loop_init(nofile) == -1)
+		fatal("%s", loop_backend());
 	if (room_init() == -1)
 		fatalx("out of memory");
-	want = connection_budget(nofile);
-	limit = conn_init(fd, want, config.per_ip);
+	limit = conn_init(&fd, 1, want, config.per_ip);
 	/* Scripts wait for this line: it comes before routine warnings. */
 	fprintf(stderr, "chatd: listening on http://%s/\n", where);
 	if (config.max_conns > limit)
