@@ -157,7 +157,8 @@ static struct {
 	double	rate, cpu_rate;		/* phase 2 deliveries /s, /CPU s */
 	double	cpu1, cpu2;		/* server CPU share in phase 1, 2 */
 	double	kib;			/* RSS per idle stream */
-} res = { -1, -1, -1, -1, -1, -1, -1 };
+	double	wait1, wait2;		/* share of each phase waiting for a CPU */
+} res = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
 /* Counters. */
 static long long	 st_logins_failed, st_streams_lost, st_gaps, st_order;
@@ -295,6 +296,29 @@ chatd_cpu(void)
 	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (long long)(ut + st) * 1000000 / hz;
+}
+
+/*
+ * How long chatd has waited, runnable, for a CPU (us), from
+ * /proc/PID/schedstat, or -1: on a shared machine this is how much of its
+ * pinned core others took.
+ */
+static long long
+chatd_waited(void)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (chatd_pid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)chatd_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (long long)(wait / 1000) : -1;
 }
 
 static long long
@@ -918,13 +942,15 @@ report_latency(const char *what, long long first, long long last)
 static void
 phase1(int rate, int talkers, int secs)
 {
-	long long first = nmsgs + 1, t0, t, due, c0, cpu;
+	long long first = nmsgs + 1, t0, t, due, c0, cpu, s0, s1, w0, w1;
 	long total = (long)rate * secs, k = 0, late = 0;
 	int cursor = 0, i, wait_ms;
 
 	printf("phase 1: %d messages/s from %d sessions for %d s\n", rate,
 	    talkers, secs);
 	c0 = chatd_cpu();
+	s0 = self_cpu();
+	w0 = chatd_waited();
 	t0 = now_us() + 10000;
 	res_p50 = &res.p50;
 	res_p99 = &res.p99;
@@ -942,6 +968,8 @@ phase1(int rate, int talkers, int secs)
 		step(wait_ms > 10 ? 10 : wait_ms);
 	}
 	cpu = chatd_cpu();
+	s1 = self_cpu();
+	w1 = chatd_waited();
 	t = now_us();
 	if (wait_delivered(first, now_us() + LOAD_DRAIN_S * 1000000LL) == -1)
 		printf("  not all delivered %d s after the last post\n",
@@ -952,14 +980,21 @@ phase1(int rate, int talkers, int secs)
 	res_p50 = res_p99 = NULL;
 	if (c0 >= 0 && cpu >= 0) {
 		res.cpu1 = 100.0 * (cpu - c0) / (t - t0);
-		printf("  server CPU: %.0f%% of one core\n", res.cpu1);
+		printf("  server CPU: %.0f%% of one core; load CPU: %.0f%%\n",
+		    res.cpu1, 100.0 * (s1 - s0) / (t - t0));
+	}
+	if (w0 >= 0 && w1 >= 0) {
+		res.wait1 = 100.0 * (w1 - w0) / (t - t0);
+		printf("  the server waited for its core, ready to run, %.0f%% of "
+		    "the time (other work on it)\n", res.wait1);
 	}
 }
 
 static void
 phase2(int inflight, int secs)
 {
-	long long first = nmsgs + 1, t, c0, c1, s0, s1, dur, posted, starved = 0;
+	long long first = nmsgs + 1, t, c0, c1, s0, s1, w0, w1, dur, posted;
+	long long starved = 0;
 	int cursor = 0, i, limit = nsessions, blocked;
 	long long http0[6];
 
@@ -970,6 +1005,7 @@ phase2(int inflight, int secs)
 	    "from %d sessions, for %d s\n", inflight, nsessions, secs);
 	c0 = chatd_cpu();
 	s0 = self_cpu();
+	w0 = chatd_waited();
 	win_start = now_us();
 	win_end = win_start + (long long)secs * 1000000;
 	win_deliveries = 0;
@@ -990,6 +1026,7 @@ phase2(int inflight, int secs)
 	}
 	c1 = chatd_cpu();
 	s1 = self_cpu();
+	w1 = chatd_waited();
 	t = now_us();
 	dur = t - win_start;
 	posted = nmsgs - first + 1;
@@ -1021,6 +1058,11 @@ phase2(int inflight, int secs)
 		    100.0 * (s1 - s0) / dur);
 	} else
 		printf("  load CPU: %.0f%%\n", 100.0 * (s1 - s0) / dur);
+	if (w0 >= 0 && w1 >= 0) {
+		res.wait2 = 100.0 * (w1 - w0) / dur;
+		printf("  the server waited for its core, ready to run, %.0f%% of "
+		    "the time (other work on it)\n", res.wait2);
+	}
 }
 
 /* Idles for ms, still reading the streams (keepalives, stragglers). */
@@ -1178,9 +1220,9 @@ main(int argc, char **argv)
 	/* One line for run.sh's table. */
 	printf("result: server=%s streams=%d held=%d lost=%lld gaps=%lld "
 	    "repeats=%lld p50=%.2f p99=%.2f rate=%.0f cpurate=%.0f cpu1=%.0f "
-	    "cpu2=%.0f kib=%.2f\n", nchan ? "nchan" : "chatd", nstreams,
-	    nopen, st_streams_lost + st_logins_failed, st_gaps, st_order,
-	    res.p50, res.p99, res.rate, res.cpu_rate, res.cpu1, res.cpu2,
-	    res.kib);
+	    "cpu2=%.0f kib=%.2f wait1=%.0f wait2=%.0f\n", nchan ? "nchan" :
+	    "chatd", nstreams, nopen, st_streams_lost + st_logins_failed,
+	    st_gaps, st_order, res.p50, res.p99, res.rate, res.cpu_rate,
+	    res.cpu1, res.cpu2, res.kib, res.wait1, res.wait2);
 	return st_streams_lost || st_gaps || st_order || st_logins_failed;
 }

@@ -263,19 +263,24 @@ function f(k,   i, kv) {
 	else if ($0 ~ /failed/)
 		line = sprintf("%-6s %6s  failed", s, n)
 	else
-		line = sprintf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s", s, n,
+		line = sprintf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s %7s", s, n,
 		    f("held"), f("lost") + f("gaps") + f("repeats"), f("p50"),
-		    f("p99"), f("rate"), f("cpurate"), f("kib"))
+		    f("p99"), f("rate"), f("cpurate"), f("kib"),
+		    f("wait1") "/" f("wait2"))
 	print line
 	rate[s, n] = f("rate")
 	sizes[n] = 1
 }
 BEGIN {
-	printf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s\n", "server",
+	printf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s %7s\n", "server",
 	    "N", "held", "bad", "p50 ms", "p99 ms", "deliv/s",
-	    "per CPU s", "KiB/str")
+	    "per CPU s", "KiB/str", "waited%")
 }
 END {
+	print "bad: streams lost, gaps, repeats; p50, p99: fan-out at 20 messages/s"
+	print "until the last stream; deliv/s: at saturation, and per CPU second of"
+	print "the server; waited%: share of phase 1 / phase 2 the server was ready"
+	print "to run but its core was busy with other work"
 	for (n in sizes)
 		if (rate["chatd", n] > 0 && rate["nchan", n] > 0)
 			printf("%6s streams: chatd delivers %.2fx what nchan does\n",
