@@ -11,6 +11,8 @@
 #   NGINX, NCHAN_MODULE    nginx, /usr/lib/nginx/modules/ngx_nchan_module.so
 #   CHATD_CPU, LOAD_CPU    the server's core and the generator's (0 and 1)
 #   PERF_DIR      if set, perf record -g each server's run into DIR/SERVER-N.data
+#   NICE          if set, the niceness of server and generator (-10 as root:
+#                 other work on the machine then disturbs the run less)
 # Only what this script started is stopped, by its PID.
 
 set -u
@@ -27,6 +29,7 @@ CHATD_CPU=${CHATD_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 CHATD_ARGS=${CHATD_ARGS:-}
 PERF_DIR=${PERF_DIR:-}
+NICE=${NICE:-}
 CHATD_MAXCONN=19000	# under the hard descriptor limit of 20,000 here
 STOP_TENTHS=50		# chatd drains for at most 2 s on SIGTERM
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +49,10 @@ if command -v taskset >/dev/null 2>&1 &&
 	pin_load="taskset -c $LOAD_CPU"
 else
 	echo "run.sh: no taskset or one core: server and load share the CPU" >&2
+fi
+if [ -n "$NICE" ]; then
+	pin_srv="nice -n $NICE $pin_srv"
+	pin_load="nice -n $NICE $pin_load"
 fi
 
 have_nchan=0
