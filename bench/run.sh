@@ -11,8 +11,9 @@
 #   NGINX, NCHAN_MODULE    nginx, /usr/lib/nginx/modules/ngx_nchan_module.so
 #   CHATD_CPU, LOAD_CPU    the server's core and the generator's (0 and 1)
 #   PERF_DIR      if set, perf record -g each server's run into DIR/SERVER-N.data
-#   NICE          if set, the niceness of server and generator (-10 as root:
-#                 other work on the machine then disturbs the run less)
+#   NICE          if set, the niceness of server and generator, and of this
+#                 session's autogroup (-10 as root: other work on the
+#                 machine then disturbs the run less)
 # Only what this script started is stopped, by its PID.
 
 set -u
@@ -53,6 +54,12 @@ fi
 if [ -n "$NICE" ]; then
 	pin_srv="nice -n $NICE $pin_srv"
 	pin_load="nice -n $NICE $pin_load"
+	# With autogroups (Linux), niceness counts only inside this session's
+	# group; the group's own niceness sets its share against other sessions.
+	if [ -w /proc/$$/autogroup ]; then
+		echo "$NICE" >/proc/$$/autogroup 2>/dev/null ||
+		    echo "run.sh: could not renice this session's autogroup" >&2
+	fi
 fi
 
 have_nchan=0
