@@ -31,7 +31,8 @@ OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_e
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o
-ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o
+ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
+	tests/itest_loop.o
 
 all: chatd
 

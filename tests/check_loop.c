@@ -313,6 +313,28 @@ START_TEST(many_descriptors)
 }
 END_TEST
 
+/*
+ * The same mask again costs no system call.  Probed by closing a watched
+ * descriptor behind the loop's back: a backend that asked the kernel
+ * would be told the descriptor is gone.
+ */
+START_TEST(unchanged_mask_no_system_call)
+{
+	int fd, i;
+
+	ck_assert_int_eq(loop_watch(a[0], LOOP_READ, count, NULL), 0);
+	fd = a[0];
+	ck_assert_int_eq(close(fd), 0);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(loop_watch(fd, LOOP_READ, count, NULL), 0);
+	/* A change does reach epoll and kqueue, which then refuse it. */
+	if (strcmp(loop_backend(), "epoll") == 0 ||
+	    strcmp(loop_backend(), "kqueue") == 0)
+		ck_assert_int_eq(loop_watch(fd, LOOP_WRITE, count, NULL), -1);
+	a[0] = dup(a[1]);	/* for teardown */
+}
+END_TEST
+
 START_TEST(out_of_range)
 {
 	ck_assert_int_eq(loop_watch(-1, LOOP_READ, count, NULL), -1);
@@ -339,6 +361,7 @@ loop_suite(void)
 	tcase_add_test(tc, replaced_watch_waits_a_pass);
 	tcase_add_test(tc, new_file_on_old_number);
 	tcase_add_test(tc, many_descriptors);
+	tcase_add_test(tc, unchanged_mask_no_system_call);
 	tcase_add_test(tc, out_of_range);
 	suite_add_tcase(s, tc);
 	return s;

@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_loop_suite,
 };
 
 int
