@@ -119,9 +119,14 @@ start_chatd() {
 		return 1
 	fi
 	measured=$srv_pid
-	limit=$(sed -n 's|.*clamped to \([0-9]*\).*|\1|p' "$log" | head -n 1)
+	# "chatd: using epoll, at most N connections", or an older chatd's
+	# "-c 19000: clamped to N".
+	sleep 0.2
+	backend=$(sed -n 's|^chatd: using \([a-z]*\),.*|\1|p' "$log" | head -n 1)
+	limit=$(sed -n -e 's|.*at most \([0-9]*\) connections.*|\1|p' \
+	    -e 's|.*clamped to \([0-9]*\).*|\1|p' "$log" | head -n 1)
 	limit=${limit:-$CHATD_MAXCONN}
-	echo "chatd $srv_pid on 127.0.0.1:$port, at most $limit connections${pin_srv:+, $pin_srv}"
+	echo "chatd $srv_pid on 127.0.0.1:$port, ${backend:-backend not logged}, at most $limit connections${pin_srv:+, $pin_srv}"
 }
 
 # Starts nginx+nchan (bench/nginx-nchan.conf) with a prefix of its own under
