@@ -233,7 +233,7 @@ fail:
 /*
  * Watches fd for events (POLLIN or POLLOUT) on behalf of obj, a stream or
  * a request.  With epoll the kernel keeps the set; poll() rebuilds it from
- * the streams and requests at each step, so there it is nothing to do.
+ * the streams and requests at each step, so there is nothing to do.
  */
 static void
 watch(int fd, void *obj, short events, int first)
