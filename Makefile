@@ -188,11 +188,17 @@ check-hostile: chatd tests/out/hostile_probe
 	sh tests/hostile.sh
 
 
-# Load benchmark (bench/README.md): 900 streams, fan-out latency, deliveries
-# a second, memory per stream; chatd and the generator on separate cores.
+# Load benchmark (bench/README.md): chatd and nginx+nchan side by side at
+# each size in STREAMS (held streams, fan-out latency, deliveries a second,
+# memory per stream), then a login flood; server and generator on separate
+# cores.  `make bench STREAMS=1000` for one size.
+STREAMS = 1000 5000 10000
 bench/load: bench/load.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/load.c
 
-bench: chatd bench/load
-	sh bench/run.sh
+bench/flood: bench/flood.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/flood.c
+
+bench: chatd bench/load bench/flood
+	STREAMS="$(STREAMS)" sh bench/run.sh
 
