@@ -26,7 +26,8 @@ OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
-ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o
+ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
+	tests/itest_web.o
 
 all: chatd
 

@@ -30,6 +30,10 @@ struct ctx {
 	int			 head_only;	/* HEAD: answer as GET, change nothing */
 };
 
+/* Other sites allowed to post, as web_set_origins() gave them. */
+static const char *const *origins;
+static int norigins;
+
 /* Guests without a colour get one of these, by name. */
 static const char *const palette[] = {
 	"#b22222", "#1e6fb0", "#2e8b57", "#8b4513", "#6a3d9a", "#d2691e",
@@ -113,8 +117,9 @@ ctx_page(struct ctx *c, int status, const char *title, const char *html)
 	return status;
 }
 
-void
-web_error(struct buf *out, int status, const char *message)
+/* An error page with a message and a way back (headers only for HEAD). */
+static void
+error_page(struct buf *out, int head_only, int status, const char *message)
 {
 	struct buf html;
 
@@ -123,8 +128,21 @@ web_error(struct buf *out, int status, const char *message)
 	esc(&html, message);
 	buf_adds(&html, "</p>\n<p><a href=\"/\" target=\"_top\">To the login "
 	    "page</a></p>\n");
-	page(out, 0, status, http_reason(status), buf_str(&html));
+	page(out, head_only, status, http_reason(status), buf_str(&html));
 	buf_free(&html);
+}
+
+void
+web_error(struct buf *out, int status, const char *message)
+{
+	error_page(out, 0, status, message);
+}
+
+void
+web_set_origins(const char *const *list, int n)
+{
+	origins = list;
+	norigins = n;
 }
 
 /*
@@ -710,29 +728,65 @@ static const struct route {
 	{ "/talk.js", do_talk_js },
 };
 
-void
-web_handle(const struct web_request *req, struct web_response *resp)
+/*
+ * Requests that act for a user (every POST) or read for a script (/api/)
+ * must not come from another site's page: that page would create
+ * accounts, log people in or talk for them.  Paths are compared still
+ * encoded, as the routes are.
+ */
+static int
+cross_site(const struct http_request *h)
 {
-	const struct http_request *h = req->http;
-	struct ctx c;
+	if (h->method != HTTP_POST && strcmp(h->path, "/api") != 0 &&
+	    strncmp(h->path, "/api/", 5) != 0)
+		return 0;
+	return !http_origin_ok(h, origins, norigins);
+}
+
+/* The route's answer, or an error page. */
+static void
+route(struct ctx *c)
+{
+	const struct http_request *h = c->req->http;
+	struct web_response *resp = c->resp;
 	size_t i;
 
-	c.req = req;
-	c.resp = resp;
-	c.head_only = h->method == HTTP_HEAD;
-	resp->stream = NULL;
+	if (cross_site(h)) {
+		resp->status = HTTP_FORBIDDEN;
+		error_page(&resp->out, c->head_only, HTTP_FORBIDDEN, "This "
+		    "request came from a page on another site. chatd takes "
+		    "posts only from its own pages: open it at its own "
+		    "address and try again.");
+		return;
+	}
 	if (http_form_check(h->query) == -1 ||
 	    (h->method == HTTP_POST && http_form_check(h->body) == -1)) {
 		resp->status = HTTP_BAD_REQUEST;
-		web_error(&resp->out, HTTP_BAD_REQUEST,
+		error_page(&resp->out, c->head_only, HTTP_BAD_REQUEST,
 		    "The request has a malformed %-escape.");
 		return;
 	}
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (strcmp(h->path, routes[i].path) == 0) {
-			routes[i].handler(&c);
+			routes[i].handler(c);
 			return;
 		}
 	resp->status = HTTP_NOT_FOUND;
-	web_error(&resp->out, HTTP_NOT_FOUND, "There is no such page here.");
+	error_page(&resp->out, c->head_only, HTTP_NOT_FOUND,
+	    "There is no such page here.");
+}
+
+void
+web_handle(const struct web_request *req, struct web_response *resp)
+{
+	struct ctx c;
+
+	c.req = req;
+	c.resp = resp;
+	c.head_only = req->http->method == HTTP_HEAD;
+	resp->stream = NULL;
+	route(&c);
+	/* Whatever answered, a HEAD gets the head alone. */
+	if (c.head_only && resp->stream == NULL)
+		http_strip_body(&resp->out);
 }

@@ -26,4 +26,11 @@ void	web_handle(const struct web_request *, struct web_response *);
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
 
+/*
+ * Origins besides chatd's own address whose pages may post to it and use
+ * /api/ (-O), n of them; none until this is called.  The strings must
+ * outlive the server.
+ */
+void	web_set_origins(const char *const *origins, int n);
+
 #endif

@@ -15,6 +15,7 @@ static Suite *(*const suites[])(void) = {
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_web_suite,
 };
 
 int
