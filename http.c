@@ -18,6 +18,11 @@ enum {
 };
 
 #define FORM_TYPE	"application/x-www-form-urlencoded"
+#define VERSION_NAME	"HTTP/"		/* then major.minor */
+#define VERSION_1_X	"HTTP/1."	/* then the minor we know, 0 or 1 */
+#define OWN_SCHEME	"http://"	/* chatd's own origin: this and Host */
+#define DEFAULT_PORT	":80"		/* the same origin with or without */
+#define LIT_LEN(s)	(sizeof(s) - 1)	/* the length of a string literal */
 
 /*
  * Our pages load only our own scripts, styles and images (inline styles
@@ -161,20 +166,22 @@ parse_version(const char *s, size_t n, int *minor)
 {
 	size_t i, dot;
 
-	if (n < 5 || memcmp(s, "HTTP/", 5) != 0)
+	if (n < LIT_LEN(VERSION_NAME) ||
+	    memcmp(s, VERSION_NAME, LIT_LEN(VERSION_NAME)) != 0)
 		return HTTP_BAD_REQUEST;
 	dot = 0;
-	for (i = 5; i < n; i++) {
-		if (s[i] == '.' && dot == 0 && i > 5)
+	for (i = LIT_LEN(VERSION_NAME); i < n; i++) {
+		if (s[i] == '.' && dot == 0 && i > LIT_LEN(VERSION_NAME))
 			dot = i;
 		else if (!is_digit((unsigned char)s[i]))
 			return HTTP_BAD_REQUEST;
 	}
 	if (dot == 0 || dot == n - 1)
 		return HTTP_BAD_REQUEST;
-	if (n == 8 && memcmp(s + 5, "1.", 2) == 0 &&
-	    (s[7] == '0' || s[7] == '1')) {
-		*minor = s[7] - '0';
+	if (n == LIT_LEN(VERSION_1_X) + 1 &&
+	    memcmp(s, VERSION_1_X, LIT_LEN(VERSION_1_X)) == 0 &&
+	    (s[n - 1] == '0' || s[n - 1] == '1')) {
+		*minor = s[n - 1] - '0';
 		return HTTP_OK;
 	}
 	return HTTP_VERSION_NOT_SUPPORTED;
@@ -427,8 +434,9 @@ http_parse(struct http_request *r, const char *p, size_t len, size_t *used)
 static size_t
 host_len(const char *host, size_t n)
 {
-	if (n >= 3 && memcmp(host + n - 3, ":80", 3) == 0)
-		return n - 3;
+	if (n >= LIT_LEN(DEFAULT_PORT) && memcmp(host + n -
+	    LIT_LEN(DEFAULT_PORT), DEFAULT_PORT, LIT_LEN(DEFAULT_PORT)) == 0)
+		return n - LIT_LEN(DEFAULT_PORT);
 	return n;
 }
 
@@ -445,9 +453,12 @@ http_origin_ok(const struct http_request *r, const char *const *allowed,
 	for (i = 0; i < n; i++)
 		if (same_name(o, olen, allowed[i]))
 			return 1;
-	if (r->host[0] == '\0' || olen < 7 || !same_name(o, 7, "http://"))
+	if (r->host[0] == '\0' || olen < LIT_LEN(OWN_SCHEME) ||
+	    !same_name(o, LIT_LEN(OWN_SCHEME), OWN_SCHEME))
 		return 0;
-	return same_bytes(o + 7, host_len(o + 7, olen - 7), r->host,
+	o += LIT_LEN(OWN_SCHEME);
+	olen -= LIT_LEN(OWN_SCHEME);
+	return same_bytes(o, host_len(o, olen), r->host,
 	    host_len(r->host, strlen(r->host)));
 }
 
@@ -654,7 +665,8 @@ int
 http_response_head(struct buf *b, int status, const char *content_type,
     long content_length, int flags)
 {
-	if (status < 100 || status > 999 || content_type == NULL ||
+	if (status < HTTP_STATUS_MIN || status > HTTP_STATUS_MAX ||
+	    content_type == NULL ||
 	    !header_value_ok(content_type))
 		return -1;
 	buf_printf(b, "HTTP/1.0 %d %s\r\n", status, http_reason(status));

@@ -12,6 +12,8 @@
 #define HTTP_HOST_MAX		255	/* Host value, bytes: a DNS name and a port */
 #define HTTP_ORIGIN_MAX		(HTTP_HOST_MAX + 16)	/* Origin: scheme://host:port */
 #define HTTP_CACHE_MAX_AGE	3600	/* seconds a static file may be cached */
+#define HTTP_STATUS_MIN		100	/* a status code has three digits */
+#define HTTP_STATUS_MAX		999
 
 /* Status codes; the values are the HTTP codes. */
 enum http_status {

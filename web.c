@@ -13,10 +13,9 @@
 #include "text.h"
 #include "web.h"
 
-#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
-#define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
-#define WEB_WHISPER_OPTIONS_MAX	100			/* whisper targets listed */
 #define WEB_HTML		"text/html; charset=utf-8"
+#define WEB_API			"/api"	/* it and below: for scripts, not people */
+#define PALETTE_SIZE		(sizeof palette / sizeof palette[0])
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
 struct var {
@@ -224,7 +223,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 {
 	static const char *const fields[] = { "name", "passwd", "color", "room" };
 	char name[WEB_VALUE_MAX], room[WEB_VALUE_MAX], color[WEB_VALUE_MAX];
-	char markers[4][16];
+	char markers[sizeof fields / sizeof fields[0]][sizeof "error_passwd"];
 	struct buf body, e, n, r, col, rooms;
 	struct var vars[11];
 	const char *err;
@@ -255,7 +254,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	vars[5].name = "guests"; vars[5].html = config.no_guests ?
 	    "Only registered names may log in here." :
 	    "Any free name will do; a registered name needs its password.";
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)(sizeof fields / sizeof fields[0]); i++) {
 		snprintf(markers[i], sizeof markers[i], "error_%s", fields[i]);
 		vars[6 + i].name = markers[i];
 		vars[6 + i].html = field && strcmp(field, fields[i]) == 0 ?
@@ -365,7 +364,7 @@ do_login(struct ctx *c)
 		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
-		    acct->color : palette[(unsigned char)key[0] % 10]);
+		    acct->color : palette[(unsigned char)key[0] % PALETTE_SIZE]);
 	if ((s = session_by_name(name)) != NULL && acct == NULL)
 		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
@@ -443,7 +442,7 @@ do_register(struct ctx *c)
 static int
 do_chat(struct ctx *c)
 {
-	char since[32];
+	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
 	struct buf *out = &c->resp->out;
 
@@ -635,7 +634,7 @@ do_names(struct ctx *c)
 {
 	struct buf body, list, topic;
 	struct session *s, **v;
-	char refresh[16], count[16];
+	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
 	struct var vars[7];
 	int i;
 
@@ -737,8 +736,10 @@ static const struct route {
 static int
 cross_site(const struct http_request *h)
 {
-	if (h->method != HTTP_POST && strcmp(h->path, "/api") != 0 &&
-	    strncmp(h->path, "/api/", 5) != 0)
+	size_t n = strlen(WEB_API);
+
+	if (h->method != HTTP_POST && !(strncmp(h->path, WEB_API, n) == 0 &&
+	    (h->path[n] == '\0' || h->path[n] == '/')))
 		return 0;
 	return !http_origin_ok(h, origins, norigins);
 }
