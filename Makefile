@@ -111,7 +111,7 @@ clean:
 	rm -f chatd *.o frames.c frames.h tests/run tests/*.o
 
 .PHONY: all check check-asan check-deps portable portable32 run install uninstall clean \
-	fuzz check-browser check-hostile bench
+	fuzz check-browser check-hostile check-mutate check-mutate-asan bench
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
@@ -146,6 +146,21 @@ tests/out/hostile_probe: tests/hostile_probe.c
 
 check-hostile: chatd tests/out/hostile_probe
 	sh tests/hostile.sh
+
+
+# Mutation fuzz of a live chatd over sockets (tests/mutate.py): MUTATIONS
+# mutated requests, chatd checked after every batch and its stderr for
+# sanitizer reports at the end.  check-mutate-asan builds chatd with ASan
+# and UBSan first: `make check-mutate-asan MUTATIONS=50000`.
+MUTATIONS = 5000
+check-mutate: chatd
+	python3 tests/mutate.py -n $(MUTATIONS) ./chatd
+
+check-mutate-asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-std=c99 -O1 -g $(WARNFLAGS) $(SANFLAGS)" \
+	    LDFLAGS="$(SANFLAGS)" check-mutate
+	$(MAKE) clean
 
 
 # Load benchmark (bench/README.md): 900 streams, fan-out latency, deliveries
