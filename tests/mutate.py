@@ -49,6 +49,7 @@ SANITIZER = ("Sanitizer", "runtime error")
 READY = re.compile(rb"chatd: listening on http://127\.0\.0\.1:(\d+)/")
 STATUS_LINE = re.compile(rb"HTTP/1\.0 (\d{3}) [^\r\n]*\r\n")
 SID = re.compile(rb"sid=([0-9a-f]{32})")
+RELOAD = re.compile(rb'url=(/chat\?sid=[0-9a-f]{32}&amp;since=\d+)"')
 SOURCES = ["127.0.0.%d" % i for i in range(2, 10)]   # the fuzz's addresses
 HEALTH_SRC = "127.0.0.1"                             # the watcher's
 STREAM_READ_S = 0.4     # how long a /chat answer is read before hanging up
@@ -205,22 +206,16 @@ def session_alive(port, sid, src):
     return status_of(a) == 200
 
 
-def health(chatd, sid, k):
-    """A /dotalk and a chat stream that shows it; Fail if not."""
-    if not chatd.alive():
-        raise Fail("chatd died (status %s)" % chatd.proc.returncode)
-    text = "health-check-%d" % k
-    a = post(chatd.port, "/dotalk", "sid=%s&message=%s" % (sid, text))
-    if status_of(a) != 200:
-        raise Fail("/dotalk answered %r" % a[:120])
+def read_stream(port, target, text):
+    """Reads a chat stream until text shows or it ends: what came."""
     s = socket.socket()
     s.settimeout(1.0)
     got = b""
     try:
-        s.connect(("127.0.0.1", chatd.port))
-        s.sendall(b"GET /chat?sid=%s HTTP/1.0\r\n\r\n" % sid.encode())
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET %s HTTP/1.0\r\n\r\n" % target)
         end = time.monotonic() + 5
-        while text.encode() not in got and time.monotonic() < end:
+        while text not in got and time.monotonic() < end:
             try:
                 b = s.recv(65536)
             except socket.timeout:
@@ -230,8 +225,29 @@ def health(chatd, sid, k):
             got += b
     finally:
         s.close()
-    if status_of(got) != 200 or text.encode() not in got:
-        raise Fail("the chat stream did not show %s: %r" % (text, got[-200:]))
+    return got
+
+
+def health(chatd, sid, k):
+    """A /dotalk and a chat stream that shows it; Fail if not."""
+    if not chatd.alive():
+        raise Fail("chatd died (status %s)" % chatd.proc.returncode)
+    text = "health-check-%d" % k
+    a = post(chatd.port, "/dotalk", "sid=%s&message=%s" % (sid, text))
+    if status_of(a) != 200:
+        raise Fail("/dotalk answered %r" % a[:120])
+    target = b"/chat?sid=%s" % sid.encode()
+    for _ in range(10):     # a small -l reloads the stream: follow it
+        got = read_stream(chatd.port, target, text.encode())
+        if status_of(got) != 200:
+            raise Fail("the chat stream answered %r" % got[:120])
+        if text.encode() in got:
+            return
+        m = RELOAD.search(got)
+        if m is None:
+            break
+        target = m.group(1).replace(b"&amp;", b"&")
+    raise Fail("the chat stream did not show %s: %r" % (text, got[-200:]))
 
 
 # --------------------------------------------------------- generation
