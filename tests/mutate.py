@@ -26,7 +26,8 @@ Usage: mutate.py [-n COUNT] [-s SEED] [-t SECONDS] [-b BATCH] [-j CONNS]
 
 The last line is "mutate: PASS ..." or "mutate: FAIL ..."; exit status 0 or
 1.  A failing batch's requests are written to tests/out/mutate-fail.txt,
-one Python bytes literal a line, with the seed to replay the whole run.
+one Python bytes literal a line, with the seed to replay the whole run;
+chatd's scratch folder (log, accounts, transcript) is kept then.
 Python 3 standard library only; everything started here is stopped here.
 """
 import argparse
@@ -35,6 +36,7 @@ import os
 import random
 import re
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -790,8 +792,10 @@ def main():
                                       sorted(stats.items(),
                                              key=lambda kv: str(kv[0]))))
     if failed is not None:
+        print("mutate: chatd's files and log are in %s" % chatd.dir)
         print("mutate: FAIL %s: %s" % (summary, failed))
         return 1
+    shutil.rmtree(chatd.dir, ignore_errors=True)
     print("mutate: PASS %s" % summary)
     return 0
 
