@@ -12,6 +12,9 @@ WARNFLAGS = -Wall -Wextra -Werror
 CPPFLAGS  = -D_XOPEN_SOURCE=700
 CFLAGS    = -std=c99 -pedantic -O2 -g $(WARNFLAGS)
 LDFLAGS   =
+# The event loop: epoll on Linux, kqueue on the BSDs and macOS, poll
+# elsewhere; `make LOOP=select` (or poll, epoll, kqueue) picks one.
+LOOP      =
 # crypt() is in libcrypt on glibc, in libc elsewhere: found at link time.
 LIBCRYPT  = `sh tools/libcrypt.sh "$(CC)"`
 CHECKLIBS = `pkg-config --cflags --libs check`
@@ -21,13 +24,15 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o queue.o \
+OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+	loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
-	tests/check_session.o tests/check_accounts.o tests/check_transcript.o
+	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
+	tests/check_loop.o
 ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
-	tests/itest_web.o
+	tests/itest_loop.o tests/itest_web.o
 
 all: chatd
 
@@ -40,6 +45,21 @@ frames.c frames.h: $(FRAMES) tools/embed.sh
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
 
+# The loop's files see the LOOP choice; loop.o refuses an unknown one.
+LOOPDEF = -DLOOP_BACKEND_$(LOOP)
+loop.o: loop.c loop.h loop_sys.h
+	@case "$(LOOP)" in ''|select|poll|epoll|kqueue) ;; \
+	*) echo "LOOP=$(LOOP): select, poll, epoll or kqueue" >&2; exit 1;; esac
+	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop.c
+loop_epoll.o: loop_epoll.c loop.h loop_sys.h
+	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop_epoll.c
+loop_kqueue.o: loop_kqueue.c loop.h loop_sys.h
+	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop_kqueue.c
+loop_poll.o: loop_poll.c loop.h loop_sys.h
+	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop_poll.c
+loop_select.o: loop_select.c loop.h loop_sys.h
+	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop_select.c
+
 # Header dependencies, written out.
 accounts.o: accounts.c accounts.h text.h log.h buf.h
 buf.o: buf.c buf.h
@@ -50,14 +70,13 @@ conn.o: conn.c conn.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 log.o: log.c log.h
-loop.o: loop.c loop.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
 session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,23 +37,39 @@
 #include "transcript.h"
 
 #define CHATD_BACKLOG		128
-#define CHATD_TICK_MS		250	/* longest sleep: timers and signals */
+#define CHATD_TICK_MS		250	/* longest sleep: timers */
 #define CHATD_DRAIN_MS		2000	/* output flushed at shutdown for at most */
+#define CHATD_NOFILE_MAX	(1 << 20)	/* descriptors asked for when unlimited */
+#define CHATD_WHERE_BYTES	(NI_MAXHOST + NI_MAXSERV + 4)	/* "[addr]:port" */
+#define CHATD_BIND_TRIES	16	/* -p 0: ports tried for one free on every -b */
 
 static volatile sig_atomic_t got_term, got_hup;
+static int sig_pipe[2] = { -1, -1 };	/* the self-pipe: signals wake the loop */
 static const char *pidfile_path;
 static int pidfile_fd = -1;	/* open and locked while chatd runs */
 
+/*
+ * Sets the flag, and writes a byte the loop is watching for, so a signal
+ * that comes between the loop's look at the flags and its wait still ends
+ * the wait at once.
+ */
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+	char c = (char)sig;
+	ssize_t n;
+
 	if (sig == SIGHUP)
 		got_hup = 1;
 	else
 		got_term = 1;
+	if (sig_pipe[1] != -1)
+		n = write(sig_pipe[1], &c, 1);	/* full: a wake-up is pending */
+	(void)n;
+	errno = saved;
 }
 
-/* Handlers only set flags; select() returns EINTR and the loop acts. */
 static void
 setup_signals(void)
 {
@@ -68,50 +85,67 @@ setup_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The self-pipe's handler: the bytes only wake the loop; the flags say why. */
+static void
+on_sig_pipe(int fd, int ready, void *arg)
+{
+	char buf[64];
+
+	(void)ready;
+	(void)arg;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
+static void
+open_sig_pipe(void)
+{
+	int i;
+
+	if (pipe(sig_pipe) == -1)
+		fatal("pipe");
+	for (i = 0; i < 2; i++)
+		if (fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) |
+		    O_NONBLOCK) == -1 ||
+		    fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC) == -1)
+			fatal("pipe");
+	if (loop_watch(sig_pipe[0], LOOP_READ, on_sig_pipe, NULL) == -1)
+		fatal("%s", loop_backend());
+}
+
 /*
- * select() cannot watch descriptors past FD_SETSIZE: ask for that many.
- * Returns how many the process may have open, which a low hard limit
- * (ulimit -n) can make fewer.
+ * Raises the soft descriptor limit to the hard one (CHATD_NOFILE_MAX when
+ * that is unlimited): the tables are sized by it.  Returns the limit.
  */
 static int
 raise_nofile(void)
 {
 	struct rlimit rl;
-	int cap = loop_capacity();
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return cap;
-	rl.rlim_cur = (rlim_t)cap;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
-		rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= (rlim_t)cap)
-		return cap;
+		fatal("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > CHATD_NOFILE_MAX)
+		rl.rlim_cur = CHATD_NOFILE_MAX;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("raising the descriptor limit");
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > CHATD_NOFILE_MAX)
+		return CHATD_NOFILE_MAX;
+	if (rl.rlim_cur < CONN_RESERVE_FDS + 1)
+		fatalx("only %d file descriptors: raise ulimit -n",
+		    (int)rl.rlim_cur);
 	return (int)rl.rlim_cur;
 }
 
 /*
- * The connection limit in force: -c, or as many as the descriptors allow
- * less a reserve for files and logs.  Past it a client gets a 503 at once,
- * rather than waiting in the backlog for a descriptor that never frees.
+ * Binds a listening socket; prints "ADDR:PORT" of it into where.  An IPv6
+ * one takes IPv6 only, so that -b :: and -b 0.0.0.0 can go together.
+ * A port in use is fatal unless may_fail, which returns -1 for it.
  */
 static int
-connection_budget(int nofile)
-{
-	int room = nofile - CONN_RESERVE_FDS;
-
-	if (room < 1)
-		fatalx("only %d file descriptors: raise ulimit -n", nofile);
-	if (nofile < loop_capacity() &&
-	    (config.max_conns == 0 || config.max_conns > room))
-		return room;
-	return config.max_conns;
-}
-
-/* Binds the listening socket; prints "ADDR:PORT" of it into where. */
-static int
-listen_on(const char *address, int port, char *where, size_t size)
+listen_on(const char *address, int port, char *where, size_t size,
+    int may_fail)
 {
 	struct addrinfo hints, *ai;
 	struct sockaddr_storage ss;
@@ -128,8 +162,16 @@ listen_on(const char *address, int port, char *where, size_t size)
 	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
 		fatal("socket");
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (may_fail && errno == EADDRINUSE) {
+			close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
 		fatal("bind %s port %d", address, port);
+	}
 	freeaddrinfo(ai);
 	if (listen(fd, CHATD_BACKLOG) == -1 ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
@@ -141,6 +183,46 @@ listen_on(const char *address, int port, char *where, size_t size)
 	snprintf(where, size, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
 	    host, serv);
 	return fd;
+}
+
+/* The port a listening socket got (for -p 0). */
+static int
+bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		fatal("getsockname");
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/*
+ * Listens on every -b address.  With -p 0 the others take the port the
+ * first one got; should another program hold it on one of them, all
+ * start over on a new port.
+ */
+static void
+listen_all(int *fds, char where[][CHATD_WHERE_BYTES])
+{
+	int try, i, port;
+
+	for (try = 1; ; try++) {
+		for (port = config.port, i = 0; i < config.naddresses; i++) {
+			fds[i] = listen_on(config.addresses[i], port, where[i],
+			    CHATD_WHERE_BYTES, config.port == 0 && i > 0 &&
+			    try < CHATD_BIND_TRIES);
+			if (fds[i] == -1)
+				break;
+			port = bound_port(fds[0]);
+		}
+		if (i == config.naddresses)
+			return;
+		while (i-- > 0)
+			close(fds[i]);
+	}
 }
 
 /* Makes a relative path absolute, since a daemon works from /. */
@@ -312,11 +394,14 @@ reload(void)
 int
 main(int argc, char **argv)
 {
-	char where[NI_MAXHOST + NI_MAXSERV + 4];
-	int status, fd, lifeline = -1, limit, want, nofile;
+	char where[CONFIG_ADDRESSES_MAX][CHATD_WHERE_BYTES];
+	int fds[CONFIG_ADDRESSES_MAX];
+	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
-	if ((status = config_parse(argc, argv)) != 0)
+	if ((status = config_parse(argc, argv)) == 1)
+		printf("event loop: %s\n", loop_backend());
+	if (status != 0)
 		return status == 1 ? 0 : status;
 	config.accounts = absolute(config.accounts);
 	config.transcript = absolute(config.transcript);
@@ -325,7 +410,7 @@ main(int argc, char **argv)
 	nofile = raise_nofile();
 	if (config.pidfile)
 		check_pidfile(config.pidfile);
-	fd = listen_on(config.address, config.port, where, sizeof where);
+	listen_all(fds, where);
 	if (config.daemonize)
 		lifeline = daemonize();
 	if (config.pidfile)
@@ -335,19 +420,21 @@ main(int argc, char **argv)
 	if (accounts_open(config.accounts) == -1 ||
 	    transcript_open(config.transcript) == -1)
 		return 1;
-	loop_init();
+	if (loop_init(nofile) == -1)
+		fatal("%s", loop_backend());
+	open_sig_pipe();
 	if (room_init() == -1)
 		fatalx("out of memory");
-	want = connection_budget(nofile);
-	limit = conn_init(fd, want, config.per_ip);
-	/* Scripts wait for this line: it comes before routine warnings. */
-	fprintf(stderr, "chatd: listening on http://%s/\n", where);
+	limit = conn_init(fds, config.naddresses, config.max_conns,
+	    config.per_ip);
+	/* Scripts wait for the first line: it comes before routine warnings. */
+	for (i = 0; i < config.naddresses; i++)
+		fprintf(stderr, "chatd: listening on http://%s/\n", where[i]);
+	log_info("using %s, at most %d connections (%d file descriptors)",
+	    loop_backend(), limit, nofile);
 	if (config.max_conns > limit)
-		log_warnx("-c %d: clamped to %d, what select() and the "
-		    "descriptor limit allow", config.max_conns, limit);
-	else if (config.max_conns == 0 && limit == want)
-		log_info("%d file descriptors: at most %d connections",
-		    nofile, limit);
+		log_warnx("-c %d: clamped to %d, what %s and the descriptor "
+		    "limit allow", config.max_conns, limit, loop_backend());
 	config.max_conns = limit;
 	if (config.user == NULL && geteuid() == 0)
 		log_warnx("running as root: use -u to drop privileges");

@@ -19,7 +19,6 @@ config_defaults(void)
 {
 	config_free();
 	memset(&config, 0, sizeof config);
-	config.address = "0.0.0.0";
 	config.port = CONFIG_PORT_DEFAULT;
 	config.history = CONFIG_HISTORY_DEFAULT;
 	config.keepalive = CONFIG_KEEPALIVE_DEFAULT;
@@ -168,7 +167,9 @@ config_parse(int argc, char **argv)
 			if (!valid_address(optarg))
 				return bad_flag(ch, optarg, "not a numeric IPv4 or "
 				    "IPv6 address");
-			config.address = optarg;
+			if (config.naddresses == CONFIG_ADDRESSES_MAX)
+				return bad_flag(ch, optarg, "at most 8 addresses");
+			config.addresses[config.naddresses++] = optarg;
 			break;
 		case 'd': config.daemonize = 1; break;
 		case 'G': config.no_guests = 1; break;
@@ -189,6 +190,8 @@ config_parse(int argc, char **argv)
 				return status;
 		}
 	}
+	if (config.naddresses == 0)
+		config.addresses[config.naddresses++] = "0.0.0.0";
 	if (optind < argc) {
 		fprintf(stderr, "chatd: %s: unexpected argument\n", argv[optind]);
 		config_usage(stderr);

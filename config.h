@@ -14,10 +14,12 @@
 #define CONFIG_HISTORY_MAX		10000	/* largest -H */
 #define CONFIG_SECONDS_MAX		86400	/* largest -k and -g */
 #define CONFIG_ADMINS_MAX		32
+#define CONFIG_ADDRESSES_MAX		8	/* -b given this often at most */
 
 struct config {
 	int		 daemonize;		/* -d */
-	const char	*address;		/* -b */
+	const char	*addresses[CONFIG_ADDRESSES_MAX];	/* -b */
+	int		 naddresses;
 	int		 port;			/* -p */
 	const char	*user;			/* -u */
 	const char	*pidfile;		/* -P */

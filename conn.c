@@ -48,7 +48,7 @@ static struct conn	*conns;		/* indexed by descriptor */
 static int		 capacity;	/* entries of conns */
 static int		*dirty, ndirty;
 static int		*closing, nclosing;
-static int		 listen_fd = -1;
+static int		 listen_fds[CONN_LISTEN_MAX], nlisten;
 static int		 spare_fd = -1;	/* given up to shed a connection on EMFILE */
 static int		 max_conns, per_ip, nconns;
 static long long	 now, accept_paused_until, next_sweep;
@@ -56,6 +56,7 @@ static struct chunk	*busy_page;	/* the 503 for a full server */
 
 static int	conn_send(int, struct chunk *);
 static void	conn_end(int);
+static loop_handler on_conn;
 
 static const struct session_io conn_io = { conn_send, conn_end };
 
@@ -80,7 +81,7 @@ update_watch(int fd)
 	default:
 		break;
 	}
-	loop_watch(fd, ev);
+	loop_watch(fd, ev, on_conn, NULL);
 }
 
 static void
@@ -99,7 +100,7 @@ mark_closing(int fd)
 	if (conns[fd].state != CONN_CLOSING) {
 		conns[fd].state = CONN_CLOSING;
 		closing[nclosing++] = fd;
-		loop_watch(fd, 0);
+		loop_watch(fd, 0, NULL, NULL);
 	}
 }
 
@@ -149,15 +150,28 @@ render_busy(void)
 	return ch;
 }
 
+static loop_handler on_listen;
+
+/* Starts or stops accepting on every listening socket. */
+static void
+watch_listeners(int on)
+{
+	int i;
+
+	for (i = 0; i < nlisten; i++)
+		loop_watch(listen_fds[i], on ? LOOP_READ : 0, on_listen, NULL);
+}
+
 int
-conn_init(int fd, int want, int ip_max)
+conn_init(const int *fds, int nfds, int want, int ip_max)
 {
 	capacity = loop_capacity();
 	if ((conns = calloc((size_t)capacity, sizeof *conns)) == NULL ||
 	    (dirty = calloc((size_t)capacity, sizeof *dirty)) == NULL ||
 	    (closing = calloc((size_t)capacity, sizeof *closing)) == NULL)
 		fatal("calloc");
-	listen_fd = fd;
+	for (nlisten = 0; nlisten < nfds && nlisten < CONN_LISTEN_MAX; nlisten++)
+		listen_fds[nlisten] = fds[nlisten];
 	now = loop_now_ms();
 	max_conns = capacity - CONN_RESERVE_FDS;
 	if (want > 0 && want < max_conns)
@@ -166,7 +180,7 @@ conn_init(int fd, int want, int ip_max)
 	spare_fd = open("/dev/null", O_RDONLY);
 	busy_page = render_busy();
 	session_init(&conn_io);
-	loop_watch(listen_fd, LOOP_READ);
+	watch_listeners(1);
 	return max_conns;
 }
 
@@ -238,7 +252,7 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
  * then pause accepting for a moment.
  */
 static void
-shed_one(void)
+shed_one(int listen_fd)
 {
 	int fd;
 
@@ -250,11 +264,11 @@ shed_one(void)
 	}
 	log_warnx("out of file descriptors: accepting paused");
 	accept_paused_until = now + CONN_FULL_PAUSE_MS;
-	loop_watch(listen_fd, 0);
+	watch_listeners(0);
 }
 
 static void
-accept_some(void)
+accept_some(int listen_fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -264,7 +278,7 @@ accept_some(void)
 		len = sizeof ss;
 		if ((fd = accept(listen_fd, (struct sockaddr *)&ss, &len)) == -1) {
 			if (errno == EMFILE || errno == ENFILE)
-				shed_one();
+				shed_one(listen_fd);
 			else if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			else if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -475,17 +489,21 @@ write_some(int fd)
 }
 
 static void
-handle(int fd, int ready, void *arg)
+on_listen(int fd, int ready, void *arg)
 {
-	struct conn *c;
+	(void)ready;
+	(void)arg;
+	now = loop_now_ms();
+	accept_some(fd);
+}
+
+static void
+on_conn(int fd, int ready, void *arg)
+{
+	struct conn *c = &conns[fd];
 
 	(void)arg;
 	now = loop_now_ms();
-	if (fd == listen_fd) {
-		accept_some();
-		return;
-	}
-	c = &conns[fd];
 	if ((ready & LOOP_READ) && c->state == CONN_READING)
 		read_request(fd);
 	else if (ready & LOOP_READ)
@@ -540,7 +558,7 @@ sweep(void)
 
 	if (accept_paused_until && now >= accept_paused_until) {
 		accept_paused_until = 0;
-		loop_watch(listen_fd, LOOP_READ);
+		watch_listeners(1);
 	}
 	if (now < next_sweep)
 		return;
@@ -556,8 +574,8 @@ sweep(void)
 void
 conn_pass(long timeout_ms)
 {
-	if (loop_wait(timeout_ms, handle, NULL) == -1 && errno != EINTR)
-		log_warn("select");
+	if (loop_wait(timeout_ms) == -1)
+		log_warn("%s", loop_backend());
 	now = loop_now_ms();
 	sweep();
 	session_sweep(now);
@@ -573,7 +591,7 @@ conn_drain(long ms)
 	long long until = loop_now_ms() + ms;
 	int fd, busy;
 
-	loop_watch(listen_fd, 0);
+	watch_listeners(0);
 	now = loop_now_ms();
 	for (;;) {
 		while (ndirty > 0 || nclosing > 0) {
@@ -585,8 +603,7 @@ conn_drain(long ms)
 			    conns[fd].out.bytes > 0;
 		if (!busy || (now = loop_now_ms()) >= until)
 			break;
-		if (loop_wait(until - now < 50 ? until - now : 50, handle,
-		    NULL) == -1 && errno != EINTR)
+		if (loop_wait(until - now < 50 ? until - now : 50) == -1)
 			break;
 	}
 }

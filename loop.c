@@ -1,75 +1,101 @@
-/* loop.c: the event loop on select(): watch descriptors, wait with a timeout. */
-#include <sys/select.h>
-#include <sys/time.h>
-
+/* loop.c: the event loop's watch table: each descriptor's events and handler. */
 #include <errno.h>
-#include <string.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "loop.h"
+#include "loop_sys.h"
 
-static fd_set	watch_read, watch_write;
-static int	watch_max = -1;		/* highest watched fd, or -1 */
+struct watch {
+	int		 events;	/* LOOP_READ, LOOP_WRITE; 0: unwatched */
+	loop_handler	*handler;
+	void		*arg;
+	unsigned long long pass;	/* the pass in which it was last (re)installed */
+};
 
-void
-loop_init(void)
+static struct watch	*watches;	/* indexed by descriptor */
+static int		 size;		/* entries of watches */
+static unsigned long long pass;		/* counts loop_wait() calls */
+
+int
+loop_init(int max_fds)
 {
-	FD_ZERO(&watch_read);
-	FD_ZERO(&watch_write);
-	watch_max = -1;
+	struct watch *w;
+	int n = loop_sys_ceiling();
+
+	if (max_fds < n)
+		n = max_fds;
+	if (n < 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((w = calloc((size_t)n, sizeof *w)) == NULL)
+		return -1;
+	if (loop_sys_init(n) == -1) {
+		free(w);
+		return -1;
+	}
+	free(watches);
+	watches = w;
+	size = n;
+	return 0;
 }
 
 int
 loop_capacity(void)
 {
-	return FD_SETSIZE;
+	return watches != NULL ? size : loop_sys_ceiling();
 }
 
 int
-loop_watch(int fd, int events)
+loop_watch(int fd, int events, loop_handler *h, void *arg)
 {
-	if (fd < 0 || fd >= FD_SETSIZE)
+	struct watch *w;
+
+	if (fd < 0 || fd >= size) {
+		errno = EBADF;
 		return -1;
-	if (events & LOOP_READ)
-		FD_SET(fd, &watch_read);
-	else
-		FD_CLR(fd, &watch_read);
-	if (events & LOOP_WRITE)
-		FD_SET(fd, &watch_write);
-	else
-		FD_CLR(fd, &watch_write);
-	if (events && fd > watch_max)
-		watch_max = fd;
-	while (watch_max >= 0 && !FD_ISSET(watch_max, &watch_read) &&
-	    !FD_ISSET(watch_max, &watch_write))
-		watch_max--;
+	}
+	w = &watches[fd];
+	events &= LOOP_READ | LOOP_WRITE;
+	if (events == 0 || h == NULL) {
+		events = 0;
+		h = NULL;
+		arg = NULL;
+	}
+	if (events != w->events && loop_sys_set(fd, w->events, events) == -1)
+		return -1;
+	/*
+	 * A descriptor watched anew while the loop dispatches may be a new
+	 * file on an old number: what the kernel said about the old one
+	 * must not reach it.
+	 */
+	if (events && (w->events == 0 || w->handler != h || w->arg != arg))
+		w->pass = pass;
+	w->events = events;
+	w->handler = h;
+	w->arg = arg;
 	return 0;
 }
 
-int
-loop_wait(long timeout_ms, loop_handler *handler, void *arg)
+void
+loop_dispatch(int fd, int ready)
 {
-	fd_set rd = watch_read, wr = watch_write;
-	struct timeval tv, *tvp = NULL;
-	int n, fd, ready, top = watch_max, left;
+	struct watch *w;
 
-	if (timeout_ms >= 0) {
-		tv.tv_sec = timeout_ms / 1000;
-		tv.tv_usec = (timeout_ms % 1000) * 1000;
-		tvp = &tv;
-	}
-	n = select(top + 1, &rd, &wr, NULL, tvp);
-	if (n == -1)
-		return errno == EINTR ? 0 : -1;
-	for (fd = 0, left = n; fd <= top && left > 0; fd++) {
-		ready = (FD_ISSET(fd, &rd) ? LOOP_READ : 0) |
-		    (FD_ISSET(fd, &wr) ? LOOP_WRITE : 0);
-		if (ready) {
-			left--;
-			handler(fd, ready, arg);
-		}
-	}
-	return n;
+	if (fd < 0 || fd >= size)
+		return;
+	w = &watches[fd];
+	if (w->pass == pass || (ready &= w->events) == 0)
+		return;
+	w->handler(fd, ready, w->arg);
+}
+
+int
+loop_wait(long timeout_ms)
+{
+	pass++;
+	return loop_sys_wait(timeout_ms);
 }
 
 long long

@@ -11,10 +11,12 @@ static Suite *(*const suites[])(void) = {
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	loop_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_loop_suite,
 	itest_web_suite,
 };
 

@@ -10,10 +10,12 @@ Suite	*queue_suite(void);
 Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
+Suite	*loop_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
+Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 
 #endif
