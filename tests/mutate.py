@@ -734,8 +734,14 @@ def main():
     try:
         port = chatd.port
         ctx = {"port": port, "sids": [], "names": ["watcher", "reg1"]}
-        # The watcher: a user the fuzz never names by sid, alone in a room.
-        hsid = login(port, "watcher", "watchroom", HEALTH_SRC)
+        # The watcher: alone in its room, under a registered name whose
+        # password and sid the fuzz never sees (a guest name could be
+        # registered by the fuzz and claimed from under it).
+        wpass = "%032x" % random.SystemRandom().getrandbits(128)
+        if status_of(post(port, "/register", "name=watcher&passwd=" + wpass,
+                          HEALTH_SRC)) != 200:
+            raise Fail("could not register the watcher")
+        hsid = login(port, "watcher", "watchroom", HEALTH_SRC, wpass)
         if not hsid:
             raise Fail("the watcher could not log in")
         if status_of(post(port, "/register", "name=reg1&passwd=pw",
