@@ -36,7 +36,7 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
-	tests/itest_loop.o
+	tests/itest_loop.o tests/itest_web.o
 
 all: chatd
 
@@ -151,7 +151,8 @@ clean:
 	rm -rf tests/out
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
-	install uninstall clean fuzz check-browser check-hostile bench
+	install uninstall clean fuzz check-browser check-hostile check-mutate \
+	check-mutate-asan bench
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
@@ -186,6 +187,22 @@ tests/out/hostile_probe: tests/hostile_probe.c
 
 check-hostile: chatd tests/out/hostile_probe
 	sh tests/hostile.sh
+
+
+# Mutation fuzz of a live chatd over sockets (tests/mutate.py): MUTATIONS
+# mutated requests, chatd checked after every batch and its stderr for
+# sanitizer reports at the end.  check-mutate-asan builds chatd with ASan
+# and UBSan first: `make check-mutate-asan MUTATIONS=50000`.
+MUTATIONS = 5000
+check-mutate: chatd
+	python3 tests/mutate.py -n $(MUTATIONS) ./chatd
+
+check-mutate-asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-std=c99 -O1 -g $(WARNFLAGS) $(SANFLAGS)" \
+	    LDFLAGS="$(SANFLAGS)" check-mutate
+	$(MAKE) clean
+
 
 
 # Load benchmark (bench/README.md): chatd and nginx+nchan side by side at

@@ -739,6 +739,8 @@ parse_error(int fd, int status)
 	}
 	buf_init(&out);
 	web_error(&out, status, why);
+	if (conns[fd].req->head_only)
+		http_strip_body(&out);	/* HEAD: the head alone, even here */
 	access_log(&conns[fd], status, out.len);
 	respond(fd, &out);
 	buf_free(&out);

@@ -138,7 +138,7 @@ render_text(struct buf *b, const char *text)
 static void
 render_open(struct buf *b, const char *cls, unsigned long long seq, int marked)
 {
-	char stamp[8];
+	char stamp[ROOM_STAMP_BYTES];
 	time_t now = time(NULL);
 
 	strftime(stamp, sizeof stamp, "%H:%M", localtime(&now));
@@ -430,7 +430,7 @@ parse_since(const struct room *r, const char *since)
 	unsigned long long n = 0;
 	const char *p;
 
-	if (since == NULL || *since == '\0' || strlen(since) > 19)
+	if (since == NULL || *since == '\0' || strlen(since) > ROOM_SINCE_DIGITS)
 		return -1;
 	for (p = since; *p; p++) {
 		if (*p < '0' || *p > '9')

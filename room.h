@@ -11,6 +11,8 @@
 #define ROOM_MENTIONS_MAX	8	/* names one line can highlight */
 #define ROOM_TOPIC_MAX		200	/* code points */
 #define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */
+#define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
+#define ROOM_STAMP_BYTES	8	/* "HH:MM" and NUL, with room to spare */
 
 struct session;
 

@@ -295,7 +295,7 @@ head_chunk(void)
 	buf_add(&b, frame_chat_html, frame_chat_html_len);
 	/* Browsers wait for about 1 KiB before they render a page in part. */
 	buf_adds(&b, "<!--");
-	for (i = 0; i < 24; i++)
+	for (i = 0; i < SESSION_PAD_LINES; i++)
 		buf_adds(&b, " padding so that browsers render at once.........");
 	buf_adds(&b, " -->\n");
 	if (!b.failed)

@@ -14,6 +14,7 @@
 #define SESSION_BURST		5	/* rate limit: bucket size */
 #define SESSION_REFILL_MS	1000	/* rate limit: one token per second */
 #define SESSION_SWEEP_MS	250	/* how often timers are checked */
+#define SESSION_PAD_LINES	24	/* 49-byte lines: a stream opens with 1 KiB */
 
 struct room;
 

@@ -14,12 +14,11 @@
 #include "text.h"
 #include "web.h"
 
-#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
-#define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
-#define WEB_WHISPER_OPTIONS_MAX	100			/* whisper targets listed */
 #define WEB_HTML		"text/html; charset=utf-8"
 #define WEB_SHORT_RESERVE_DIV	8	/* 1/8 of -c kept for short requests */
 #define WEB_REPLY_MAX		256			/* a deferred talk reply */
+#define WEB_API			"/api"	/* it and below: for scripts, not people */
+#define PALETTE_SIZE		(sizeof palette / sizeof palette[0])
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
 struct var {
@@ -47,6 +46,9 @@ struct ctx {
 };
 
 static const struct web_io *web_io;
+/* Other sites allowed to post, as web_set_origins() gave them. */
+static const char *const *origins;
+static int norigins;
 
 /* Guests without a colour get one of these, by name. */
 static const char *const palette[] = {
@@ -199,8 +201,9 @@ reserved(const char *name)
 	return config_admin_name(name) && accounts_find(name) == NULL;
 }
 
-void
-web_error(struct buf *out, int status, const char *message)
+/* An error page with a message and a way back (headers only for HEAD). */
+static void
+error_page(struct buf *out, int head_only, int status, const char *message)
 {
 	struct buf html;
 
@@ -209,8 +212,21 @@ web_error(struct buf *out, int status, const char *message)
 	esc(&html, message);
 	buf_adds(&html, "</p>\n<p><a href=\"/\" target=\"_top\">To the login "
 	    "page</a></p>\n");
-	page(out, 0, status, http_reason(status), buf_str(&html));
+	page(out, head_only, status, http_reason(status), buf_str(&html));
 	buf_free(&html);
+}
+
+void
+web_error(struct buf *out, int status, const char *message)
+{
+	error_page(out, 0, status, message);
+}
+
+void
+web_set_origins(const char *const *list, int n)
+{
+	origins = list;
+	norigins = n;
 }
 
 /*
@@ -292,7 +308,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 {
 	static const char *const fields[] = { "name", "passwd", "color", "room" };
 	char name[WEB_VALUE_MAX], room[WEB_VALUE_MAX], color[WEB_VALUE_MAX];
-	char markers[4][16];
+	char markers[sizeof fields / sizeof fields[0]][sizeof "error_passwd"];
 	struct buf body, e, n, r, col, rooms;
 	struct var vars[11];
 	const char *err;
@@ -323,7 +339,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	vars[5].name = "guests"; vars[5].html = config.no_guests ?
 	    "Only registered names may log in here." :
 	    "Any free name will do; a registered name needs its password.";
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)(sizeof fields / sizeof fields[0]); i++) {
 		snprintf(markers[i], sizeof markers[i], "error_%s", fields[i]);
 		vars[6 + i].name = markers[i];
 		vars[6 + i].html = field && strcmp(field, fields[i]) == 0 ?
@@ -521,7 +537,7 @@ do_login(struct ctx *c)
 		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
-		    acct->color : palette[(unsigned char)key[0] % 10]);
+		    acct->color : palette[(unsigned char)key[0] % PALETTE_SIZE]);
 	if ((s = session_by_name(name)) != NULL && acct == NULL)
 		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
@@ -638,7 +654,7 @@ do_register(struct ctx *c)
 static int
 do_chat(struct ctx *c)
 {
-	char since[32];
+	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
 	struct buf *out = &c->resp->out;
 
@@ -842,7 +858,7 @@ do_names(struct ctx *c)
 {
 	struct buf body, list, topic;
 	struct session *s, **v;
-	char refresh[16], count[16];
+	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
 	struct var vars[7];
 	int i;
 
@@ -935,31 +951,69 @@ static const struct route {
 	{ "/talk.js", do_talk_js },
 };
 
-void
-web_handle(const struct web_request *req, struct web_response *resp)
+/*
+ * Requests that act for a user (every POST) or read for a script (/api/)
+ * must not come from another site's page: that page would create
+ * accounts, log people in or talk for them.  Paths are compared still
+ * encoded, as the routes are.
+ */
+static int
+cross_site(const struct http_request *h)
 {
-	const struct http_request *h = req->http;
-	struct ctx c;
+	size_t n = strlen(WEB_API);
+
+	if (h->method != HTTP_POST && !(strncmp(h->path, WEB_API, n) == 0 &&
+	    (h->path[n] == '\0' || h->path[n] == '/')))
+		return 0;
+	return !http_origin_ok(h, origins, norigins);
+}
+
+/* The route's answer, or an error page. */
+static void
+route(struct ctx *c)
+{
+	const struct http_request *h = c->req->http;
+	struct web_response *resp = c->resp;
 	size_t i;
 
-	c.req = req;
-	c.resp = resp;
-	c.head_only = h->method == HTTP_HEAD;
-	c.later = req->later;
-	resp->stream = NULL;
-	resp->pending = 0;
+	if (cross_site(h)) {
+		resp->status = HTTP_FORBIDDEN;
+		error_page(&resp->out, c->head_only, HTTP_FORBIDDEN, "This "
+		    "request came from a page on another site. chatd takes "
+		    "posts only from its own pages: open it at its own "
+		    "address and try again.");
+		return;
+	}
 	if (http_form_check(h->query) == -1 ||
 	    (h->method == HTTP_POST && http_form_check(h->body) == -1)) {
 		resp->status = HTTP_BAD_REQUEST;
-		web_error(&resp->out, HTTP_BAD_REQUEST,
+		error_page(&resp->out, c->head_only, HTTP_BAD_REQUEST,
 		    "The request has a malformed %-escape.");
 		return;
 	}
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (strcmp(h->path, routes[i].path) == 0) {
-			routes[i].handler(&c);
+			routes[i].handler(c);
 			return;
 		}
 	resp->status = HTTP_NOT_FOUND;
-	web_error(&resp->out, HTTP_NOT_FOUND, "There is no such page here.");
+	error_page(&resp->out, c->head_only, HTTP_NOT_FOUND,
+	    "There is no such page here.");
+}
+
+void
+web_handle(const struct web_request *req, struct web_response *resp)
+{
+	struct ctx c;
+
+	c.req = req;
+	c.resp = resp;
+	c.head_only = req->http->method == HTTP_HEAD;
+	c.later = req->later;
+	resp->stream = NULL;
+	resp->pending = 0;
+	route(&c);
+	/* Whatever answered, a HEAD gets the head alone. */
+	if (c.head_only && resp->stream == NULL)
+		http_strip_body(&resp->out);
 }

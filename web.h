@@ -5,6 +5,11 @@
 #include "buf.h"
 #include "http.h"
 
+#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
+#define WEB_NAMES_REFRESH_S	10	/* names frame refresh, seconds */
+#define WEB_WHISPER_OPTIONS_MAX	100	/* whisper targets listed */
+#define WEB_INT_BYTES		16	/* an int in decimal, sign and NUL */
+
 struct session;
 
 struct web_request {
@@ -44,5 +49,12 @@ void	web_handle(const struct web_request *, struct web_response *);
 
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
+
+/*
+ * Origins besides chatd's own address whose pages may post to it and use
+ * /api/ (-O), n of them; none until this is called.  The strings must
+ * outlive the server.
+ */
+void	web_set_origins(const char *const *origins, int n);
 
 #endif

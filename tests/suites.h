@@ -18,5 +18,6 @@ Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
+Suite	*itest_web_suite(void);
 
 #endif
