@@ -14,6 +14,8 @@ WERROR    = -Werror
 CPPFLAGS  = -D_XOPEN_SOURCE=700
 CFLAGS    = -std=c99 -pedantic -O2 -g $(WARNFLAGS)
 LDFLAGS   =
+# The accounts helper thread (worker.c).
+PTHREAD   = -pthread
 # The event loop: epoll on Linux, kqueue on the BSDs and macOS, poll
 # elsewhere; `make LOOP=select` (or poll, epoll, kqueue) picks one.
 LOOP      =
@@ -28,18 +30,18 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 
 OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
-	room.o session.o text.o transcript.o web.o
+	room.o session.o text.o transcript.o web.o worker.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
-	tests/itest_loop.o tests/itest_sessions.o
+	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o
 
 all: chatd
 
 chatd: chatd.o $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
 
 # One command writes both, frames.h last; a rule for each would race
 # under make -j.
@@ -49,7 +51,7 @@ frames.h: frames.c
 	test -f $@ || sh tools/embed.sh frames.c frames.h $(FRAMES)
 
 .c.o:
-	$(CC) $(CPPFLAGS) $(CFLAGS) -I. -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PTHREAD) -I. -c -o $@ $<
 
 # The loop's files see the LOOP choice; loop.o refuses an unknown one.
 LOOPDEF = -DLOOP_BACKEND_$(LOOP)
@@ -67,7 +69,7 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 	$(CC) $(CPPFLAGS) $(LOOPDEF) $(CFLAGS) -I. -c -o $@ loop_select.c
 
 # Header dependencies, written out.
-accounts.o: accounts.c accounts.h text.h log.h buf.h
+accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 addr.o: addr.c addr.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
@@ -82,11 +84,12 @@ room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.
 session.o: session.c session.h addr.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
+worker.o: worker.c worker.h log.h
 web.o: web.c web.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
-	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
 
 # Unit and integration tests; the last line is Check's summary.  Built
 # from clean with -Werror, so that no object of a plain make is reused.
@@ -148,7 +151,8 @@ clean:
 	rm -rf tests/out
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
-	install uninstall clean fuzz check-browser check-hostile bench
+	install uninstall clean fuzz check-browser check-hostile check-mutate \
+	check-mutate-asan bench
 
 # libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
 # corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
@@ -185,11 +189,33 @@ check-hostile: chatd tests/out/hostile_probe
 	sh tests/hostile.sh
 
 
-# Load benchmark (bench/README.md): 900 streams, fan-out latency, deliveries
-# a second, memory per stream; chatd and the generator on separate cores.
+# Mutation fuzz of a live chatd over sockets (tests/mutate.py): MUTATIONS
+# mutated requests, chatd checked after every batch and its stderr for
+# sanitizer reports at the end.  check-mutate-asan builds chatd with ASan
+# and UBSan first: `make check-mutate-asan MUTATIONS=50000`.
+MUTATIONS = 5000
+check-mutate: chatd
+	python3 tests/mutate.py -n $(MUTATIONS) ./chatd
+
+check-mutate-asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-std=c99 -O1 -g $(WARNFLAGS) $(SANFLAGS)" \
+	    LDFLAGS="$(SANFLAGS)" check-mutate
+	$(MAKE) clean
+
+
+
+# Load benchmark (bench/README.md): chatd and nginx+nchan side by side at
+# each size in STREAMS (held streams, fan-out latency, deliveries a second,
+# memory per stream), then a login flood; server and generator on separate
+# cores.  `make bench STREAMS=1000` for one size.
+STREAMS = 1000 5000 10000
 bench/load: bench/load.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/load.c
 
-bench: chatd bench/load
-	sh bench/run.sh
+bench/flood: bench/flood.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/flood.c
+
+bench: chatd bench/load bench/flood
+	STREAMS="$(STREAMS)" sh bench/run.sh
 

@@ -1,6 +1,10 @@
 /* accounts.c: registered accounts, kept in a file that survives crashes. */
+#include <sys/types.h>
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +13,7 @@
 #include "accounts.h"
 #include "buf.h"
 #include "log.h"
+#include "worker.h"
 
 /*
  * XSI puts crypt() in <unistd.h>, but glibc declares it there only under
@@ -18,23 +23,92 @@
 char	*crypt(const char *, const char *);
 
 #define ACCOUNTS_SALT_MAX	16	/* random salt characters */
+#define ACCOUNTS_BUCKETS_MIN	64	/* hash buckets of an empty table */
+#define ACCOUNTS_IOV_MAX	512	/* lines per writev() */
+
+/*
+ * An account and what only this file sees of it.  Nodes are allocated one
+ * by one: a pointer from accounts_find() stays good while others are
+ * added (a reload replaces them all).
+ */
+struct node {
+	struct account	 a;		/* first: a pointer to it is one to the node */
+	struct node	*hnext;		/* hash chain */
+	size_t		 index;		/* its line in the table */
+	int		 unsaved;	/* registered, its save still being written */
+};
 
 /*
  * One line of the file: an account, or a line kept as it was read (blank,
  * comment or malformed) so that a save writes it back where it stood.
- * Accounts are allocated one by one: a pointer from accounts_find() stays
- * good while others are added, and across a reload that keeps the name.
+ * The text ends in a newline and is never changed in place: a save hands
+ * the helper thread pointers to it, and it is replaced only while no save
+ * is being written.
  */
 struct entry {
-	struct account	*acct;	/* NULL for a kept line */
-	char		*raw;
-	size_t		 rawlen;
+	struct node	*node;		/* NULL for a kept line */
+	char		*line;
+	size_t		 len;
 };
 
 struct table {
 	struct entry	*v;
-	size_t		 n;
-	size_t		 cap;
+	size_t		 n, cap;
+	struct node	**bucket;	/* by key; nbucket is a power of two */
+	size_t		 nbucket;
+	size_t		 naccounts;
+};
+
+enum change_kind { CHANGE_REGISTER, CHANGE_PASSWORD, CHANGE_COLOR };
+enum change_state { CHANGE_HASHING, CHANGE_READY, CHANGE_SAVING };
+
+/*
+ * A change waiting to be saved.  It is applied to the table when its save
+ * starts and undone if the save fails; its caller hears the result once
+ * the file is on disk.
+ */
+struct change {
+	enum change_kind	 kind;
+	enum change_state	 state;
+	char			 name[TEXT_NAME_BYTES];
+	char			 key[TEXT_NAME_BYTES];
+	char			*hash;		/* new hash (register, password) */
+	char			 color[TEXT_COLOR_BYTES];
+	int			 counted;	/* in nregistering */
+	accounts_done		*done;
+	void			*arg;
+	/* Undo, for a failed save. */
+	struct node		*node;
+	char			*old_hash;
+	char			 old_color[TEXT_COLOR_BYTES];
+	char			*old_line;
+	size_t			 old_len;
+	struct change		*next;
+};
+
+enum job_kind {
+	JOB_CHECK, JOB_HASH, JOB_CHECK_HASH, JOB_SAVE, JOB_LOAD, JOB_FREE,
+	JOB_NONE
+};
+
+/* Work for the helper thread; what run() writes, done() reads. */
+struct job {
+	struct worker_job	 w;		/* first */
+	enum job_kind		 kind;
+	char			 password[ACCOUNTS_PASSWORD_MAX + 1];
+	char			 newpw[ACCOUNTS_PASSWORD_MAX + 1];
+	char			 hash[ACCOUNTS_HASH_BYTES];	/* in: stored; out: new */
+	enum accounts_result	 result;
+	int			 err;		/* errno of a failed step */
+	char			 what[64];	/* the failed step, for the log */
+	accounts_done		*done;		/* JOB_CHECK, JOB_NONE */
+	void			*arg;
+	struct change		*change;	/* JOB_HASH, JOB_CHECK_HASH; batch of JOB_SAVE */
+	char			*path, *tmp;	/* JOB_SAVE; path NULL: memory only */
+	struct iovec		*iov;
+	size_t			 niov;
+	struct table		 table;		/* JOB_LOAD: read; JOB_FREE: to free */
+	struct buf		 notes;		/* JOB_LOAD: warnings for the log */
 };
 
 struct method {
@@ -57,9 +131,79 @@ static const char saltchars[] =
     "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 static char			*accounts_path;	/* NULL: memory only */
+static const char		*temp_suffix = ".tmp";
 static struct table		 accounts;
+static struct change		*changes, **changes_tail = &changes;
+static int			 nregistering;	/* CHANGE_REGISTER in changes */
+static int			 saving;	/* a JOB_SAVE is out */
+static int			 loading;	/* a JOB_LOAD is out */
+static int			 reload_wanted;	/* SIGHUP came during a save */
+static int			 reload_failed;	/* the last reload kept memory */
+static int			 reloads;	/* rereads that took effect */
+static int			 closing;
 static const struct method	*method;
 static int			 method_probed;
+
+static void	start_save(void);
+
+/* Overwrites a password in memory, in a way the compiler keeps. */
+static void
+wipe(char *p, size_t n)
+{
+	volatile char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+/* FNV-1a of a key. */
+static size_t
+key_hash(const char *key)
+{
+	size_t h = (size_t)2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+static struct node *
+table_find(const struct table *t, const char *key)
+{
+	struct node *n;
+
+	if (t->nbucket == 0)
+		return NULL;
+	for (n = t->bucket[key_hash(key) & (t->nbucket - 1)]; n != NULL;
+	    n = n->hnext)
+		if (strcmp(n->a.key, key) == 0)
+			return n;
+	return NULL;
+}
+
+/* Rebuilds the hash with room for at least want accounts.  0 or -1. */
+static int
+table_rehash(struct table *t, size_t want)
+{
+	struct node **b, *n;
+	size_t nb = ACCOUNTS_BUCKETS_MIN, i, h;
+
+	while (nb < want)
+		nb *= 2;
+	if ((b = calloc(nb, sizeof *b)) == NULL)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		if ((n = t->v[i].node) == NULL)
+			continue;
+		h = key_hash(n->a.key) & (nb - 1);
+		n->hnext = b[h];
+		b[h] = n;
+	}
+	free(t->bucket);
+	t->bucket = b;
+	t->nbucket = nb;
+	return 0;
+}
 
 static void
 table_free(struct table *t)
@@ -67,21 +211,27 @@ table_free(struct table *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
-		free(t->v[i].acct);
-		free(t->v[i].raw);
+		if (t->v[i].node != NULL) {
+			free(t->v[i].node->a.hash);
+			free(t->v[i].node);
+		}
+		free(t->v[i].line);
 	}
 	free(t->v);
-	t->v = NULL;
-	t->n = t->cap = 0;
+	free(t->bucket);
+	memset(t, 0, sizeof *t);
 }
 
-/* Appends an entry; the table owns acct and raw from then on.  0 or -1. */
+/* Appends a line; the table owns node and line from then on.  0 or -1. */
 static int
-table_push(struct table *t, struct account *acct, char *raw, size_t rawlen)
+table_push(struct table *t, struct node *node, char *line, size_t len)
 {
 	struct entry *v;
-	size_t cap;
+	size_t cap, h;
 
+	if (node != NULL && t->naccounts + 1 > t->nbucket &&
+	    table_rehash(t, 2 * (t->naccounts + 1)) == -1)
+		return -1;
 	if (t->n == t->cap) {
 		cap = t->cap ? t->cap * 2 : 32;
 		if ((v = realloc(t->v, cap * sizeof *v)) == NULL)
@@ -89,22 +239,50 @@ table_push(struct table *t, struct account *acct, char *raw, size_t rawlen)
 		t->v = v;
 		t->cap = cap;
 	}
-	t->v[t->n].acct = acct;
-	t->v[t->n].raw = raw;
-	t->v[t->n].rawlen = rawlen;
+	t->v[t->n].node = node;
+	t->v[t->n].line = line;
+	t->v[t->n].len = len;
+	if (node != NULL) {
+		node->index = t->n;
+		h = key_hash(node->a.key) & (t->nbucket - 1);
+		node->hnext = t->bucket[h];
+		t->bucket[h] = node;
+		t->naccounts++;
+	}
 	t->n++;
 	return 0;
 }
 
-static struct account *
-table_find(const struct table *t, const char *key)
+/* Takes a node out of the hash. */
+static void
+table_unhash(struct table *t, struct node *n)
 {
-	size_t i;
+	struct node **p;
 
-	for (i = 0; i < t->n; i++)
-		if (t->v[i].acct != NULL && strcmp(t->v[i].acct->key, key) == 0)
-			return t->v[i].acct;
-	return NULL;
+	for (p = &t->bucket[key_hash(n->a.key) & (t->nbucket - 1)]; *p != n;
+	    p = &(*p)->hnext)
+		;
+	*p = n->hnext;
+	t->naccounts--;
+}
+
+/*
+ * Takes the line at i out of the table (its node and line are the
+ * caller's).  O(n): only a failed save takes a line back.
+ */
+static void
+table_remove(struct table *t, size_t i)
+{
+	struct node *n = t->v[i].node;
+	size_t j;
+
+	if (n != NULL)
+		table_unhash(t, n);
+	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof t->v[0]);
+	t->n--;
+	for (j = i; j < t->n; j++)
+		if (t->v[j].node != NULL)
+			t->v[j].node->index = j;
 }
 
 /* Copies src into dst of size bytes; -1 if it does not fit. */
@@ -119,6 +297,23 @@ copy_string(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+/* The file's line for an account, newline included; NULL without memory. */
+static char *
+format_line(const struct account *a, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s:%s:%s:%s\n", a->name, a->hash,
+	    a->admin ? "admin" : "user", a->color);
+	if (b.failed) {
+		buf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return b.data;
+}
+
 /* Fills a from fields split at ':'; NULL, or why the fields are wrong. */
 static const char *
 parse_fields(char *field[4], struct account *a)
@@ -129,7 +324,7 @@ parse_fields(char *field[4], struct account *a)
 		return "invalid name";
 	if (field[1][0] == '\0')
 		return "empty password hash";
-	if (copy_string(a->hash, sizeof a->hash, field[1]) == -1)
+	if (strlen(field[1]) >= ACCOUNTS_HASH_BYTES)
 		return "password hash too long";
 	if (strcmp(field[2], "user") == 0)
 		a->admin = 0;
@@ -144,11 +339,16 @@ parse_fields(char *field[4], struct account *a)
 	return NULL;
 }
 
-/* Parses one line without its newline; NULL, or why it is malformed. */
+/*
+ * Parses one line without its newline into a and its hash (the field,
+ * copied into hash); NULL, or why it is malformed.
+ */
 static const char *
-parse_line(const char *line, size_t len, struct account *a)
+parse_line(const char *line, size_t len, struct account *a,
+    char hash[ACCOUNTS_HASH_BYTES])
 {
 	char copy[ACCOUNTS_LINE_MAX + 1], *field[4], *p;
+	const char *why;
 	size_t n;
 
 	if (len > ACCOUNTS_LINE_MAX)
@@ -166,84 +366,139 @@ parse_line(const char *line, size_t len, struct account *a)
 	}
 	if (n != 4)
 		return "fewer than 4 fields";
-	return parse_fields(field, a);
+	if ((why = parse_fields(field, a)) == NULL)
+		memcpy(hash, field[1], strlen(field[1]) + 1);
+	return why;
+}
+
+/* A copy of len bytes of text with a newline added; NULL without memory. */
+static char *
+line_copy(const char *text, size_t len)
+{
+	char *line;
+
+	if ((line = malloc(len + 2)) == NULL)
+		return NULL;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	return line;
 }
 
 /* Adds a line that is not an account, as it is.  0 or -1. */
 static int
-keep_line(struct table *t, const char *line, size_t len)
+keep_line(struct table *t, const char *text, size_t len)
 {
-	char *raw;
+	char *line;
 
-	if ((raw = malloc(len + 1)) == NULL)
+	if ((line = line_copy(text, len)) == NULL)
 		return -1;
-	memcpy(raw, line, len);
-	raw[len] = '\0';
-	if (table_push(t, NULL, raw, len) == -1) {
-		free(raw);
+	if (table_push(t, NULL, line, len + 1) == -1) {
+		free(line);
 		return -1;
 	}
 	return 0;
 }
 
-static int
-add_account(struct table *t, const struct account *a)
+/* A node for a copy of a, with its own copy of hash; NULL without memory. */
+static struct node *
+node_new(const struct account *a, const char *hash)
 {
-	struct account *copy;
+	struct node *n;
 
-	if ((copy = malloc(sizeof *copy)) == NULL)
-		return -1;
-	*copy = *a;
-	if (table_push(t, copy, NULL, 0) == -1) {
-		free(copy);
-		return -1;
+	if ((n = calloc(1, sizeof *n)) == NULL)
+		return NULL;
+	n->a = *a;
+	if ((n->a.hash = strdup(hash)) == NULL) {
+		free(n);
+		return NULL;
 	}
-	return 0;
+	return n;
+}
+
+static void
+node_free(struct node *n)
+{
+	if (n != NULL) {
+		free(n->a.hash);
+		free(n);
+	}
 }
 
 /*
- * Adds one line of the file to t.  The reason a line is refused is logged,
- * never the line itself: it holds a password hash.  0, or -1 without memory.
+ * Adds one line of the file to t.  The reason a line is refused goes to
+ * notes (one line each, for the log), never the line itself: it holds a
+ * password hash.  *over counts accounts past ACCOUNTS_MAX.  0, or -1
+ * without memory.
  */
 static int
-add_line(struct table *t, const char *path, unsigned long lineno,
-    const char *line, size_t len)
+add_line(struct table *t, struct buf *notes, const char *path,
+    unsigned long lineno, const char *text, size_t len, unsigned long *over)
 {
 	struct account a;
+	struct node *n;
+	char hash[ACCOUNTS_HASH_BYTES], *line;
 	const char *why;
 
-	if (len == 0 || line[0] == '#')
-		return keep_line(t, line, len);
+	if (len == 0 || text[0] == '#')
+		return keep_line(t, text, len);
 	memset(&a, 0, sizeof a);
-	why = parse_line(line, len, &a);
+	why = parse_line(text, len, &a, hash);
 	if (why == NULL && table_find(t, a.key) != NULL)
 		why = "duplicate name";
-	if (why == NULL)
-		return add_account(t, &a);
-	log_warnx("%s:%lu: %s; line skipped, kept in the file", path, lineno,
-	    why);
-	return keep_line(t, line, len);
+	if (why == NULL && t->naccounts >= ACCOUNTS_MAX) {
+		if ((*over)++ == 0)
+			buf_printf(notes, "%s:%lu: more than %d accounts; this "
+			    "one and those after it are not loaded, kept in the "
+			    "file\n", path, lineno, ACCOUNTS_MAX);
+		return keep_line(t, text, len);
+	}
+	if (why != NULL) {
+		buf_printf(notes, "%s:%lu: %s; line skipped, kept in the file\n",
+		    path, lineno, why);
+		return keep_line(t, text, len);
+	}
+	if ((n = node_new(&a, hash)) == NULL)
+		return -1;
+	if ((line = line_copy(text, len)) == NULL ||
+	    table_push(t, n, line, len + 1) == -1) {
+		free(line);
+		node_free(n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Notes errno's meaning for path; -1. */
+static int
+note_errno(struct buf *notes, const char *path)
+{
+	char why[128];
+
+	if (strerror_r(errno, why, sizeof why) != 0)
+		snprintf(why, sizeof why, "error %d", errno);
+	buf_printf(notes, "%s: %s\n", path, why);
+	return -1;
 }
 
 /* Reads the whole file into b; a missing file is an empty one.  0 or -1. */
 static int
-read_file(const char *path, struct buf *b)
+read_file(const char *path, struct buf *b, struct buf *notes)
 {
-	char chunk[8192];
+	char chunk[65536];
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		log_warn("%s", path);
-		return -1;
+		return note_errno(notes, path);
 	}
 	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			log_warn("%s", path);
+			note_errno(notes, path);
 			close(fd);
 			return -1;
 		}
@@ -251,165 +506,137 @@ read_file(const char *path, struct buf *b)
 	}
 	close(fd);
 	if (b->failed) {
-		log_warnx("%s: out of memory", path);
+		buf_printf(notes, "%s: out of memory\n", path);
 		return -1;
 	}
 	return 0;
 }
 
-/* Adds every line of data to t.  0, or -1 (logged) with t empty. */
+/* Adds every line of data to t.  0, or -1 (noted) with t empty. */
 static int
-parse_file(struct table *t, const char *path, const char *data, size_t len)
+parse_file(struct table *t, struct buf *notes, const char *path,
+    const char *data, size_t len)
 {
 	const char *line, *end = data + len, *nl;
-	unsigned long lineno = 0;
+	unsigned long lineno = 0, over = 0;
 	size_t n;
 
 	for (line = data; line < end; line = nl + 1) {
 		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			nl = end;
 		n = (size_t)(nl - line);
-		if (add_line(t, path, ++lineno, line, n) == -1) {
-			log_warnx("%s: out of memory", path);
+		if (add_line(t, notes, path, ++lineno, line, n, &over) == -1) {
+			buf_printf(notes, "%s: out of memory\n", path);
 			table_free(t);
 			return -1;
 		}
 	}
+	if (over > 0)
+		buf_printf(notes, "%s: %lu accounts past the limit of %d not "
+		    "loaded\n", path, over, ACCOUNTS_MAX);
 	return 0;
 }
 
-/* Fills the empty table t from the file.  0, or -1 (logged) with t empty. */
+/*
+ * Fills the empty table t from the file.  0, or -1 with t empty.  What
+ * is worth a warning goes to notes, one line each: this runs in the
+ * helper thread on a reload, and the loop does the logging.
+ */
 static int
-load(const char *path, struct table *t)
+load(const char *path, struct table *t, struct buf *notes)
 {
 	struct buf b;
 	int rv;
 
 	buf_init(&b);
-	rv = read_file(path, &b);
+	rv = read_file(path, &b, notes);
 	if (rv == 0 && b.len > 0)
-		rv = parse_file(t, path, b.data, b.len);
+		rv = parse_file(t, notes, path, b.data, b.len);
 	buf_free(&b);
+	if (rv == 0 && t->nbucket == 0 && table_rehash(t, 0) == -1) {
+		buf_printf(notes, "%s: out of memory\n", path);
+		rv = -1;
+	}
 	return rv;
 }
 
-/*
- * Lets the accounts of fresh that old also had keep their old address, so
- * a pointer the caller holds survives a reload; old keeps the rest.
- */
+/* Logs the notes of a load, a warning a line. */
 static void
-adopt(struct table *fresh, struct table *old)
+log_notes(struct buf *notes)
 {
-	struct account *a, *b;
-	size_t i, j;
+	char *line, *nl;
 
-	for (i = 0; i < fresh->n; i++) {
-		if ((a = fresh->v[i].acct) == NULL)
-			continue;
-		for (j = 0; j < old->n; j++) {
-			b = old->v[j].acct;
-			if (b != NULL && strcmp(b->key, a->key) == 0)
-				break;
-		}
-		if (j == old->n)
-			continue;
-		*b = *a;
-		free(a);
-		fresh->v[i].acct = b;
-		old->v[j].acct = NULL;
+	if (notes->failed)
+		log_warnx("accounts: out of memory");
+	if (notes->len == 0 || notes->failed)
+		return;
+	for (line = notes->data; (nl = strchr(line, '\n')) != NULL;
+	    line = nl + 1) {
+		*nl = '\0';
+		log_warnx("%s", line);
 	}
 }
 
-static void
-format_table(const struct table *t, struct buf *b)
-{
-	const struct account *a;
-	size_t i;
-
-	for (i = 0; i < t->n; i++) {
-		if ((a = t->v[i].acct) == NULL)
-			buf_add(b, t->v[i].raw, t->v[i].rawlen);
-		else
-			buf_printf(b, "%s:%s:%s:%s", a->name, a->hash,
-			    a->admin ? "admin" : "user", a->color);
-		buf_addc(b, '\n');
-	}
-}
-
+/* Writes every piece, however the kernel splits the writes.  0 or -1. */
 static int
-write_all(int fd, const char *p, size_t len)
+writev_all(int fd, struct iovec *iov, size_t n)
 {
-	ssize_t n;
+	ssize_t done;
+	int cnt;
 
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
+	while (n > 0) {
+		cnt = n > ACCOUNTS_IOV_MAX ? ACCOUNTS_IOV_MAX : (int)n;
+		if ((done = writev(fd, iov, cnt)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
-		p += n;
-		len -= (size_t)n;
+		while (n > 0 && (size_t)done >= iov->iov_len) {
+			done -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + done;
+			iov->iov_len -= (size_t)done;
+		}
 	}
 	return 0;
 }
 
-/* Writes data to a new file tmp and syncs it.  0, or -1 with tmp gone. */
+/* Remembers what failed in job j, for the loop to log. */
 static int
-write_temp(const char *tmp, const char *data, size_t len)
+failed(struct job *j, const char *what)
 {
-	int fd;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1) {
-		log_warn("%s", tmp);
-		return -1;
-	}
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
-		log_warn("%s", tmp);
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) == -1) {
-		log_warn("%s", tmp);
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	j->err = errno;
+	snprintf(j->what, sizeof j->what, "%s", what);
+	return -1;
 }
 
-/*
- * Syncs the directory of path so the rename itself is on disk.  A file
- * system that cannot sync a directory (EINVAL) is as safe as it gets.
- */
+/* Syncs the directory of path so the rename itself is on disk. */
 static int
-sync_dir(const char *path)
+sync_dir(struct job *j)
 {
 	const char *slash;
 	char *dir;
 	int fd, rv = 0;
 
-	if ((slash = strrchr(path, '/')) == NULL)
+	if ((slash = strrchr(j->path, '/')) == NULL)
 		dir = strdup(".");
-	else if (slash == path)
+	else if (slash == j->path)
 		dir = strdup("/");
-	else if ((dir = malloc((size_t)(slash - path) + 1)) != NULL) {
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
+	else if ((dir = malloc((size_t)(slash - j->path) + 1)) != NULL) {
+		memcpy(dir, j->path, (size_t)(slash - j->path));
+		dir[slash - j->path] = '\0';
 	}
-	if (dir == NULL) {
-		log_warn("%s", path);
-		return -1;
-	}
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		log_warn("%s", dir);
-		rv = -1;
-	} else {
-		if (fsync(fd) == -1 && errno != EINVAL) {
-			log_warn("%s", dir);
-			rv = -1;
-		}
+	if (dir == NULL)
+		return failed(j, "directory");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		rv = failed(j, "directory");
+	else {
+		/* A file system that cannot sync a directory is as safe as it gets. */
+		if (fsync(fd) == -1 && errno != EINVAL)
+			rv = failed(j, "directory");
 		close(fd);
 	}
 	free(dir);
@@ -417,46 +644,41 @@ sync_dir(const char *path)
 }
 
 /*
- * Replaces the file by the table so that a crash at any moment leaves
+ * Replaces the file by the lines so that a crash at any moment leaves
  * either the old file or the new one: write a temporary file beside it,
- * fsync it, rename it over the old one, fsync the directory.  0, or -1
- * (logged).  Memory only: 0 at once.
+ * fsync it, rename it over the old one, fsync the directory.  In the
+ * helper thread: it logs nothing, the loop does.
  *
  * If only the directory cannot be synced, the new file is in place but
- * might not outlive a crash, so the change still counts as failed: the
- * caller rolls memory back and the next save rewrites the file from it.
+ * might not outlive a crash, so the change still counts as failed: memory
+ * is rolled back and the next save rewrites the file from it.
  */
 static int
-save(void)
+save_lines(struct job *j)
 {
-	struct buf b;
-	char *tmp = NULL;
-	size_t len;
-	int rv = -1;
+	int fd;
 
-	if (accounts_path == NULL)
-		return 0;
-	buf_init(&b);
-	format_table(&accounts, &b);
-	len = strlen(accounts_path);
-	if (b.failed || (tmp = malloc(len + sizeof ".tmp")) == NULL) {
-		log_warnx("%s: out of memory", accounts_path);
-		goto done;
+	fd = open(j->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return failed(j, "temporary file");
+	if (writev_all(fd, j->iov, j->niov) == -1 || fsync(fd) == -1) {
+		failed(j, "temporary file");
+		close(fd);
+		unlink(j->tmp);
+		return -1;
 	}
-	memcpy(tmp, accounts_path, len);
-	memcpy(tmp + len, ".tmp", sizeof ".tmp");
-	if (write_temp(tmp, b.data, b.len) == -1)
-		goto done;
-	if (rename(tmp, accounts_path) == -1) {
-		log_warn("rename %s to %s", tmp, accounts_path);
-		unlink(tmp);
-		goto done;
+	if (close(fd) == -1) {
+		failed(j, "temporary file");
+		unlink(j->tmp);
+		return -1;
 	}
-	rv = sync_dir(accounts_path);
-done:
-	free(tmp);
-	buf_free(&b);
-	return rv;
+	if (rename(j->tmp, j->path) == -1) {
+		failed(j, "rename");
+		unlink(j->tmp);
+		return -1;
+	}
+	return sync_dir(j);
 }
 
 /* 1 if crypt() gave a hash of method m that fits in a line of the file. */
@@ -490,7 +712,11 @@ method_works(const struct method *m)
 	return h != NULL && strcmp(h, hash) == 0;
 }
 
-/* The strongest method crypt() supports, found on first use; or NULL. */
+/*
+ * The strongest method crypt() supports, found on first use; or NULL.
+ * accounts_open() asks before the helper starts, so that crypt() is never
+ * called by two threads.
+ */
 static const struct method *
 probe_method(void)
 {
@@ -507,24 +733,24 @@ probe_method(void)
 	return NULL;
 }
 
-/* Fills out with n random salt characters and a NUL.  0 or -1 (logged). */
+/* Fills out with n random salt characters and a NUL.  0 or -1. */
 static int
-random_salt(char *out, size_t n)
+random_salt(struct job *j, char *out, size_t n)
 {
 	unsigned char r[ACCOUNTS_SALT_MAX];
 	size_t i;
 	ssize_t got;
 	int fd;
 
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("/dev/urandom");
-		return -1;
-	}
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
+		return failed(j, "/dev/urandom");
 	for (i = 0; i < n; i += (size_t)got) {
 		while ((got = read(fd, r + i, n - i)) == -1 && errno == EINTR)
 			;
 		if (got <= 0) {
-			log_warn("/dev/urandom");
+			if (got == 0)
+				errno = EIO;
+			failed(j, "/dev/urandom");
 			close(fd);
 			return -1;
 		}
@@ -537,23 +763,27 @@ random_salt(char *out, size_t n)
 	return 0;
 }
 
-/* Hashes password under a fresh salt into out.  0 or -1 (logged). */
+/* Hashes password under a fresh salt into j->hash.  0 or -1. */
 static int
-make_hash(const char *password, char out[ACCOUNTS_HASH_BYTES])
+make_hash(struct job *j, const char *password)
 {
-	const struct method *m;
+	const struct method *m = method;
 	char salt[ACCOUNTS_SALT_MAX + 1], setting[64];
 	const char *h;
 
-	if ((m = probe_method()) == NULL || random_salt(salt, m->saltlen) == -1)
+	if (m == NULL) {
+		errno = ENOSYS;
+		return failed(j, "crypt() has no method");
+	}
+	if (random_salt(j, salt, m->saltlen) == -1)
 		return -1;
 	snprintf(setting, sizeof setting, "%s%s", m->setting, salt);
 	h = crypt(password, setting);
 	if (!hash_ok(h, m)) {
-		log_warnx("accounts: crypt() failed with %s", m->name);
-		return -1;
+		errno = EINVAL;
+		return failed(j, "crypt() failed");
 	}
-	memcpy(out, h, strlen(h) + 1);
+	memcpy(j->hash, h, strlen(h) + 1);
 	return 0;
 }
 
@@ -578,24 +808,477 @@ same_hash(const char *a, const char *b)
 	return d == 0;
 }
 
+/* "*..." or "!..." in the file is a locked account: nothing matches. */
 static enum accounts_result
-check_password(const struct account *a, const char *password)
+check_password(const char *stored, const char *password)
 {
 	const char *h;
 
-	if (!password_ok(password))
+	if ((h = crypt(password, stored)) == NULL || h[0] == '*')
 		return ACCOUNTS_BAD_PASSWORD;
-	if ((h = crypt(password, a->hash)) == NULL || h[0] == '*') {
-		/* "*..." or "!..." in the file is a locked account. */
-		if (a->hash[0] != '*' && a->hash[0] != '!')
-			log_warnx("accounts: crypt() cannot check the "
-			    "password of %s", a->name);
-		return ACCOUNTS_BAD_PASSWORD;
-	}
-	return same_hash(h, a->hash) ? ACCOUNTS_DONE : ACCOUNTS_BAD_PASSWORD;
+	return same_hash(h, stored) ? ACCOUNTS_DONE : ACCOUNTS_BAD_PASSWORD;
 }
 
-static struct account *
+/* The helper thread's part of every job. */
+static void
+job_run(struct worker_job *w)
+{
+	struct job *j = (struct job *)w;
+
+	j->result = ACCOUNTS_DONE;
+	switch (j->kind) {
+	case JOB_CHECK:
+	case JOB_CHECK_HASH:
+		j->result = check_password(j->hash, j->password);
+		if (j->result != ACCOUNTS_DONE || j->kind == JOB_CHECK)
+			break;
+		/* FALLTHROUGH */
+	case JOB_HASH:
+		if (make_hash(j, j->newpw) == -1)
+			j->result = ACCOUNTS_IO_ERROR;
+		break;
+	case JOB_SAVE:
+		if (j->path != NULL && save_lines(j) == -1)
+			j->result = ACCOUNTS_IO_ERROR;
+		break;
+	case JOB_LOAD:
+		if (load(j->path, &j->table, &j->notes) == -1)
+			j->result = ACCOUNTS_IO_ERROR;
+		break;
+	case JOB_FREE:
+		table_free(&j->table);
+		break;
+	case JOB_NONE:
+		break;
+	}
+	wipe(j->password, sizeof j->password);
+	wipe(j->newpw, sizeof j->newpw);
+}
+
+static void	job_done(struct worker_job *);
+
+static struct job *
+job_new(enum job_kind kind)
+{
+	struct job *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		log_warnx("accounts: out of memory");
+		return NULL;
+	}
+	j->kind = kind;
+	j->w.run = job_run;
+	j->w.done = job_done;
+	buf_init(&j->notes);
+	return j;
+}
+
+static void
+job_free(struct job *j)
+{
+	free(j->tmp);
+	free(j->path);
+	free(j->iov);
+	table_free(&j->table);
+	buf_free(&j->notes);
+	free(j);
+}
+
+/* Answers a change's caller, then frees the change. */
+static void
+change_finish(struct change *c, enum accounts_result r)
+{
+	if (c->counted)
+		nregistering--;
+	if (c->done != NULL)
+		c->done(c->arg, r);
+	free(c->hash);
+	free(c->old_hash);
+	free(c->old_line);
+	free(c);
+}
+
+/* Takes a change out of the list of those waiting. */
+static void
+change_unlink(struct change *c)
+{
+	struct change **p;
+
+	for (p = &changes; *p != c; p = &(*p)->next)
+		;
+	if ((*p = c->next) == NULL)
+		changes_tail = p;
+}
+
+/* A new change in the list; NULL (logged) without memory. */
+static struct change *
+change_new(enum change_kind kind, const char *name, accounts_done *done,
+    void *arg)
+{
+	struct change *c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		log_warnx("accounts: out of memory");
+		return NULL;
+	}
+	c->kind = kind;
+	c->state = CHANGE_READY;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	text_fold_name(name, c->key);
+	c->done = done;
+	c->arg = arg;
+	*changes_tail = c;
+	changes_tail = &c->next;
+	if ((c->counted = kind == CHANGE_REGISTER))
+		nregistering++;
+	return c;
+}
+
+/* Gives the entry of node n a fresh line, keeping the old one for undo. */
+static int
+relines(struct change *c, struct node *n)
+{
+	struct entry *e = &accounts.v[n->index];
+	char *line;
+	size_t len;
+
+	if ((line = format_line(&n->a, &len)) == NULL)
+		return -1;
+	c->old_line = e->line;
+	c->old_len = e->len;
+	e->line = line;
+	e->len = len;
+	return 0;
+}
+
+/*
+ * Applies a change to the table as its save starts.  ACCOUNTS_DONE, or
+ * why it cannot be made (the file was reread since it was asked for).
+ */
+static enum accounts_result
+apply(struct change *c)
+{
+	struct account a;
+	struct node *n;
+	char *line;
+	size_t len;
+
+	n = table_find(&accounts, c->key);
+	if (c->counted) {
+		/* From here it is in the table or answered. */
+		c->counted = 0;
+		nregistering--;
+	}
+	switch (c->kind) {
+	case CHANGE_REGISTER:
+		if (n != NULL)
+			return ACCOUNTS_EXISTS;
+		if (accounts.naccounts >= ACCOUNTS_MAX)
+			return ACCOUNTS_FULL;
+		memset(&a, 0, sizeof a);
+		memcpy(a.name, c->name, sizeof a.name);
+		memcpy(a.key, c->key, sizeof a.key);
+		a.hash = c->hash;
+		if ((n = node_new(&a, c->hash)) == NULL)
+			return ACCOUNTS_IO_ERROR;
+		n->unsaved = 1;
+		if ((line = format_line(&n->a, &len)) == NULL ||
+		    table_push(&accounts, n, line, len) == -1) {
+			free(line);
+			node_free(n);
+			return ACCOUNTS_IO_ERROR;
+		}
+		c->node = n;
+		return ACCOUNTS_DONE;
+	case CHANGE_PASSWORD:
+		if (n == NULL)
+			return ACCOUNTS_UNKNOWN;
+		c->old_hash = n->a.hash;
+		n->a.hash = c->hash;
+		c->hash = NULL;
+		break;
+	case CHANGE_COLOR:
+		if (n == NULL)
+			return ACCOUNTS_UNKNOWN;
+		memcpy(c->old_color, n->a.color, sizeof c->old_color);
+		memcpy(n->a.color, c->color, sizeof n->a.color);
+		break;
+	}
+	c->node = n;
+	if (relines(c, n) == -1) {
+		if (c->kind == CHANGE_PASSWORD) {
+			c->hash = n->a.hash;
+			n->a.hash = c->old_hash;
+			c->old_hash = NULL;
+		} else
+			memcpy(n->a.color, c->old_color, sizeof n->a.color);
+		return ACCOUNTS_IO_ERROR;
+	}
+	return ACCOUNTS_DONE;
+}
+
+/* Takes back an applied change whose save failed. */
+static void
+undo(struct change *c)
+{
+	struct node *n = c->node;
+	struct entry *e;
+
+	if (c->kind == CHANGE_REGISTER) {
+		e = &accounts.v[n->index];
+		free(e->line);
+		table_remove(&accounts, n->index);
+		node_free(n);
+		return;
+	}
+	e = &accounts.v[n->index];
+	free(e->line);
+	e->line = c->old_line;
+	e->len = c->old_len;
+	c->old_line = NULL;
+	if (c->kind == CHANGE_PASSWORD) {
+		free(n->a.hash);
+		n->a.hash = c->old_hash;
+		c->old_hash = NULL;
+	} else
+		memcpy(n->a.color, c->old_color, sizeof n->a.color);
+}
+
+/* Answers a result that is known at once, through the helper, so later. */
+static void
+answer_later(struct change *c, enum accounts_result r)
+{
+	struct job *j;
+
+	if ((j = job_new(JOB_NONE)) == NULL) {
+		change_finish(c, r);	/* only out of memory: answer now */
+		return;
+	}
+	j->change = c;
+	j->result = r;
+	worker_submit(&j->w);
+}
+
+static void
+save_done(struct job *j)
+{
+	struct change *c, *next, *rev = NULL;
+	enum accounts_result r;
+
+	/* Stopping: a save the helper never started is written here. */
+	if (!j->w.ran && closing) {
+		job_run(&j->w);
+		j->w.ran = 1;
+	}
+	r = j->w.ran ? j->result : ACCOUNTS_IO_ERROR;
+	saving = 0;
+	if (r != ACCOUNTS_DONE) {
+		errno = j->err;
+		if (j->w.ran)
+			log_warn("%s: %s", accounts_path != NULL ?
+			    accounts_path : "accounts", j->what);
+		/* Undone newest first: each restores what the one before left. */
+		for (c = j->change; c != NULL; c = next) {
+			next = c->next;
+			c->next = rev;
+			rev = c;
+		}
+		for (c = rev; c != NULL; c = c->next)
+			undo(c);
+		j->change = rev;
+	}
+	for (c = j->change; c != NULL; c = next) {
+		next = c->next;
+		if (r == ACCOUNTS_DONE && c->kind == CHANGE_REGISTER)
+			c->node->unsaved = 0;
+		change_finish(c, r);
+	}
+	j->change = NULL;
+	if (reload_wanted && !closing) {
+		reload_wanted = 0;
+		accounts_reload_start();
+	}
+	start_save();
+}
+
+/*
+ * A reread file replaces the table at once; the old one is freed by the
+ * helper, so neither step holds the loop for long with many accounts.
+ */
+static void
+load_done(struct job *j)
+{
+	struct job *f;
+
+	loading = 0;
+	log_notes(&j->notes);
+	if (!j->w.ran || j->result != ACCOUNTS_DONE) {
+		log_warnx("%s: not reloaded, the accounts in memory stay",
+		    j->path);
+		reload_failed = 1;
+	} else {
+		reload_failed = 0;
+		reloads++;
+		if ((f = job_new(JOB_FREE)) == NULL)
+			table_free(&accounts);
+		else {
+			f->table = accounts;
+			worker_submit(&f->w);
+		}
+		accounts = j->table;
+		memset(&j->table, 0, sizeof j->table);
+	}
+	if (reload_wanted && !closing) {
+		reload_wanted = 0;
+		accounts_reload_start();
+	}
+	if (!closing)
+		start_save();
+}
+
+/*
+ * Starts a save of every change that is ready, unless one is being
+ * written: then they go together in the next.  The table is applied to
+ * now; the helper gets a list of its lines, which stay untouched until
+ * the save is collected.
+ */
+static void
+start_save(void)
+{
+	struct change *c, *next, *batch = NULL, **tail = &batch;
+	enum accounts_result r;
+	struct job *j;
+	size_t i, len;
+
+	if (saving || loading)
+		return;
+	for (c = changes; c != NULL && c->state != CHANGE_READY; c = c->next)
+		;
+	if (c == NULL || (j = job_new(JOB_SAVE)) == NULL)
+		return;
+	for (c = changes; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CHANGE_READY)
+			continue;
+		change_unlink(c);
+		if ((r = apply(c)) != ACCOUNTS_DONE) {
+			answer_later(c, r);
+			continue;
+		}
+		c->state = CHANGE_SAVING;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+	}
+	j->change = batch;
+	if (batch == NULL) {
+		job_free(j);
+		return;
+	}
+	if (accounts_path != NULL) {
+		len = strlen(accounts_path);
+		if ((j->path = strdup(accounts_path)) == NULL ||
+		    (j->tmp = malloc(len + strlen(temp_suffix) + 1)) == NULL ||
+		    (j->iov = calloc(accounts.n + 1, sizeof *j->iov)) == NULL) {
+			/* Failed as if written: undone and answered. */
+			errno = ENOMEM;
+			failed(j, "save");
+			j->result = ACCOUNTS_IO_ERROR;
+			j->w.ran = 1;
+			saving = 1;
+			save_done(j);
+			job_free(j);
+			return;
+		}
+		memcpy(j->tmp, accounts_path, len);
+		memcpy(j->tmp + len, temp_suffix, strlen(temp_suffix) + 1);
+		for (i = 0; i < accounts.n; i++) {
+			j->iov[i].iov_base = accounts.v[i].line;
+			j->iov[i].iov_len = accounts.v[i].len;
+		}
+		j->niov = accounts.n;
+	}
+	saving = 1;
+	worker_submit(&j->w);
+}
+
+/* The loop's part of every job. */
+static void
+job_done(struct worker_job *w)
+{
+	struct job *j = (struct job *)w;
+	struct change *c = j->change;
+	enum accounts_result r = w->ran ? j->result : ACCOUNTS_IO_ERROR;
+
+	switch (j->kind) {
+	case JOB_CHECK:
+		if (w->ran && r == ACCOUNTS_IO_ERROR)
+			log_warnx("accounts: crypt() cannot check a password");
+		j->done(j->arg, r);
+		break;
+	case JOB_NONE:
+		change_finish(c, j->result);
+		break;
+	case JOB_HASH:
+	case JOB_CHECK_HASH:
+		if (w->ran && r == ACCOUNTS_IO_ERROR) {
+			errno = j->err;
+			log_warn("accounts: %s", j->what);
+		}
+		if (r != ACCOUNTS_DONE) {
+			change_unlink(c);
+			change_finish(c, r);
+			break;
+		}
+		if ((c->hash = strdup(j->hash)) == NULL) {
+			log_warnx("accounts: out of memory");
+			change_unlink(c);
+			change_finish(c, ACCOUNTS_IO_ERROR);
+			break;
+		}
+		c->state = CHANGE_READY;
+		if (!closing)
+			start_save();
+		break;
+	case JOB_SAVE:
+		save_done(j);
+		break;
+	case JOB_LOAD:
+		load_done(j);
+		break;
+	case JOB_FREE:
+		break;
+	}
+	wipe(j->hash, sizeof j->hash);
+	job_free(j);
+}
+
+/* Sends a change to be hashed; PENDING, or IO_ERROR without memory. */
+static enum accounts_result
+hash_change(struct change *c, enum job_kind kind, const char *stored,
+    const char *old, const char *new)
+{
+	struct job *j;
+
+	if ((j = job_new(kind)) == NULL) {
+		change_unlink(c);
+		c->done = NULL;
+		change_finish(c, ACCOUNTS_IO_ERROR);
+		return ACCOUNTS_IO_ERROR;
+	}
+	c->state = CHANGE_HASHING;
+	j->change = c;
+	if (stored != NULL)
+		memcpy(j->hash, stored, strlen(stored) + 1);
+	if (old != NULL)
+		memcpy(j->password, old, strlen(old) + 1);
+	memcpy(j->newpw, new, strlen(new) + 1);
+	worker_submit(&j->w);
+	return ACCOUNTS_PENDING;
+}
+
+/* The node of a name, unsaved ones included; NULL if none. */
+static struct node *
 find(const char *name)
 {
 	char key[TEXT_NAME_BYTES];
@@ -605,53 +1288,153 @@ find(const char *name)
 	return table_find(&accounts, key);
 }
 
+/* 1 if a registration of key is under way. */
+static int
+registering(const char *key)
+{
+	const struct change *c;
+
+	for (c = changes; c != NULL; c = c->next)
+		if (c->kind == CHANGE_REGISTER && strcmp(c->key, key) == 0)
+			return 1;
+	return 0;
+}
+
 int
 accounts_open(const char *path)
 {
+	struct buf notes;
+	int rv;
+
 	accounts_close();
-	if (path == NULL)
-		return 0;
-	if ((accounts_path = strdup(path)) == NULL) {
+	if (path != NULL && (accounts_path = strdup(path)) == NULL) {
 		log_warn("%s", path);
 		return -1;
 	}
-	if (load(accounts_path, &accounts) == -1) {
+	buf_init(&notes);
+	rv = path != NULL ? load(accounts_path, &accounts, &notes) :
+	    table_rehash(&accounts, 0);
+	log_notes(&notes);
+	buf_free(&notes);
+	if (rv == -1) {
 		accounts_close();
 		return -1;
 	}
+	probe_method();
+	if (worker_start() == -1)
+		log_warnx("accounts: passwords are hashed in the loop");
 	return 0;
+}
+
+void
+accounts_reload_start(void)
+{
+	struct job *j;
+
+	if (accounts_path == NULL)
+		return;
+	if (saving || loading) {
+		reload_wanted = 1;
+		return;
+	}
+	if ((j = job_new(JOB_LOAD)) == NULL)
+		return;
+	if ((j->path = strdup(accounts_path)) == NULL) {
+		log_warnx("accounts: out of memory");
+		job_free(j);
+		return;
+	}
+	loading = 1;
+	worker_submit(&j->w);
 }
 
 int
 accounts_reload(void)
 {
-	struct table fresh = { NULL, 0, 0 };
-
-	if (accounts_path == NULL)
-		return 0;
-	if (load(accounts_path, &fresh) == -1) {
-		log_warnx("%s: not reloaded, the accounts in memory stay",
-		    accounts_path);
-		return -1;
+	reload_failed = 0;
+	accounts_reload_start();
+	while (loading || reload_wanted) {
+		worker_wait();
+		accounts_collect();
 	}
-	adopt(&fresh, &accounts);
-	table_free(&accounts);
-	accounts = fresh;
-	return 0;
+	return reload_failed ? -1 : 0;
 }
 
 void
 accounts_close(void)
 {
+	struct change *c, *next;
+
+	closing = 1;
+	worker_stop();
+	while (worker_busy() > 0)
+		accounts_collect();
+	/* What was hashed and not saved yet: one last save, here. */
+	start_save();
+	while (worker_busy() > 0)
+		accounts_collect();
+	for (c = changes; c != NULL; c = next) {
+		next = c->next;
+		change_finish(c, ACCOUNTS_IO_ERROR);
+	}
+	changes = NULL;
+	changes_tail = &changes;
 	table_free(&accounts);
+	loading = saving = 0;
 	free(accounts_path);
 	accounts_path = NULL;
+	reload_wanted = 0;
+	closing = 0;
 }
 
 const struct account *
 accounts_find(const char *name)
 {
-	return find(name);
+	struct node *n = find(name);
+
+	return n != NULL && !n->unsaved ? &n->a : NULL;
+}
+
+int
+accounts_count(void)
+{
+	return (int)accounts.naccounts;
+}
+
+int
+accounts_worker_fd(void)
+{
+	return worker_fd();
+}
+
+int
+accounts_collect(void)
+{
+	int before = reloads;
+
+	worker_collect();
+	return reloads != before;
+}
+
+enum accounts_result
+accounts_verify_start(const char *name, const char *password,
+    accounts_done *done, void *arg)
+{
+	const struct account *a;
+	struct job *j;
+
+	if ((a = accounts_find(name)) == NULL)
+		return ACCOUNTS_UNKNOWN;
+	if (!password_ok(password))
+		return ACCOUNTS_BAD_PASSWORD;
+	if ((j = job_new(JOB_CHECK)) == NULL)
+		return ACCOUNTS_IO_ERROR;
+	memcpy(j->hash, a->hash, strlen(a->hash) + 1);
+	memcpy(j->password, password, strlen(password) + 1);
+	j->done = done;
+	j->arg = arg;
+	worker_submit(&j->w);
+	return ACCOUNTS_PENDING;
 }
 
 /*
@@ -659,79 +1442,59 @@ accounts_find(const char *name)
  * that changed nothing rather than written into the file.
  */
 enum accounts_result
-accounts_register(const char *name, const char *password)
+accounts_register_start(const char *name, const char *password,
+    accounts_done *done, void *arg)
 {
-	struct account a;
+	char key[TEXT_NAME_BYTES];
+	struct change *c;
 
-	memset(&a, 0, sizeof a);
-	if (name == NULL || text_fold_name(name, a.key) == -1 ||
-	    copy_string(a.name, sizeof a.name, name) == -1) {
+	if (name == NULL || !text_valid_name(name) ||
+	    text_fold_name(name, key) == -1) {
 		log_warnx("accounts: refusing to register an invalid name");
 		return ACCOUNTS_IO_ERROR;
 	}
-	if (table_find(&accounts, a.key) != NULL)
+	if (table_find(&accounts, key) != NULL || registering(key))
 		return ACCOUNTS_EXISTS;
 	if (!password_ok(password))
 		return ACCOUNTS_BAD_PASSWORD;
-	if (make_hash(password, a.hash) == -1)
+	if (accounts.naccounts + (size_t)nregistering >= ACCOUNTS_MAX)
+		return ACCOUNTS_FULL;
+	if ((c = change_new(CHANGE_REGISTER, name, done, arg)) == NULL)
 		return ACCOUNTS_IO_ERROR;
-	if (add_account(&accounts, &a) == -1) {
-		log_warnx("accounts: out of memory");
-		return ACCOUNTS_IO_ERROR;
-	}
-	if (save() == -1) {
-		accounts.n--;
-		free(accounts.v[accounts.n].acct);
-		return ACCOUNTS_IO_ERROR;
-	}
-	return ACCOUNTS_DONE;
+	return hash_change(c, JOB_HASH, NULL, NULL, password);
 }
 
 enum accounts_result
-accounts_verify(const char *name, const char *password)
+accounts_passwd_start(const char *name, const char *old, const char *new,
+    accounts_done *done, void *arg)
 {
 	const struct account *a;
+	struct change *c;
 
-	if ((a = find(name)) == NULL)
+	if ((a = accounts_find(name)) == NULL)
 		return ACCOUNTS_UNKNOWN;
-	return check_password(a, password);
-}
-
-enum accounts_result
-accounts_set_password(const char *name, const char *old, const char *new)
-{
-	struct account *a;
-	enum accounts_result r;
-	char hash[ACCOUNTS_HASH_BYTES], saved[ACCOUNTS_HASH_BYTES];
-
-	if ((a = find(name)) == NULL)
-		return ACCOUNTS_UNKNOWN;
-	if ((r = check_password(a, old)) != ACCOUNTS_DONE)
-		return r;
-	if (!password_ok(new))
+	if ((old != NULL && !password_ok(old)) || !password_ok(new))
 		return ACCOUNTS_BAD_PASSWORD;
-	if (make_hash(new, hash) == -1)
+	if ((c = change_new(CHANGE_PASSWORD, a->name, done, arg)) == NULL)
 		return ACCOUNTS_IO_ERROR;
-	memcpy(saved, a->hash, sizeof saved);
-	memcpy(a->hash, hash, sizeof a->hash);
-	if (save() == -1) {
-		memcpy(a->hash, saved, sizeof a->hash);
-		return ACCOUNTS_IO_ERROR;
-	}
-	return ACCOUNTS_DONE;
+	if (old == NULL)
+		return hash_change(c, JOB_HASH, NULL, NULL, new);
+	return hash_change(c, JOB_CHECK_HASH, a->hash, old, new);
 }
 
 /*
- * "" clears the colour.  Anything text_color() refuses would make the line
- * malformed, so it is refused as a failure that changed nothing.
+ * Anything text_color() refuses would make the line malformed, so it is
+ * refused as a failure that changed nothing.
  */
 enum accounts_result
-accounts_set_color(const char *name, const char *color)
+accounts_color_start(const char *name, const char *color,
+    accounts_done *done, void *arg)
 {
-	struct account *a;
-	char canon[TEXT_COLOR_BYTES], saved[TEXT_COLOR_BYTES];
+	const struct account *a;
+	struct change *c;
+	char canon[TEXT_COLOR_BYTES];
 
-	if ((a = find(name)) == NULL)
+	if ((a = accounts_find(name)) == NULL)
 		return ACCOUNTS_UNKNOWN;
 	if (color == NULL || color[0] == '\0')
 		canon[0] = '\0';
@@ -742,13 +1505,88 @@ accounts_set_color(const char *name, const char *color)
 	}
 	if (strcmp(canon, a->color) == 0)
 		return ACCOUNTS_DONE;
-	memcpy(saved, a->color, sizeof saved);
-	memcpy(a->color, canon, sizeof a->color);
-	if (save() == -1) {
-		memcpy(a->color, saved, sizeof a->color);
+	if ((c = change_new(CHANGE_COLOR, a->name, done, arg)) == NULL)
 		return ACCOUNTS_IO_ERROR;
+	memcpy(c->color, canon, sizeof c->color);
+	start_save();
+	return ACCOUNTS_PENDING;
+}
+
+static void
+sync_done(void *arg, enum accounts_result r)
+{
+	*(enum accounts_result *)arg = r;
+}
+
+/* Waits for a job started with sync_done and &slot. */
+static enum accounts_result
+sync_wait(enum accounts_result r, enum accounts_result *slot)
+{
+	if (r != ACCOUNTS_PENDING)
+		return r;
+	while (*slot == ACCOUNTS_PENDING) {
+		worker_wait();
+		accounts_collect();
 	}
-	return ACCOUNTS_DONE;
+	return *slot;
+}
+
+enum accounts_result
+accounts_verify(const char *name, const char *password)
+{
+	enum accounts_result slot = ACCOUNTS_PENDING;
+
+	return sync_wait(accounts_verify_start(name, password, sync_done,
+	    &slot), &slot);
+}
+
+enum accounts_result
+accounts_register(const char *name, const char *password)
+{
+	enum accounts_result slot = ACCOUNTS_PENDING;
+
+	return sync_wait(accounts_register_start(name, password, sync_done,
+	    &slot), &slot);
+}
+
+enum accounts_result
+accounts_set_password(const char *name, const char *old, const char *new)
+{
+	enum accounts_result slot = ACCOUNTS_PENDING;
+
+	if (old == NULL)
+		return ACCOUNTS_BAD_PASSWORD;
+	return sync_wait(accounts_passwd_start(name, old, new, sync_done,
+	    &slot), &slot);
+}
+
+enum accounts_result
+accounts_set_color(const char *name, const char *color)
+{
+	enum accounts_result slot = ACCOUNTS_PENDING;
+
+	return sync_wait(accounts_color_start(name, color, sync_done, &slot),
+	    &slot);
+}
+
+/*
+ * The operator's tool writes through a temporary file of its own, so
+ * that it never writes into the one a running chatd may be writing.
+ */
+enum accounts_result
+accounts_put(const char *name, const char *password, int *created)
+{
+	enum accounts_result slot = ACCOUNTS_PENDING, r;
+
+	temp_suffix = ".tmp-U";
+	if ((*created = accounts_find(name) == NULL))
+		r = accounts_register_start(name, password, sync_done, &slot);
+	else
+		r = accounts_passwd_start(name, NULL, password, sync_done,
+		    &slot);
+	r = sync_wait(r, &slot);
+	temp_suffix = ".tmp";
+	return r;
 }
 
 const char *

@@ -418,18 +418,86 @@ warn_admins(void)
 
 	for (i = 0; i < config.nadmins; i++)
 		if (accounts_find(config.admins[i]) == NULL)
-			log_warnx("-a %s: not registered: no powers until it is",
-			    config.admins[i]);
+			log_warnx("-a %s: not registered: the name is reserved "
+			    "until chatd -A accounts -U %s gives it a password",
+			    config.admins[i], config.admins[i]);
 }
 
+/* The helper thread finished account jobs: answer those who wait. */
+static void
+on_accounts(int fd, int ready, void *arg)
+{
+	(void)fd;
+	(void)ready;
+	(void)arg;
+	if (accounts_collect())
+		warn_admins();
+}
+
+/* The accounts file is reread off the loop; on_accounts() warns after. */
 static void
 reload(void)
 {
 	got_hup = 0;
 	log_info("SIGHUP: reopening the transcript, rereading accounts");
 	transcript_reopen();
-	accounts_reload();
-	warn_admins();
+	accounts_reload_start();
+}
+
+/*
+ * chatd -A file -U name, like htpasswd: the password is the first line
+ * of standard input.  Creates the account (role user: -a gives powers)
+ * or gives it a new password, with the same atomic save as the server,
+ * then exits.  Returns the exit status.
+ */
+static int
+put_account(void)
+{
+	char pw[ACCOUNTS_PASSWORD_MAX + 3];
+	size_t len;
+	int created;
+	enum accounts_result r;
+
+	if (fgets(pw, sizeof pw, stdin) == NULL) {
+		fprintf(stderr, "chatd: -U %s: no password on standard input\n",
+		    config.put_user);
+		return 1;
+	}
+	len = strlen(pw);
+	if (len > 0 && pw[len - 1] == '\n')
+		pw[--len] = '\0';
+	else if (!feof(stdin)) {
+		fprintf(stderr, "chatd: -U %s: the password is longer than %d "
+		    "bytes\n", config.put_user, ACCOUNTS_PASSWORD_MAX);
+		return 1;
+	}
+	if (len > 0 && pw[len - 1] == '\r')
+		pw[--len] = '\0';
+	if (len == 0 || len > ACCOUNTS_PASSWORD_MAX) {
+		fprintf(stderr, "chatd: -U %s: the password must be 1 to %d "
+		    "bytes\n", config.put_user, ACCOUNTS_PASSWORD_MAX);
+		return 1;
+	}
+	if (accounts_open(config.accounts) == -1)
+		return 1;
+	r = accounts_put(config.put_user, pw, &created);
+	memset(pw, 0, sizeof pw);
+	accounts_close();
+	switch (r) {
+	case ACCOUNTS_DONE:
+		printf("chatd: %s: %s in %s\n", config.put_user, created ?
+		    "account created" : "password changed", config.accounts);
+		return 0;
+	case ACCOUNTS_FULL:
+		fprintf(stderr, "chatd: -U %s: %s holds %d accounts, the most "
+		    "chatd keeps\n", config.put_user, config.accounts,
+		    ACCOUNTS_MAX);
+		return 1;
+	default:
+		fprintf(stderr, "chatd: -U %s: %s could not be written\n",
+		    config.put_user, config.accounts);
+		return 1;
+	}
 }
 
 int
@@ -447,6 +515,8 @@ main(int argc, char **argv)
 	config.accounts = absolute(config.accounts);
 	config.transcript = absolute(config.transcript);
 	config.pidfile = absolute(config.pidfile);
+	if (config.put_user != NULL)
+		return put_account();
 	setup_signals();
 	nofile = raise_nofile();
 	if (config.pidfile)
@@ -465,6 +535,9 @@ main(int argc, char **argv)
 	if (loop_init(nofile) == -1)
 		fatal("%s", loop_backend());
 	open_sig_pipe();
+	if (accounts_worker_fd() != -1 && loop_watch(accounts_worker_fd(),
+	    LOOP_READ, on_accounts, NULL) == -1)
+		fatal("%s: the accounts helper", loop_backend());
 	if (room_init() == -1)
 		fatalx("out of memory");
 	limit = conn_init(fds, config.naddresses, config.max_conns,

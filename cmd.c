@@ -21,6 +21,16 @@ struct cmd {
 	char		*arg;		/* after the command word, trimmed */
 	long long	 now;
 	struct buf	*reply;
+	cmd_done	*done;		/* for a command that answers later */
+	void		*done_arg;
+	int		 pending;	/* it will */
+};
+
+/* A /passwd or /color whose work runs off the loop. */
+struct passwd_job {
+	char		 sid[SESSION_SID_LEN + 1];
+	cmd_done	*done;
+	void		*arg;
 };
 
 /* Tells the user: a notice in the chat frame, the same line in the talk frame. */
@@ -173,6 +183,38 @@ cmd_unignore(struct cmd *c)
 	tell(c, "You no longer ignore %s.", name);
 }
 
+/* A registered colour failed to reach the file: the user is told. */
+static void
+color_answered(void *arg, enum accounts_result r)
+{
+	struct passwd_job *p = arg;
+	struct session *s;
+
+	if (r != ACCOUNTS_DONE && (s = session_find(p->sid)) != NULL)
+		session_notice(s, "Your colour could not be saved in your "
+		    "account.");
+	free(p);
+}
+
+/*
+ * Saves a registered user's colour off the loop; the room sees the change
+ * at once.  0, or -1 if it cannot even be started.
+ */
+static int
+save_color(struct cmd *c, const char *canon)
+{
+	struct passwd_job *p;
+	enum accounts_result r;
+
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return -1;
+	memcpy(p->sid, c->s->sid, sizeof p->sid);
+	r = accounts_color_start(c->s->name, canon, color_answered, p);
+	if (r != ACCOUNTS_PENDING)
+		free(p);
+	return r == ACCOUNTS_PENDING || r == ACCOUNTS_DONE ? 0 : -1;
+}
+
 static void
 cmd_color(struct cmd *c)
 {
@@ -182,8 +224,7 @@ cmd_color(struct cmd *c)
 		tell(c, TEXT_COLOR_RULE " Yours stays %s.", c->s->color);
 		return;
 	}
-	if (c->s->registered &&
-	    accounts_set_color(c->s->name, canon) != ACCOUNTS_DONE) {
+	if (c->s->registered && save_color(c, canon) == -1) {
 		tell(c, "Your colour could not be saved; it stays %s.",
 		    c->s->color);
 		return;
@@ -256,6 +297,10 @@ cmd_nick(struct cmd *c)
 	}
 	if (accounts_find(name) != NULL) {
 		tell(c, "%s is a registered name.", name);
+		return;
+	}
+	if (config_admin_name(name)) {
+		tell(c, "%s is reserved for a server administrator.", name);
 		return;
 	}
 	if ((other = session_by_name(name)) != NULL && other != c->s) {
@@ -517,26 +562,65 @@ cmd_deop(struct cmd *c)
 	    t->room->name);
 }
 
+static const char *
+passwd_line(enum accounts_result r)
+{
+	switch (r) {
+	case ACCOUNTS_DONE:
+		return "Your password is changed.";
+	case ACCOUNTS_BAD_PASSWORD:
+		return "The old password is wrong.";
+	default:
+		return "The password could not be saved.";
+	}
+}
+
+/*
+ * The helper checked the old password and saved the new one: the user
+ * hears it in the chat frame, if the session lives on, and the talk frame
+ * that waited gets the same line.
+ */
+static void
+passwd_answered(void *arg, enum accounts_result r)
+{
+	struct passwd_job *p = arg;
+	struct session *s;
+
+	if ((s = session_find(p->sid)) != NULL)
+		session_notice(s, "%s", passwd_line(r));
+	p->done(p->arg, HTTP_OK, passwd_line(r));
+	free(p);
+}
+
 static void
 cmd_passwd(struct cmd *c)
 {
 	char *old = word(&c->arg), *new = word(&c->arg);
+	struct passwd_job *p;
+	enum accounts_result r;
 
-	if (!c->s->registered)
+	if (!c->s->registered) {
 		tell(c, "Only registered names have a password.");
-	else if (*old == '\0' || *new == '\0')
+		return;
+	}
+	if (*old == '\0' || *new == '\0') {
 		tell(c, "Usage: /passwd old new");
-	else
-		switch (accounts_set_password(c->s->name, old, new)) {
-		case ACCOUNTS_DONE:
-			tell(c, "Your password is changed.");
-			break;
-		case ACCOUNTS_BAD_PASSWORD:
-			tell(c, "The old password is wrong.");
-			break;
-		default:
-			tell(c, "The password could not be saved.");
-		}
+		return;
+	}
+	if ((p = malloc(sizeof *p)) == NULL) {
+		tell(c, "%s", passwd_line(ACCOUNTS_IO_ERROR));
+		return;
+	}
+	memcpy(p->sid, c->s->sid, sizeof p->sid);
+	p->done = c->done;
+	p->arg = c->done_arg;
+	r = accounts_passwd_start(c->s->name, old, new, passwd_answered, p);
+	if (r == ACCOUNTS_PENDING)
+		c->pending = 1;
+	else {
+		free(p);
+		tell(c, "%s", passwd_line(r));
+	}
 }
 
 static void
@@ -589,7 +673,7 @@ run_command(struct cmd *c, char *line)
 
 int
 cmd_talk(struct session *s, char *message, size_t len, const char *to,
-    long long now, struct buf *reply)
+    long long now, struct buf *reply, cmd_done *done, void *arg)
 {
 	struct cmd c;
 	enum text_verdict v;
@@ -597,6 +681,9 @@ cmd_talk(struct session *s, char *message, size_t len, const char *to,
 	c.s = s;
 	c.now = now;
 	c.reply = reply;
+	c.done = done;
+	c.done_arg = arg;
+	c.pending = 0;
 	if (!session_take_token(s, now)) {
 		buf_adds(reply, "You are sending too fast; wait a moment.");
 		return HTTP_TOO_MANY_REQUESTS;
@@ -607,9 +694,11 @@ cmd_talk(struct session *s, char *message, size_t len, const char *to,
 		buf_adds(reply, text_verdict_reason(v));
 		return HTTP_BAD_REQUEST;
 	}
-	if (message[0] == '/' && message[1] != '/')
+	if (message[0] == '/' && message[1] != '/') {
 		run_command(&c, message);
-	else if (to != NULL && *to)
+		if (c.pending)
+			return CMD_PENDING;
+	} else if (to != NULL && *to)
 		whisper(&c, to, message + (message[0] == '/'));
 	else
 		say(&c, EVENT_MSG, message + (message[0] == '/'), NULL);

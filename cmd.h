@@ -11,14 +11,23 @@
 
 struct session;
 
+#define CMD_PENDING	0	/* cmd_talk(): the answer comes through done() */
+
+/* The answer to a line that waited: the talk frame's status and its line. */
+typedef void cmd_done(void *arg, int status, const char *reply);
+
 /*
  * Handles one /dotalk: counts it against the rate limit, cleans and checks
  * the text, then says it, whispers it to `to` (a name; NULL or "" for the
  * room) or runs the command it starts with.  Returns the HTTP status for
  * the talk frame (200, 400 or 429) and leaves a line for the user in
  * `reply` ("" if nothing to say).  The message may be modified.
+ *
+ * /passwd checks and hashes passwords off the loop: cmd_talk() then
+ * returns CMD_PENDING and done(arg, status, reply) is called once, later,
+ * from accounts_collect(); otherwise done is never called.
  */
 int	cmd_talk(struct session *, char *message, size_t len, const char *to,
-	    long long now, struct buf *reply);
+	    long long now, struct buf *reply, cmd_done *done, void *arg);
 
 #endif

@@ -40,7 +40,7 @@ config_usage(void *stream)
 	    "[-k keepalive_s] [-l lines]\n"
 	    "             [-L transcript] [-m message_chars] [-p port] "
 	    "[-P pidfile]\n"
-	    "             [-q queue_kib] [-Q total_mib] [-u user]\n");
+	    "             [-q queue_kib] [-Q total_mib] [-u user] [-U name]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -167,7 +167,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:U:")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)
@@ -188,6 +188,11 @@ config_parse(int argc, char **argv)
 		case 'L': config.transcript = optarg; break;
 		case 'P': config.pidfile = optarg; break;
 		case 'u': config.user = optarg; break;
+		case 'U':
+			if (!text_valid_name(optarg))
+				return bad_flag(ch, optarg, "not a valid name");
+			config.put_user = optarg;
+			break;
 		case ':':
 			fprintf(stderr, "chatd: -%c needs a value\n", optopt);
 			config_usage(stderr);
@@ -208,6 +213,23 @@ config_parse(int argc, char **argv)
 		config_usage(stderr);
 		return 2;
 	}
+	if (config.put_user != NULL && config.accounts == NULL)
+		return bad_flag('U', config.put_user, "needs -A accounts");
+	return 0;
+}
+
+int
+config_admin_name(const char *name)
+{
+	char key[TEXT_NAME_BYTES], admin[TEXT_NAME_BYTES];
+	int i;
+
+	if (text_fold_name(name, key) == -1)
+		return 0;
+	for (i = 0; i < config.nadmins; i++)
+		if (text_fold_name(config.admins[i], admin) == 0 &&
+		    strcmp(admin, key) == 0)
+			return 1;
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct config {
 	int		 no_guests;		/* -G */
 	int		 nadmins;
 	char		*admins[CONFIG_ADMINS_MAX];	/* -a */
+	const char	*put_user;		/* -U: write this account, exit */
 };
 
 extern struct config config;
@@ -62,6 +63,9 @@ int	config_parse(int argc, char **argv);
 
 /* Prints the usage line on the stream. */
 void	config_usage(void *stream);
+
+/* 1 if the name (any case) is listed in -a. */
+int	config_admin_name(const char *name);
 
 /* Frees what config_parse() allocated. */
 void	config_free(void);

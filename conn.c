@@ -29,7 +29,8 @@ enum conn_state {
 	CONN_RESPONDING,	/* writing a finite response, then close */
 	CONN_LINGERING,		/* response sent; draining input until EOF */
 	CONN_STREAMING,		/* a chat frame */
-	CONN_CLOSING		/* to be closed at the end of this pass */
+	CONN_CLOSING,		/* to be closed at the end of this pass */
+	CONN_WAITING		/* the answer waits for the accounts helper */
 };
 
 /*
@@ -66,6 +67,7 @@ struct conn {
 	unsigned	 gen;		/* bumped each time the slot is freed */
 	struct addr	*addr;		/* counted there; NULL for a refusal */
 	char		 ip[SESSION_IP_BYTES];
+	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
 };
 
 static struct {
@@ -178,6 +180,10 @@ queue_clear(struct conn *c)
 	outq_clear(&c->out);
 	queue_changed(c, before);
 }
+
+static int	conn_resume(int, unsigned long, void *);
+static const struct web_io web_io = { conn_resume };
+static unsigned long	 wait_gens;	/* a fresh one for each request that waits */
 
 /* Sets what the loop watches on a connection from its state and queue. */
 static void
@@ -387,6 +393,7 @@ conn_init(const int *fds, int nfds, int want, int ip_max)
 	    "most %d). Close some, or try again in a moment.", per_ip);
 	crowd_page = render_error(HTTP_TOO_MANY_REQUESTS, why);
 	session_init(&conn_io);
+	web_init(&web_io);
 	watch_listeners(1);
 	return max_conns;
 }
@@ -676,8 +683,9 @@ stream_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
+/* Runs a request; later is the token of one that waited, else NULL. */
 static void
-dispatch(int fd)
+dispatch(int fd, void *later)
 {
 	struct conn *c = &conns[fd];
 	struct web_request req;
@@ -688,10 +696,21 @@ dispatch(int fd)
 	req.conn.fd = fd;
 	req.conn.gen = c->gen;
 	req.now = now;
+	req.gen = ++wait_gens;
+	req.later = later;
 	resp.status = HTTP_INTERNAL_ERROR;
 	resp.stream = NULL;
+	resp.pending = 0;
 	buf_init(&resp.out);
 	web_handle(&req, &resp);
+	if (resp.pending) {
+		/* Nothing watched: the helper's answer comes through conn_resume(). */
+		c->state = CONN_WAITING;
+		c->wait_gen = req.gen;
+		buf_free(&resp.out);
+		update_watch(fd);
+		return;
+	}
 	access_log(c, resp.status, resp.stream ? 0 : resp.out.len);
 	if (resp.stream != NULL) {
 		/* A stream can be cut off or reloaded while its history is queued. */
@@ -738,6 +757,8 @@ parse_error(int fd, int status)
 	}
 	buf_init(&out);
 	web_error(&out, status, why);
+	if (conns[fd].req->head_only)
+		http_strip_body(&out);	/* HEAD: the head alone, even here */
 	access_log(&conns[fd], status, out.len);
 	respond(fd, &out);
 	buf_free(&out);
@@ -766,7 +787,7 @@ read_request(int fd)
 	}
 	st = http_parse(c->req, data, (size_t)n, &used);
 	if (st == HTTP_OK)
-		dispatch(fd);
+		dispatch(fd, NULL);
 	else if (st != HTTP_INCOMPLETE)
 		parse_error(fd, st);
 }
@@ -815,6 +836,23 @@ write_some(int fd)
 		set_state(fd, CONN_LINGERING);
 	}
 	update_watch(fd);
+}
+
+/*
+ * A waiting request's answer is ready: the request runs again with its
+ * token, unless its connection is gone (the descriptor may serve another
+ * client by now, which the generation tells).  0, or -1 if gone.
+ */
+static int
+conn_resume(int fd, unsigned long gen, void *later)
+{
+	if (fd < 0 || fd >= capacity || conns[fd].state != CONN_WAITING ||
+	    conns[fd].wait_gen != gen)
+		return -1;
+	now = loop_now_ms();
+	conns[fd].state = CONN_READING;
+	dispatch(fd, later);
+	return 0;
 }
 
 static void

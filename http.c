@@ -18,6 +18,11 @@ enum {
 };
 
 #define FORM_TYPE	"application/x-www-form-urlencoded"
+#define VERSION_NAME	"HTTP/"		/* then major.minor */
+#define VERSION_1_X	"HTTP/1."	/* then the minor we know, 0 or 1 */
+#define OWN_SCHEME	"http://"	/* chatd's own origin: this and Host */
+#define DEFAULT_PORT	":80"		/* the same origin with or without */
+#define LIT_LEN(s)	(sizeof(s) - 1)	/* the length of a string literal */
 
 /*
  * Our pages load only our own scripts, styles and images (inline styles
@@ -101,18 +106,25 @@ hexval(int c)
 	return -1;
 }
 
+/* Compares a[0..an) with b[0..bn), ignoring ASCII case. */
+static int
+same_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i;
+
+	if (an != bn)
+		return 0;
+	for (i = 0; i < an; i++)
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
 /* Compares s[0..n) with the NUL-terminated `name`, ignoring ASCII case. */
 static int
 same_name(const char *s, size_t n, const char *name)
 {
-	size_t i;
-
-	if (strlen(name) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != lower((unsigned char)name[i]))
-			return 0;
-	return 1;
+	return same_bytes(s, n, name, strlen(name));
 }
 
 /* Returns 1 if every '%' in s[0..n) starts a %XX escape. */
@@ -154,20 +166,22 @@ parse_version(const char *s, size_t n, int *minor)
 {
 	size_t i, dot;
 
-	if (n < 5 || memcmp(s, "HTTP/", 5) != 0)
+	if (n < LIT_LEN(VERSION_NAME) ||
+	    memcmp(s, VERSION_NAME, LIT_LEN(VERSION_NAME)) != 0)
 		return HTTP_BAD_REQUEST;
 	dot = 0;
-	for (i = 5; i < n; i++) {
-		if (s[i] == '.' && dot == 0 && i > 5)
+	for (i = LIT_LEN(VERSION_NAME); i < n; i++) {
+		if (s[i] == '.' && dot == 0 && i > LIT_LEN(VERSION_NAME))
 			dot = i;
 		else if (!is_digit((unsigned char)s[i]))
 			return HTTP_BAD_REQUEST;
 	}
 	if (dot == 0 || dot == n - 1)
 		return HTTP_BAD_REQUEST;
-	if (n == 8 && memcmp(s + 5, "1.", 2) == 0 &&
-	    (s[7] == '0' || s[7] == '1')) {
-		*minor = s[7] - '0';
+	if (n == LIT_LEN(VERSION_1_X) + 1 &&
+	    memcmp(s, VERSION_1_X, LIT_LEN(VERSION_1_X)) == 0 &&
+	    (s[n - 1] == '0' || s[n - 1] == '1')) {
+		*minor = s[n - 1] - '0';
 		return HTTP_OK;
 	}
 	return HTTP_VERSION_NOT_SUPPORTED;
@@ -264,6 +278,34 @@ is_form_type(const char *s, size_t n)
 }
 
 /*
+ * Keeps a header's value s[0..n) in a fixed field of `size` bytes.  A
+ * second one is refused, as RFC 9112 asks for Host: two proxies could
+ * each act on a different one.  So is one too long for the field.
+ */
+static enum http_status
+set_field(char *field, size_t size, int *seen, const char *s, size_t n)
+{
+	if (*seen || n >= size)
+		return HTTP_BAD_REQUEST;
+	memcpy(field, s, n);
+	field[n] = '\0';
+	*seen = 1;
+	return HTTP_INCOMPLETE;
+}
+
+/* Host is uri-host [":" port]: printable ASCII without spaces. */
+static enum http_status
+set_host(struct http_request *r, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_vchar((unsigned char)s[i]))
+			return HTTP_BAD_REQUEST;
+	return set_field(r->host, sizeof r->host, &r->has_host, s, n);
+}
+
+/*
  * Parses "Name: value" and keeps the headers chatd uses.  A line starting
  * with white space (an obsolete folded continuation) has no name and is
  * refused with the other malformed lines, and so is a control character
@@ -288,6 +330,11 @@ parse_header(struct http_request *r, const char *s, size_t n)
 		;
 	if (same_name(s, k, "Content-Length"))
 		return set_content_length(r, s + v, end - v);
+	if (same_name(s, k, "Host"))
+		return set_host(r, s + v, end - v);
+	if (same_name(s, k, "Origin"))
+		return set_field(r->origin, sizeof r->origin, &r->has_origin,
+		    s + v, end - v);
 	if (same_name(s, k, "Content-Type"))
 		r->form = is_form_type(s + v, end - v);
 	else if (same_name(s, k, "Transfer-Encoding"))
@@ -324,6 +371,8 @@ head_byte(struct http_request *r, char c)
 		return HTTP_HEADERS_TOO_LARGE;
 	if (c != '\n') {
 		r->line[r->line_len++] = c;
+		if (r->state == PARSE_REQUEST && r->line_len == 5)
+			r->head_only = memcmp(r->line, "HEAD ", 5) == 0;
 		return HTTP_INCOMPLETE;
 	}
 	n = r->line_len;
@@ -379,6 +428,50 @@ http_parse(struct http_request *r, const char *p, size_t len, size_t *used)
 		r->state = -(int)st;
 	*used = i;
 	return st;
+}
+
+/* The length of host[0..n) without a ":80" at its end: the default port. */
+static size_t
+host_len(const char *host, size_t n)
+{
+	if (n >= LIT_LEN(DEFAULT_PORT) && memcmp(host + n -
+	    LIT_LEN(DEFAULT_PORT), DEFAULT_PORT, LIT_LEN(DEFAULT_PORT)) == 0)
+		return n - LIT_LEN(DEFAULT_PORT);
+	return n;
+}
+
+int
+http_origin_ok(const struct http_request *r, const char *const *allowed,
+    int n)
+{
+	const char *o = r->origin;
+	size_t olen = strlen(r->origin);
+	int i;
+
+	if (!r->has_origin)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (same_name(o, olen, allowed[i]))
+			return 1;
+	if (r->host[0] == '\0' || olen < LIT_LEN(OWN_SCHEME) ||
+	    !same_name(o, LIT_LEN(OWN_SCHEME), OWN_SCHEME))
+		return 0;
+	o += LIT_LEN(OWN_SCHEME);
+	olen -= LIT_LEN(OWN_SCHEME);
+	return same_bytes(o, host_len(o, olen), r->host,
+	    host_len(r->host, strlen(r->host)));
+}
+
+void
+http_strip_body(struct buf *b)
+{
+	const char *end;
+
+	if (b->len == 0 || b->failed ||
+	    (end = strstr(b->data, "\r\n\r\n")) == NULL)
+		return;
+	b->len = (size_t)(end - b->data) + 4;
+	b->data[b->len] = '\0';
 }
 
 /*
@@ -572,7 +665,8 @@ int
 http_response_head(struct buf *b, int status, const char *content_type,
     long content_length, int flags)
 {
-	if (status < 100 || status > 999 || content_type == NULL ||
+	if (status < HTTP_STATUS_MIN || status > HTTP_STATUS_MAX ||
+	    content_type == NULL ||
 	    !header_value_ok(content_type))
 		return -1;
 	buf_printf(b, "HTTP/1.0 %d %s\r\n", status, http_reason(status));
@@ -582,9 +676,15 @@ http_response_head(struct buf *b, int status, const char *content_type,
 	if (flags & HTTP_NO_STORE)
 		buf_adds(b, "Cache-Control: no-store\r\n");
 	else if (flags & HTTP_CACHE)
-		buf_adds(b, "Cache-Control: max-age=3600\r\n");
+		buf_printf(b, "Cache-Control: max-age=%d\r\n",
+		    HTTP_CACHE_MAX_AGE);
+	/*
+	 * Not no-referrer: under it a browser sends "Origin: null" with our
+	 * own forms' POSTs, and those must be told from other sites'.  A
+	 * link out of chatd still carries no referrer, so no sid leaks.
+	 */
 	buf_adds(b, "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
+	    "Referrer-Policy: same-origin\r\n"
 	    "X-Frame-Options: SAMEORIGIN\r\n"
 	    "Content-Security-Policy: " CSP "\r\n"
 	    "Connection: close\r\n"

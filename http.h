@@ -9,6 +9,11 @@
 #define HTTP_HEAD_MAX		8192	/* request line + headers, bytes */
 #define HTTP_BODY_MAX		8192	/* POST body, bytes */
 #define HTTP_HEAD_TIMEOUT_MS	10000	/* a head must be complete by then */
+#define HTTP_HOST_MAX		255	/* Host value, bytes: a DNS name and a port */
+#define HTTP_ORIGIN_MAX		(HTTP_HOST_MAX + 16)	/* Origin: scheme://host:port */
+#define HTTP_CACHE_MAX_AGE	3600	/* seconds a static file may be cached */
+#define HTTP_STATUS_MIN		100	/* a status code has three digits */
+#define HTTP_STATUS_MAX		999
 
 /* Status codes; the values are the HTTP codes. */
 enum http_status {
@@ -59,6 +64,12 @@ struct http_request {
 	const char *query;		/* after '?', still encoded; "" if none */
 	long	 content_length;	/* -1 when absent */
 	int	 form;			/* Content-Type is x-www-form-urlencoded */
+	/* set as soon as seen, so that a refused HEAD gets no body either */
+	int	 head_only;		/* the request line starts "HEAD " */
+	int	 has_host;		/* a Host header came */
+	int	 has_origin;		/* an Origin header came */
+	char	 origin[HTTP_ORIGIN_MAX + 1];	/* its value; "" if none */
+	char	 host[HTTP_HOST_MAX + 1];	/* the Host value; "" if none */
 	size_t	 body_len;
 	char	*body;			/* NUL-terminated, in shared */
 
@@ -75,13 +86,32 @@ void	http_request_init(struct http_request *);
  * request: one request per connection).  Returns HTTP_INCOMPLETE for more,
  * HTTP_OK when the head and any POST body (Content-Length bytes) are in, or
  * the error status to answer with: 400 malformed request line, header,
- * Content-Length or %-escape in the target, 411 a POST without
+ * Content-Length or %-escape in the target, a Host that is no host name
+ * (spaces, or longer than HTTP_HOST_MAX), an Origin longer than
+ * HTTP_ORIGIN_MAX, a second Host or Origin, 411 a POST without
  * Content-Length, 431 head over HTTP_HEAD_MAX, 413 body over HTTP_BODY_MAX,
  * 501 a method other than GET/HEAD/POST or a Transfer-Encoding, 505 a
  * version other than HTTP/1.0 or HTTP/1.1.
  */
 enum http_status http_parse(struct http_request *, const char *, size_t,
 	    size_t *used);
+
+/*
+ * Whether a request may act for a user, judged by its Origin header
+ * (RFC 6454): 1 when there is none (curl, telnet, older browsers), or when
+ * it names this server as the request reached it ("http://" and the Host
+ * header; ":80" or not alike) or one of the n `allowed` origins; 0 when it
+ * names another site, "null" (an opaque origin) included.  Compared
+ * without regard to ASCII case, as scheme and host are.
+ */
+int	http_origin_ok(const struct http_request *, const char *const *allowed,
+	    int n);
+
+/*
+ * Cuts a complete response in b down to its head (through the blank line),
+ * for HEAD: the head keeps the Content-Length the body had.
+ */
+void	http_strip_body(struct buf *);
 
 /*
  * Looks up `key` in an urlencoded form ("a=1&b=x%20y") and decodes its
@@ -103,12 +133,13 @@ int	http_html_escape(struct buf *, const char *s, size_t n);
 const char *http_reason(int status);
 
 #define HTTP_NO_STORE	0x1	/* Cache-Control: no-store */
-#define HTTP_CACHE	0x2	/* Cache-Control: max-age=3600 (static files) */
+#define HTTP_CACHE	0x2	/* Cache-Control: max-age (static files) */
 
 /*
  * Appends a complete response head: status line (HTTP/1.0), Content-Type,
  * Content-Length unless content_length < 0 (a stream), Cache-Control when
- * flags has HTTP_NO_STORE (or max-age with HTTP_CACHE), the security headers (nosniff, no-referrer, CSP
+ * flags has HTTP_NO_STORE (or HTTP_CACHE_MAX_AGE with HTTP_CACHE), the
+ * security headers (nosniff, a same-origin referrer policy, CSP
  * allowing only chatd's own scripts, same-origin framing), Connection:
  * close, and the blank line.
  */

@@ -14,9 +14,9 @@
 #define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */
 #define ROOM_MAX		1000	/* rooms, the lobby and pairs included */
 #define ROOM_BANS_MAX		1000	/* bans in force in one room */
-#define ROOM_STAMP_BYTES	sizeof "22:24"	/* an event's time of day */
-#define ROOM_SINCE_DIGITS	19	/* since=N: longer cannot be a number */
 #define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
+#define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
+#define ROOM_STAMP_BYTES	8	/* "HH:MM" and NUL, with room to spare */
 
 struct session;
 

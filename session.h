@@ -16,7 +16,7 @@
 #define SESSION_BURST		5	/* rate limit: bucket size */
 #define SESSION_REFILL_MS	1000	/* rate limit: one token per second */
 #define SESSION_SWEEP_MS	250	/* how often timers are checked */
-#define SESSION_PAD_LINES	24	/* of 50 bytes: the 1 KiB browsers wait for */
+#define SESSION_PAD_LINES	24	/* 49-byte lines: a stream opens with 1 KiB */
 
 struct room;
 

@@ -14,11 +14,11 @@
 #include "text.h"
 #include "web.h"
 
-#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
-#define WEB_NAMES_REFRESH_S	10			/* names frame refresh */
-#define WEB_WHISPER_OPTIONS_MAX	100			/* whisper targets listed */
 #define WEB_HTML		"text/html; charset=utf-8"
 #define WEB_SHORT_RESERVE_DIV	8	/* 1/8 of -c kept for short requests */
+#define WEB_REPLY_MAX		256			/* a deferred talk reply */
+#define WEB_API			"/api"	/* it and below: for scripts, not people */
+#define PALETTE_SIZE		(sizeof palette / sizeof palette[0])
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
 struct var {
@@ -26,11 +26,29 @@ struct var {
 	const char	*html;
 };
 
+/*
+ * A request waiting for the accounts helper (login, register, /passwd):
+ * where its answer goes, and the result it waits for.
+ */
+struct later {
+	int			 conn;
+	unsigned long		 gen;
+	enum accounts_result	 result;	/* login, register */
+	int			 status;	/* /passwd: the talk frame's */
+	char			 reply[WEB_REPLY_MAX];
+};
+
 struct ctx {
 	const struct web_request *req;
 	struct web_response	*resp;
 	int			 head_only;	/* HEAD: answer as GET, change nothing */
+	struct later		*later;		/* the result a resumed request waited for */
 };
+
+static const struct web_io *web_io;
+/* Other sites allowed to post, as web_set_origins() gave them. */
+static const char *const *origins;
+static int norigins;
 
 /* Guests without a colour get one of these, by name. */
 static const char *const palette[] = {
@@ -116,7 +134,76 @@ ctx_page(struct ctx *c, int status, const char *title, const char *html)
 }
 
 void
-web_error(struct buf *out, int status, const char *message)
+web_init(const struct web_io *io)
+{
+	web_io = io;
+}
+
+/* A token for a request about to wait; NULL (and a 503 page) without memory. */
+static struct later *
+later_new(struct ctx *c)
+{
+	struct later *l;
+
+	if ((l = calloc(1, sizeof *l)) == NULL) {
+		ctx_page(c, HTTP_UNAVAILABLE, "Server busy",
+		    "<p>Please try again.</p>");
+		return NULL;
+	}
+	l->conn = c->req->conn.fd;
+	l->gen = c->req->gen;
+	return l;
+}
+
+/* The request waits: no answer now, the connection watches nothing. */
+static int
+wait_for(struct ctx *c)
+{
+	c->resp->pending = 1;
+	return 0;
+}
+
+/* The helper answered: the request runs again, if its client is still there. */
+static void
+resume(struct later *l)
+{
+	if (web_io != NULL)
+		web_io->resume(l->conn, l->gen, l);
+	free(l);
+}
+
+static void
+accounts_answered(void *arg, enum accounts_result r)
+{
+	struct later *l = arg;
+
+	l->result = r;
+	resume(l);
+}
+
+static void
+talk_answered(void *arg, int status, const char *reply)
+{
+	struct later *l = arg;
+
+	l->status = status;
+	snprintf(l->reply, sizeof l->reply, "%s", reply);
+	resume(l);
+}
+
+/*
+ * A name listed in -a that has no account yet is kept for its owner:
+ * nobody may take it as a guest or register it over the web.
+ */
+static int
+reserved(const char *name)
+{
+	return config_admin_name(name) && accounts_find(name) == NULL;
+}
+
+/* An error page with a message and a way back (headers only for HEAD). */
+static void
+error_page(struct buf *out, int head_only, int status, const char *message)
 {
 	struct buf html;
 
@@ -125,8 +212,21 @@ web_error(struct buf *out, int status, const char *message)
 	esc(&html, message);
 	buf_adds(&html, "</p>\n<p><a href=\"/\" target=\"_top\">To the login "
 	    "page</a></p>\n");
-	page(out, 0, status, http_reason(status), buf_str(&html));
+	page(out, head_only, status, http_reason(status), buf_str(&html));
 	buf_free(&html);
+}
+
+void
+web_error(struct buf *out, int status, const char *message)
+{
+	error_page(out, 0, status, message);
+}
+
+void
+web_set_origins(const char *const *list, int n)
+{
+	origins = list;
+	norigins = n;
 }
 
 /*
@@ -208,7 +308,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 {
 	static const char *const fields[] = { "name", "passwd", "color", "room" };
 	char name[WEB_VALUE_MAX], room[WEB_VALUE_MAX], color[WEB_VALUE_MAX];
-	char markers[4][16];
+	char markers[sizeof fields / sizeof fields[0]][sizeof "error_passwd"];
 	struct buf body, e, n, r, col, rooms;
 	struct var vars[11];
 	const char *err;
@@ -239,7 +339,7 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	vars[5].name = "guests"; vars[5].html = config.no_guests ?
 	    "Only registered names may log in here." :
 	    "Any free name will do; a registered name needs its password.";
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (int)(sizeof fields / sizeof fields[0]); i++) {
 		snprintf(markers[i], sizeof markers[i], "error_%s", fields[i]);
 		vars[6 + i].name = markers[i];
 		vars[6 + i].html = field && strcmp(field, fields[i]) == 0 ?
@@ -272,14 +372,7 @@ frameset(struct ctx *c, const struct session *s)
 static int
 is_admin(const struct account *a)
 {
-	int i;
-
-	if (a->admin)
-		return 1;
-	for (i = 0; i < config.nadmins; i++)
-		if (accounts_find(config.admins[i]) == a)
-			return 1;
-	return 0;
+	return a->admin || config_admin_name(a->name);
 }
 
 /*
@@ -300,7 +393,39 @@ take_over(struct session *old, const char *room, long long now)
 	return old;
 }
 
-/* Checks a login; returns 0 or the status after showing the login page. */
+/*
+ * The password of a registered name is checked off the loop: the first
+ * run starts the check and the request waits (returns 0 with
+ * resp->pending set); it runs again with the verdict in c->later.
+ * Returns 1 if the password is right, else 0 after answering.
+ */
+static int
+password_right(struct ctx *c, const char *name, const char *passwd)
+{
+	struct later *l;
+	enum accounts_result r;
+
+	if (c->later != NULL)
+		r = c->later->result;
+	else {
+		if ((l = later_new(c)) == NULL)
+			return 0;
+		r = accounts_verify_start(name, passwd, accounts_answered, l);
+		if (r == ACCOUNTS_PENDING)
+			return wait_for(c);
+		free(l);
+	}
+	if (r == ACCOUNTS_DONE)
+		return 1;
+	login_page(c, HTTP_FORBIDDEN, "passwd", "This name is registered: "
+	    "the password is wrong or missing.");
+	return 0;
+}
+
+/*
+ * Checks a login; returns 0, or the status after showing the login page,
+ * or -1 while the password is being checked.
+ */
 static int
 check_login(struct ctx *c, const char *name, const char *passwd,
     const char *room, const struct account **acct)
@@ -313,10 +438,13 @@ check_login(struct ctx *c, const char *name, const char *passwd,
 		return login_page(c, HTTP_BAD_REQUEST, "name", TEXT_NAME_RULE);
 	if (!text_valid_room(room))
 		return login_page(c, HTTP_BAD_REQUEST, "room", TEXT_ROOM_RULE);
+	if (accounts_find(name) != NULL && !password_right(c, name, passwd))
+		return c->resp->pending ? -1 : HTTP_FORBIDDEN;
+	/* Found again: the table may have been reread while the check ran. */
 	*acct = accounts_find(name);
-	if (*acct != NULL && accounts_verify(name, passwd) != ACCOUNTS_DONE)
-		return login_page(c, HTTP_FORBIDDEN, "passwd", "This name is registered: "
-		    "the password is wrong or missing.");
+	if (*acct == NULL && reserved(name))
+		return login_page(c, HTTP_FORBIDDEN, "name", "This name is "
+		    "reserved for a server administrator.");
 	if (*acct == NULL && config.no_guests)
 		return login_page(c, HTTP_FORBIDDEN, "name", "Only registered names may "
 		    "log in here. Register first.");
@@ -380,6 +508,12 @@ fair_login(struct ctx *c, const char *name, int is_register)
 	return 0;
 }
 
+/*
+ * POST or GET /login.  A registered name's password is checked off the
+ * loop, so this runs twice for it: first to start the check (the request
+ * then waits), again with c->later holding the verdict.  Checks that count
+ * a request (rate limits) belong before the check starts: c->later == NULL.
+ */
 static int
 do_login(struct ctx *c)
 {
@@ -391,7 +525,7 @@ do_login(struct ctx *c)
 
 	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
 		return login_page(c, HTTP_OK, NULL, NULL);
-	if ((status = fair_login(c, name, 0)) != 0)
+	if (c->later == NULL && (status = fair_login(c, name, 0)) != 0)
 		return status;
 	param(c, "passwd", passwd, sizeof passwd);
 	if (param(c, "room", room, sizeof room) < 1)
@@ -404,8 +538,7 @@ do_login(struct ctx *c)
 		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
 	if (!*color)
 		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
-		    acct->color : palette[(unsigned char)key[0] %
-		    (sizeof palette / sizeof palette[0])]);
+		    acct->color : palette[(unsigned char)key[0] % PALETTE_SIZE]);
 	if ((s = session_by_name(name)) != NULL && acct == NULL)
 		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
@@ -435,6 +568,34 @@ do_login(struct ctx *c)
 	return frameset(c, s);
 }
 
+/*
+ * The account is hashed and saved off the loop: the first run starts the
+ * job and the request waits; it runs again with the result in c->later.
+ */
+static enum accounts_result
+register_result(struct ctx *c, const char *name, const char *passwd)
+{
+	struct later *l;
+	enum accounts_result r;
+
+	if (c->later != NULL)
+		return c->later->result;
+	if ((l = later_new(c)) == NULL)
+		return ACCOUNTS_PENDING;	/* answered: busy */
+	r = accounts_register_start(name, passwd, accounts_answered, l);
+	if (r == ACCOUNTS_PENDING)
+		wait_for(c);
+	else
+		free(l);
+	return r;
+}
+
+/*
+ * /register.  Only a POST creates an account: a GET (a link, an image on
+ * another site) shows the form.  Like do_login(), it runs a second time
+ * with c->later once the account is saved; count requests only when
+ * c->later == NULL.
+ */
 static int
 do_register(struct ctx *c)
 {
@@ -442,9 +603,10 @@ do_register(struct ctx *c)
 	struct buf html;
 	int status;
 
-	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
+	if (c->req->http->method != HTTP_POST ||
+	    param(c, "name", name, sizeof name) == -1)
 		return ctx_page(c, HTTP_OK, "Register a name", frame_register_html);
-	if ((status = fair_login(c, name, 1)) != 0)
+	if (c->later == NULL && (status = fair_login(c, name, 1)) != 0)
 		return status;
 	param(c, "passwd", passwd, sizeof passwd);
 	buf_init(&html);
@@ -454,8 +616,14 @@ do_register(struct ctx *c)
 	else if (*passwd == '\0' || strlen(passwd) > ACCOUNTS_PASSWORD_MAX)
 		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
 		    "Choose a password (at most 256 bytes).</p>");
+	else if (reserved(name))
+		status = HTTP_FORBIDDEN, buf_adds(&html, "<p class=\"error\">"
+		    "This name is reserved for a server administrator.</p>");
 	else
-		switch (accounts_register(name, passwd)) {
+		switch (register_result(c, name, passwd)) {
+		case ACCOUNTS_PENDING:
+			buf_free(&html);
+			return 0;
 		case ACCOUNTS_DONE:
 			status = HTTP_OK;
 			buf_adds(&html, "<p>The name <bdi>");
@@ -468,6 +636,11 @@ do_register(struct ctx *c)
 		case ACCOUNTS_EXISTS:
 			status = HTTP_CONFLICT, buf_adds(&html, "<p class=\"error\">"
 			    "This name is registered already.</p>");
+			break;
+		case ACCOUNTS_FULL:
+			status = HTTP_UNAVAILABLE, buf_adds(&html, "<p class="
+			    "\"error\">This server holds as many accounts as it "
+			    "can. Log in as a guest, or ask its administrator.</p>");
 			break;
 		default:
 			status = HTTP_INTERNAL_ERROR, buf_adds(&html, "<p class="
@@ -485,7 +658,7 @@ do_register(struct ctx *c)
 static int
 do_chat(struct ctx *c)
 {
-	char since[32];
+	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
 	struct buf *out = &c->resp->out;
 
@@ -621,6 +794,7 @@ do_dotalk(struct ctx *c)
 	char message[WEB_VALUE_MAX], to[WEB_VALUE_MAX];
 	char sid[SESSION_SID_LEN + 1];
 	struct session *s;
+	struct later *l;
 	struct buf reply;
 	int n, status;
 
@@ -629,11 +803,22 @@ do_dotalk(struct ctx *c)
 	param(c, "to", to, sizeof to);
 	if (c->head_only)
 		return talk_frame(c, s, HTTP_OK, NULL, "", to);
+	/* /passwd answered by the helper: the line was counted the first time. */
+	if (c->later != NULL)
+		return talk_frame(c, s, c->later->status, c->later->reply, "",
+		    to);
 	n = raw_param(c, "message", message, sizeof message);
 	memcpy(sid, s->sid, sizeof sid);
+	if ((l = later_new(c)) == NULL)
+		return HTTP_UNAVAILABLE;
 	buf_init(&reply);
 	status = cmd_talk(s, message, n < 0 ? 0 : (size_t)n, to, c->req->now,
-	    &reply);
+	    &reply, talk_answered, l);
+	if (status == CMD_PENDING) {
+		buf_free(&reply);
+		return wait_for(c);
+	}
+	free(l);
 	/* /quit ends the session: the talk frame says goodbye. */
 	if ((s = session_find(sid)) == NULL)
 		goodbye(c);
@@ -677,7 +862,7 @@ do_names(struct ctx *c)
 {
 	struct buf body, list, topic;
 	struct session *s, **v;
-	char refresh[16], count[16];
+	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
 	struct var vars[7];
 	int i;
 
@@ -770,29 +955,69 @@ static const struct route {
 	{ "/talk.js", do_talk_js },
 };
 
-void
-web_handle(const struct web_request *req, struct web_response *resp)
+/*
+ * Requests that act for a user (every POST) or read for a script (/api/)
+ * must not come from another site's page: that page would create
+ * accounts, log people in or talk for them.  Paths are compared still
+ * encoded, as the routes are.
+ */
+static int
+cross_site(const struct http_request *h)
 {
-	const struct http_request *h = req->http;
-	struct ctx c;
+	size_t n = strlen(WEB_API);
+
+	if (h->method != HTTP_POST && !(strncmp(h->path, WEB_API, n) == 0 &&
+	    (h->path[n] == '\0' || h->path[n] == '/')))
+		return 0;
+	return !http_origin_ok(h, origins, norigins);
+}
+
+/* The route's answer, or an error page. */
+static void
+route(struct ctx *c)
+{
+	const struct http_request *h = c->req->http;
+	struct web_response *resp = c->resp;
 	size_t i;
 
-	c.req = req;
-	c.resp = resp;
-	c.head_only = h->method == HTTP_HEAD;
-	resp->stream = NULL;
+	if (cross_site(h)) {
+		resp->status = HTTP_FORBIDDEN;
+		error_page(&resp->out, c->head_only, HTTP_FORBIDDEN, "This "
+		    "request came from a page on another site. chatd takes "
+		    "posts only from its own pages: open it at its own "
+		    "address and try again.");
+		return;
+	}
 	if (http_form_check(h->query) == -1 ||
 	    (h->method == HTTP_POST && http_form_check(h->body) == -1)) {
 		resp->status = HTTP_BAD_REQUEST;
-		web_error(&resp->out, HTTP_BAD_REQUEST,
+		error_page(&resp->out, c->head_only, HTTP_BAD_REQUEST,
 		    "The request has a malformed %-escape.");
 		return;
 	}
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (strcmp(h->path, routes[i].path) == 0) {
-			routes[i].handler(&c);
+			routes[i].handler(c);
 			return;
 		}
 	resp->status = HTTP_NOT_FOUND;
-	web_error(&resp->out, HTTP_NOT_FOUND, "There is no such page here.");
+	error_page(&resp->out, c->head_only, HTTP_NOT_FOUND,
+	    "There is no such page here.");
+}
+
+void
+web_handle(const struct web_request *req, struct web_response *resp)
+{
+	struct ctx c;
+
+	c.req = req;
+	c.resp = resp;
+	c.head_only = req->http->method == HTTP_HEAD;
+	c.later = req->later;
+	resp->stream = NULL;
+	resp->pending = 0;
+	route(&c);
+	/* Whatever answered, a HEAD gets the head alone. */
+	if (c.head_only && resp->stream == NULL)
+		http_strip_body(&resp->out);
 }

@@ -6,6 +6,11 @@
 #include "http.h"
 #include "session.h"
 
+#define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
+#define WEB_NAMES_REFRESH_S	10	/* names frame refresh, seconds */
+#define WEB_WHISPER_OPTIONS_MAX	100	/* whisper targets listed */
+#define WEB_INT_BYTES		16	/* an int in decimal, sign and NUL */
+
 struct session;
 
 struct web_request {
@@ -13,18 +18,44 @@ struct web_request {
 	const char	*ip;
 	struct conn_handle conn;	/* becomes the chat stream for /chat */
 	long long	 now;
+	unsigned long	 gen;		/* tells this request from later ones on conn */
+	void		*later;		/* NULL, or the token of a request that waited */
 };
 
 struct web_response {
 	int		 status;
 	struct buf	 out;		/* the whole response, unless a stream */
 	struct session	*stream;	/* set when conn became this session's chat frame */
+	int		 pending;	/* no answer yet: it comes through web_io */
 };
 
-/* Answers one request.  The caller owns resp->out (buf_init'ed) and frees it. */
+/*
+ * How a request that waits (a password being checked or an account being
+ * saved, off the loop) is answered.  resume(conn, gen, token) runs the
+ * request again through web_handle() with the token as req->later, if
+ * conn still holds request gen: 0; else -1, and the token is dropped.
+ */
+struct web_io {
+	int	(*resume)(int conn, unsigned long gen, void *token);
+};
+
+void	web_init(const struct web_io *);
+
+/*
+ * Answers one request.  The caller owns resp->out (buf_init'ed) and frees
+ * it.  With resp->pending set there is no answer yet: the connection
+ * waits, watching nothing, for web_io.resume().
+ */
 void	web_handle(const struct web_request *, struct web_response *);
 
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
+
+/*
+ * Origins besides chatd's own address whose pages may post to it and use
+ * /api/ (-O), n of them; none until this is called.  The strings must
+ * outlive the server.
+ */
+void	web_set_origins(const char *const *origins, int n);
 
 #endif

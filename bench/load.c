@@ -1,4 +1,4 @@
-/* load.c: a load generator for chatd: held streams, fan-out latency, saturation, memory. */
+/* load.c: a load generator for chatd (or nginx+nchan): held streams, fan-out latency, saturation, memory. */
 
 /*
  * One process drives a running chatd on a loopback address:
@@ -19,12 +19,22 @@
  * It checks on the way that every stream sees every room event once and
  * in order, and that no stream is lost.
  *
+ * With -N it drives nginx with the nchan module instead, configured as
+ * bench/nginx-nchan.conf: no logins; each stream is an EventSource
+ * subscriber (GET /sub), each post a publisher request (POST /pub), and
+ * the order check reads nchan's message ids ("id: TIME:TAG").
+ *
  * Every message reads "bm<seq>t<usec>": its number and the CLOCK_MONOTONIC
  * time (microseconds) its POST started.  Everything is bounded: each wait
- * has a deadline and the whole run stops after LOAD_RUN_MAX_S.
+ * has a deadline and the whole run stops after LOAD_RUN_MAX_S, plus a
+ * second for each LOAD_RUN_PER_S streams.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#define LOAD_EPOLL	1	/* poll() over 10,000 streams would cost more than reading them */
+#endif
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -42,7 +52,7 @@
 #include <unistd.h>
 
 #define LOAD_STREAMS_DEFAULT	900
-#define LOAD_SESSIONS_MAX	9999	/* names are b0001..b9999 */
+#define LOAD_SESSIONS_MAX	19999	/* names are b00001..b19999 */
 /*
  * chatd refuses logins past its connection limit (1008 with select()), so
  * 900 streams leave room for about 100 more sessions, which only talk.
@@ -61,10 +71,13 @@
 #define LOAD_READ_MAX		65536
 #define LOAD_BURST		5	/* chatd's rate limit: a bucket of 5 tokens, */
 #define LOAD_REFILL_US		1050000LL	/* one more a second (with a margin) */
-#define LOAD_SETUP_S		40	/* logins and stream opens must be done by then */
+#define LOAD_SETUP_S		40	/* logins and stream opens must be done by then, */
+#define LOAD_SETUP_PER_S	500	/* plus a second for each this many streams */
 #define LOAD_DRAIN_S		5	/* wait for stragglers after each phase */
 #define LOAD_HOLD_S		10	/* -M: streams held after the memory reading */
-#define LOAD_RUN_MAX_S		110	/* the whole run, whatever happens */
+#define LOAD_RUN_MAX_S		110	/* the whole run, whatever happens, */
+#define LOAD_RUN_PER_S		100	/* plus a second for each this many streams */
+#define LOAD_EVENTS_MAX		1024	/* epoll events taken per wait */
 
 enum stream_state {
 	ST_IDLE,		/* not logged in yet */
@@ -85,6 +98,7 @@ struct stream {
 	int		 in_body;	/* past the response head */
 	int		 waiting;	/* opened, no response head yet */
 	unsigned long long last_eid;	/* last room event number read */
+	unsigned long long last_tag;	/* nchan: the tag of the last id */
 	double		 tokens;	/* our copy of chatd's rate-limit bucket */
 	long long	 token_us;	/* when it was last brought up to date */
 };
@@ -127,10 +141,24 @@ static struct sockaddr_in server;
 static int		 bind_ok = 1;	/* 0 if 127.0.0.x cannot be bound here */
 static int		 next_addr;
 static pid_t		 chatd_pid;
+static int		 nchan;		/* -N: the server is nginx+nchan */
 static long long	 run_deadline;
+static long long	 setup_us;	/* time allowed for logins, for opens */
+#ifdef LOAD_EPOLL
+static int		 epfd = -1;
+#endif
 static char		 rbuf[LOAD_READ_MAX];
 static struct pollfd	*pfds;
 static void		**pobj;		/* stream or req behind each pollfd */
+
+/* What the summary line reports; -1 where it was not measured. */
+static struct {
+	double	p50, p99;		/* phase 1, until the last stream, ms */
+	double	rate, cpu_rate;		/* phase 2 deliveries /s, /CPU s */
+	double	cpu1, cpu2;		/* server CPU share in phase 1, 2 */
+	double	kib;			/* RSS per idle stream */
+	double	wait1, wait2;		/* share of each phase waiting for a CPU */
+} res = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
 /* Counters. */
 static long long	 st_logins_failed, st_streams_lost, st_gaps, st_order;
@@ -165,7 +193,7 @@ static void
 check_deadline(void)
 {
 	if (now_us() > run_deadline)
-		die("the run took longer than %d s: stopped", LOAD_RUN_MAX_S);
+		die("the run took longer than its limit: stopped");
 }
 
 /* Opens a non-blocking connection to chatd from the next 127.0.0.x. */
@@ -200,6 +228,29 @@ dial(void)
 fail:
 	close(fd);
 	return -1;
+}
+
+/*
+ * Watches fd for events (POLLIN or POLLOUT) on behalf of obj, a stream or
+ * a request.  With epoll the kernel keeps the set; poll() rebuilds it from
+ * the streams and requests at each step, so there is nothing to do.
+ */
+static void
+watch(int fd, void *obj, short events, int first)
+{
+#ifdef LOAD_EPOLL
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = (events & POLLIN ? EPOLLIN : 0) |
+	    (events & POLLOUT ? EPOLLOUT : 0);
+	ev.data.ptr = obj;
+	if (epoll_ctl(epfd, first ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev) ==
+	    -1)
+		die("epoll_ctl: %s", strerror(errno));
+#else
+	(void)fd; (void)obj; (void)events; (void)first;
+#endif
 }
 
 /* chatd's resident set in KiB from /proc, or -1. */
@@ -247,6 +298,29 @@ chatd_cpu(void)
 	return (long long)(ut + st) * 1000000 / hz;
 }
 
+/*
+ * How long chatd has waited, runnable, for a CPU (us), from
+ * /proc/PID/schedstat, or -1: on a shared machine this is how much of its
+ * pinned core others took.
+ */
+static long long
+chatd_waited(void)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (chatd_pid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)chatd_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (long long)(wait / 1000) : -1;
+}
+
 static long long
 self_cpu(void)
 {
@@ -288,14 +362,46 @@ number(const char **pp, const char *end)
 	return v;
 }
 
+/*
+ * nchan's EventSource id is "TIME:TAG": the publishing second, and a tag
+ * that counts from 0 within that second.  So the next message is TIME:TAG+1
+ * or LATER:0; anything else is a message missed or seen twice.
+ */
+static void
+check_nchan_id(struct stream *s, const char *line, size_t n)
+{
+	const char *p = line + 4, *end = line + n;
+	long long t, tag;
+
+	if (n < 4 || memcmp(line, "id: ", 4) != 0 ||
+	    (t = number(&p, end)) < 0 || p >= end || *p++ != ':' ||
+	    (tag = number(&p, end)) < 0)
+		return;
+	if (s->last_eid != 0) {
+		if ((unsigned long long)t < s->last_eid ||
+		    ((unsigned long long)t == s->last_eid &&
+		    (unsigned long long)tag <= s->last_tag))
+			st_order++;
+		else if ((unsigned long long)t == s->last_eid ?
+		    (unsigned long long)tag != s->last_tag + 1 : tag != 0)
+			st_gaps++;
+	}
+	s->last_eid = (unsigned long long)t;
+	s->last_tag = (unsigned long long)tag;
+}
+
 /* Checks the room event number: each stream must see every event once, in order. */
 static void
 check_eid(struct stream *s, const char *line, size_t n)
 {
-	const char *p = find(line, n, " id=\"e"), *end = line + n;
+	const char *p, *end = line + n;
 	long long eid;
 
-	if (p == NULL)
+	if (nchan) {
+		check_nchan_id(s, line, n);
+		return;
+	}
+	if ((p = find(line, n, " id=\"e")) == NULL)
 		return;
 	p += 6;
 	if ((eid = number(&p, end)) < 0)
@@ -326,9 +432,15 @@ stream_line(struct stream *s, const char *line, size_t n, long long t)
 		return;
 	}
 	check_eid(s, line, n);
-	if ((p = find(line, n, "tx\">bm")) == NULL)
+	/* chatd: <bdi class="tx">bm...; nchan: data: bm... */
+	if (nchan) {
+		if (n < 8 || memcmp(line, "data: bm", 8) != 0)
+			return;
+		p = line + 8;
+	} else if ((p = find(line, n, "tx\">bm")) == NULL)
 		return;
-	p += 6;
+	else
+		p += 6;
 	if ((seq = number(&p, end)) < 1 || seq > nmsgs || p >= end ||
 	    *p++ != 't' || (ts = number(&p, end)) < 0)
 		return;
@@ -391,12 +503,17 @@ stream_open(struct stream *s)
 		stream_lost(s);
 		return;
 	}
-	s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
-	    "GET /chat?sid=%s HTTP/1.0\r\n\r\n", s->sid);
+	if (nchan)
+		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
+		    "GET /sub HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n");
+	else
+		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
+		    "GET /chat?sid=%s HTTP/1.0\r\n\r\n", s->sid);
 	s->reqoff = 0;
 	s->state = ST_OPENING;
 	s->waiting = 1;
 	nopening++;
+	watch(s->fd, s, POLLOUT, 1);
 }
 
 static void
@@ -420,6 +537,7 @@ stream_event(struct stream *s, short re)
 		if ((s->reqoff += (size_t)n) == s->reqlen) {
 			s->state = ST_OPEN;
 			nopen++;
+			watch(s->fd, s, POLLIN, 0);
 		}
 		return;
 	}
@@ -456,15 +574,17 @@ req_start(enum req_kind kind, int who, long long seq, const char *body)
 	r->who = who;
 	r->seq = seq;
 	r->outlen = (size_t)snprintf(r->out, sizeof r->out, "POST /%s HTTP/1.0"
-	    "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", kind == REQ_LOGIN ? "login" :
-	    "dotalk", blen, body);
+	    "\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+	    nchan ? "pub" : kind == REQ_LOGIN ? "login" : "dotalk",
+	    nchan ? "text/plain" : "application/x-www-form-urlencoded", blen,
+	    body);
 	r->outoff = r->inlen = 0;
 	r->sent_all = 0;
 	if ((r->fd = dial()) == -1) {
 		r->outlen = 0;
 		return -1;
 	}
+	watch(r->fd, r, POLLOUT, 1);
 	nreqs++;
 	return 0;
 }
@@ -500,7 +620,7 @@ req_done(struct req *r)
 		} else {
 			s->state = ST_DEAD;
 			if (st_logins_failed++ == 0)
-				fprintf(stderr, "load: login of b%04d: status "
+				fprintf(stderr, "load: login of b%05d: status "
 				    "%d\n", r->who + 1, st);
 		}
 	} else
@@ -531,6 +651,8 @@ req_event(struct req *r, short re)
 			return;
 		}
 		r->sent_all = (r->outoff += (size_t)n) == r->outlen;
+		if (r->sent_all)
+			watch(r->fd, r, POLLIN, 0);
 		if (r->sent_all && r->seq > 0)
 			msgs[r->seq].written = now_us() - msgs[r->seq].sent;
 		return;
@@ -550,6 +672,41 @@ req_event(struct req *r, short re)
 		req_done(r);
 }
 
+/* Hands one ready stream or request its events. */
+static void
+dispatch(void *obj, short re)
+{
+	if ((char *)obj >= (char *)streams &&
+	    (char *)obj < (char *)(streams + nsessions))
+		stream_event(obj, re);
+	else
+		req_event(obj, re);
+}
+
+#ifdef LOAD_EPOLL
+/* One epoll_wait() over every stream and request, at most timeout_ms. */
+static void
+step(int timeout_ms)
+{
+	static struct epoll_event evs[LOAD_EVENTS_MAX];
+	short re;
+	int i, ready;
+
+	check_deadline();
+	if ((ready = epoll_wait(epfd, evs, LOAD_EVENTS_MAX, timeout_ms)) <= 0) {
+		if (ready == -1 && errno != EINTR)
+			die("epoll_wait: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < ready; i++) {
+		re = (short)((evs[i].events & EPOLLIN ? POLLIN : 0) |
+		    (evs[i].events & EPOLLOUT ? POLLOUT : 0) |
+		    (evs[i].events & EPOLLERR ? POLLERR : 0) |
+		    (evs[i].events & EPOLLHUP ? POLLHUP : 0));
+		dispatch(evs[i].data.ptr, re);
+	}
+}
+#else
 /* One poll() over every stream and request, at most timeout_ms. */
 static void
 step(int timeout_ms)
@@ -584,32 +741,35 @@ step(int timeout_ms)
 		if (pfds[i].revents == 0)
 			continue;
 		ready--;
-		if ((char *)pobj[i] >= (char *)streams &&
-		    (char *)pobj[i] < (char *)(streams + nstreams))
-			stream_event(pobj[i], pfds[i].revents);
-		else
-			req_event(pobj[i], pfds[i].revents);
+		dispatch(pobj[i], pfds[i].revents);
 	}
 }
+#endif
 
 /* Logs in guests first..last-1, LOAD_SETUP_MAX at a time. */
 static void
 login_all(int first, int last)
 {
-	long long until = now_us() + LOAD_SETUP_S * 1000000LL;
+	long long until = now_us() + setup_us;
 	char body[64];
 	int next = first;
 
+	if (nchan) {
+		/* nchan has no sessions: every subscriber may open at once. */
+		for (; next < last; next++)
+			streams[next].state = ST_LOGGED;
+		return;
+	}
 	while (next < last || nreqs > 0) {
 		while (next < last && nreqs < LOAD_SETUP_MAX) {
-			snprintf(body, sizeof body, "name=b%04d", next + 1);
+			snprintf(body, sizeof body, "name=b%05d", next + 1);
 			if (req_start(REQ_LOGIN, next, 0, body) == -1)
 				die("cannot connect to chatd: %s", strerror(errno));
 			next++;
 		}
 		step(100);
 		if (now_us() > until)
-			die("logins did not finish in %d s", LOAD_SETUP_S);
+			die("logins did not finish in %lld s", setup_us / 1000000);
 	}
 }
 
@@ -622,7 +782,7 @@ login_all(int first, int last)
 static void
 open_all(void)
 {
-	long long until = now_us() + LOAD_SETUP_S * 1000000LL;
+	long long until = now_us() + setup_us;
 	int next = 0;
 
 	while (next < nstreams || nopening > 0) {
@@ -633,7 +793,7 @@ open_all(void)
 		}
 		step(100);
 		if (now_us() > until)
-			die("streams did not open in %d s", LOAD_SETUP_S);
+			die("streams did not open in %lld s", setup_us / 1000000);
 	}
 }
 
@@ -646,8 +806,11 @@ post(int i, int phase)
 
 	if (nmsgs + 1 >= LOAD_MSGS_MAX)
 		return -1;
-	snprintf(body, sizeof body, "sid=%s&message=bm%lldt%lld",
-	    streams[i].sid, nmsgs + 1, t);
+	if (nchan)
+		snprintf(body, sizeof body, "bm%lldt%lld", nmsgs + 1, t);
+	else
+		snprintf(body, sizeof body, "sid=%s&message=bm%lldt%lld",
+		    streams[i].sid, nmsgs + 1, t);
 	if (req_start(REQ_POST, i, nmsgs + 1, body) == -1)
 		return -1;
 	nmsgs++;
@@ -665,6 +828,8 @@ post(int i, int phase)
 static int
 may_post(struct stream *s, long long t)
 {
+	if (nchan)
+		return 1;	/* nchan's publisher has no rate limit */
 	s->tokens += (double)(t - s->token_us) / LOAD_REFILL_US;
 	if (s->tokens > LOAD_BURST)
 		s->tokens = LOAD_BURST;
@@ -707,6 +872,9 @@ wait_delivered(long long first, long long until)
 	}
 }
 
+/* Where print_percentiles() leaves the next p50 and p99, if anywhere. */
+static double	*res_p50, *res_p99;
+
 static int
 cmp_ll(const void *a, const void *b)
 {
@@ -720,6 +888,11 @@ static void
 print_percentiles(const char *what, long long *v, long long n)
 {
 	qsort(v, (size_t)n, sizeof *v, cmp_ll);
+	if (res_p50 != NULL) {
+		*res_p50 = v[(n - 1) / 2] / 1000.0;
+		*res_p99 = v[(n * 99 + 99) / 100 - 1] / 1000.0;
+		res_p50 = res_p99 = NULL;
+	}
 	printf("  %s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", what,
 	    v[(n - 1) / 2] / 1000.0, v[(n * 99 + 99) / 100 - 1] / 1000.0,
 	    v[n - 1] / 1000.0);
@@ -769,14 +942,18 @@ report_latency(const char *what, long long first, long long last)
 static void
 phase1(int rate, int talkers, int secs)
 {
-	long long first = nmsgs + 1, t0, t, due, c0, cpu;
+	long long first = nmsgs + 1, t0, t, due, c0, cpu, s0, s1, w0, w1;
 	long total = (long)rate * secs, k = 0, late = 0;
 	int cursor = 0, i, wait_ms;
 
 	printf("phase 1: %d messages/s from %d sessions for %d s\n", rate,
 	    talkers, secs);
 	c0 = chatd_cpu();
+	s0 = self_cpu();
+	w0 = chatd_waited();
 	t0 = now_us() + 10000;
+	res_p50 = &res.p50;
+	res_p99 = &res.p99;
 	while (k < total) {
 		t = now_us();
 		due = t0 + (long long)k * 1000000 / rate;
@@ -791,6 +968,8 @@ phase1(int rate, int talkers, int secs)
 		step(wait_ms > 10 ? 10 : wait_ms);
 	}
 	cpu = chatd_cpu();
+	s1 = self_cpu();
+	w1 = chatd_waited();
 	t = now_us();
 	if (wait_delivered(first, now_us() + LOAD_DRAIN_S * 1000000LL) == -1)
 		printf("  not all delivered %d s after the last post\n",
@@ -798,40 +977,56 @@ phase1(int rate, int talkers, int secs)
 	report_latency("fan-out latency", first, nmsgs);
 	if (late > 0)
 		printf("  %ld posts could not start on time\n", late);
-	if (c0 >= 0 && cpu >= 0)
-		printf("  chatd CPU: %.0f%% of one core\n",
-		    100.0 * (cpu - c0) / (t - t0));
+	res_p50 = res_p99 = NULL;
+	if (c0 >= 0 && cpu >= 0) {
+		res.cpu1 = 100.0 * (cpu - c0) / (t - t0);
+		printf("  server CPU: %.0f%% of one core; load CPU: %.0f%%\n",
+		    res.cpu1, 100.0 * (s1 - s0) / (t - t0));
+	}
+	if (w0 >= 0 && w1 >= 0) {
+		res.wait1 = 100.0 * (w1 - w0) / (t - t0);
+		printf("  the server waited for its core, ready to run, %.0f%% of "
+		    "the time (other work on it)\n", res.wait1);
+	}
 }
 
 static void
 phase2(int inflight, int secs)
 {
-	long long first = nmsgs + 1, t, c0, c1, s0, s1, dur, posted, starved = 0;
-	int cursor = 0, i, limit = nsessions;
+	long long first = nmsgs + 1, t, c0, c1, s0, s1, w0, w1, dur, posted;
+	long long starved = 0;
+	int cursor = 0, i, limit = nsessions, blocked;
 	long long http0[6];
 
 	memcpy(http0, st_http, sizeof http0);
 	/* Talkers without a stream: more posts before the rate limit bites. */
 	login_all(nstreams, nsessions);
-	printf("phase 2: as fast as chatd takes them, %d posts in flight from "
-	    "%d sessions, for %d s\n", inflight, nsessions, secs);
+	printf("phase 2: as fast as the server takes them, %d posts in flight "
+	    "from %d sessions, for %d s\n", inflight, nsessions, secs);
 	c0 = chatd_cpu();
 	s0 = self_cpu();
+	w0 = chatd_waited();
 	win_start = now_us();
 	win_end = win_start + (long long)secs * 1000000;
 	win_deliveries = 0;
 	while ((t = now_us()) < win_end) {
-		while (nreqs < inflight &&
-		    (i = next_talker(&cursor, limit, t)) != -1)
+		blocked = 0;
+		while (nreqs < inflight) {
+			if ((i = next_talker(&cursor, limit, t)) == -1) {
+				blocked = 1;
+				break;
+			}
 			if (post(i, 2) == -1)
 				break;
+		}
 		step(1);
 		/* A free slot and no session with a token: the rate limit binds. */
-		if (nreqs < inflight)
+		if (blocked)
 			starved += now_us() - t;
 	}
 	c1 = chatd_cpu();
 	s1 = self_cpu();
+	w1 = chatd_waited();
 	t = now_us();
 	dur = t - win_start;
 	posted = nmsgs - first + 1;
@@ -842,10 +1037,12 @@ phase2(int inflight, int secs)
 	    "%lld 5xx, %lld failed\n", posted, posted * 1e6 / dur,
 	    st_http[2] - http0[2], st_http[4] - http0[4], st_http[5] - http0[5],
 	    st_http[0] - http0[0]);
+	res.rate = win_deliveries * 1e6 / dur;
 	printf("  deliveries while posting: %lld in %.2f s = %.0f/s\n",
-	    win_deliveries, dur / 1e6, win_deliveries * 1e6 / dur);
-	printf("  the rate limit held posts back %.0f%% of the time\n",
-	    100.0 * starved / dur);
+	    win_deliveries, dur / 1e6, res.rate);
+	if (!nchan)
+		printf("  the rate limit held posts back %.0f%% of the time\n",
+		    100.0 * starved / dur);
 	if (last_delivery[2] > win_start)
 		printf("  all deliveries: %lld, last one %.2f s after the start "
 		    "= %.0f/s\n", deliveries[2],
@@ -853,12 +1050,19 @@ phase2(int inflight, int secs)
 		    deliveries[2] * 1e6 / (last_delivery[2] - win_start));
 	report_latency("fan-out latency at saturation", first, nmsgs);
 	/* On a shared machine chatd may not get its whole core: per CPU second. */
-	if (c0 >= 0 && c1 > c0)
-		printf("  chatd CPU: %.0f%% of one core, %.0f deliveries per CPU "
-		    "second; load CPU: %.0f%%\n", 100.0 * (c1 - c0) / dur,
-		    win_deliveries * 1e6 / (c1 - c0), 100.0 * (s1 - s0) / dur);
-	else
+	if (c0 >= 0 && c1 > c0) {
+		res.cpu2 = 100.0 * (c1 - c0) / dur;
+		res.cpu_rate = win_deliveries * 1e6 / (c1 - c0);
+		printf("  server CPU: %.0f%% of one core, %.0f deliveries per CPU "
+		    "second; load CPU: %.0f%%\n", res.cpu2, res.cpu_rate,
+		    100.0 * (s1 - s0) / dur);
+	} else
 		printf("  load CPU: %.0f%%\n", 100.0 * (s1 - s0) / dur);
+	if (w0 >= 0 && w1 >= 0) {
+		res.wait2 = 100.0 * (w1 - w0) / dur;
+		printf("  the server waited for its core, ready to run, %.0f%% of "
+		    "the time (other work on it)\n", res.wait2);
+	}
 }
 
 /* Idles for ms, still reading the streams (keepalives, stragglers). */
@@ -874,7 +1078,7 @@ idle(long ms)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: load [-M] [-a 127.x.y.z] [-c in_flight] "
+	fprintf(stderr, "usage: load [-MN] [-a 127.x.y.z] [-c in_flight] "
 	    "[-d phase_s] [-n streams]\n"
 	    "            [-P chatd_pid] [-r rate] [-t talkers] [-x extra] "
 	    "-p port\n");
@@ -922,9 +1126,10 @@ main(int argc, char **argv)
 	long rss0, rss1, rss2;
 	int memory_only = 0;
 
-	while ((ch = getopt(argc, argv, "a:c:d:Mn:p:P:r:t:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:Mn:Np:P:r:t:x:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
+		case 'N': nchan = 1; break;
 		case 'c': inflight = (int)arg(optarg, 1, LOAD_INFLIGHT_MAX, 'c'); break;
 		case 'd': secs = (int)arg(optarg, 1, 30, 'd'); break;
 		case 'M': memory_only = 1; break;
@@ -948,6 +1153,8 @@ main(int argc, char **argv)
 		die("-a %s: must be an address in 127.0.0.0/8", addr);
 	if (talkers > nstreams)
 		talkers = nstreams;
+	if (nchan)
+		extra = 0;	/* posts need no sessions there */
 	if (extra > LOAD_SESSIONS_MAX - nstreams)
 		die("-n %d -x %d: at most %d sessions", nstreams, extra,
 		    LOAD_SESSIONS_MAX);
@@ -959,7 +1166,13 @@ main(int argc, char **argv)
 	/* Lines as they come, also into a pipe: a watcher can follow the phases. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	raise_nofile();
-	run_deadline = now_us() + LOAD_RUN_MAX_S * 1000000LL;
+#ifdef LOAD_EPOLL
+	if ((epfd = epoll_create1(0)) == -1)
+		die("epoll_create1: %s", strerror(errno));
+#endif
+	run_deadline = now_us() + (LOAD_RUN_MAX_S + nstreams / LOAD_RUN_PER_S) *
+	    1000000LL;
+	setup_us = (LOAD_SETUP_S + nstreams / LOAD_SETUP_PER_S) * 1000000LL;
 	streams = calloc((size_t)nsessions, sizeof *streams);
 	msgs = calloc(LOAD_MSGS_MAX, sizeof *msgs);
 	pfds = calloc((size_t)nstreams + LOAD_INFLIGHT_MAX, sizeof *pfds);
@@ -981,18 +1194,19 @@ main(int argc, char **argv)
 	if (i == nstreams)
 		die("no stream opened");
 	post(i, 0);
-	if (wait_delivered(1, now_us() + LOAD_SETUP_S * 1000000LL) == -1)
+	if (wait_delivered(1, now_us() + setup_us) == -1)
 		die("the first message did not reach every stream");
 	idle(1000);
 	rss2 = chatd_rss();
 	printf("streams: %d of %d open (%lld logins failed, %lld streams "
 	    "lost)\n", nopen, nstreams, st_logins_failed, st_streams_lost);
-	if (rss0 > 0 && rss2 > 0 && nopen > 0)
-		printf("memory: chatd RSS %ld KiB idle, %ld KiB with %d "
+	if (rss0 > 0 && rss2 > 0 && nopen > 0) {
+		res.kib = (double)(rss2 - rss0) / nopen;
+		printf("memory: server RSS %ld KiB idle, %ld KiB with %d "
 		    "sessions, %ld KiB with their streams open: %.2f KiB per "
 		    "idle stream (%.2f of it the stream itself)\n", rss0, rss1,
-		    nstreams, rss2, (double)(rss2 - rss0) / nopen,
-		    (double)(rss2 - rss1) / nopen);
+		    nstreams, rss2, res.kib, (double)(rss2 - rss1) / nopen);
+	}
 
 	if (memory_only) {
 		/* Hold the streams a moment, for a look at chatd from outside. */
@@ -1003,5 +1217,12 @@ main(int argc, char **argv)
 	phase2(inflight, secs);
 	printf("checks: %lld streams lost, %lld gaps and %lld repeats in "
 	    "event numbers\n", st_streams_lost, st_gaps, st_order);
+	/* One line for run.sh's table. */
+	printf("result: server=%s streams=%d held=%d lost=%lld gaps=%lld "
+	    "repeats=%lld p50=%.2f p99=%.2f rate=%.0f cpurate=%.0f cpu1=%.0f "
+	    "cpu2=%.0f kib=%.2f wait1=%.0f wait2=%.0f\n", nchan ? "nchan" :
+	    "chatd", nstreams, nopen, st_streams_lost + st_logins_failed,
+	    st_gaps, st_order, res.p50, res.p99, res.rate, res.cpu_rate,
+	    res.cpu1, res.cpu2, res.kib, res.wait1, res.wait2);
 	return st_streams_lost || st_gaps || st_order || st_logins_failed;
 }

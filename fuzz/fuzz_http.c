@@ -68,6 +68,10 @@ same_request(const struct http_request *a, const struct http_request *b)
 	CHECK(a->form == b->form);
 	CHECK(a->body_len == b->body_len);
 	CHECK(memcmp(a->body, b->body, a->body_len + 1) == 0);
+	CHECK(a->head_only == b->head_only);
+	CHECK(a->has_host == b->has_host && a->has_origin == b->has_origin);
+	CHECK(strcmp(a->host, b->host) == 0);
+	CHECK(strcmp(a->origin, b->origin) == 0);
 }
 
 static int
@@ -97,6 +101,15 @@ check_accepted(const struct http_request *r, size_t used)
 	CHECK(r->body[r->body_len] == '\0');
 	CHECK(used >= r->body_len && used - r->body_len <= HTTP_HEAD_MAX);
 	CHECK(r->form == 0 || r->form == 1);
+	CHECK(r->head_only == (r->method == HTTP_HEAD));
+	CHECK(strlen(r->host) <= HTTP_HOST_MAX && strlen(r->origin) <=
+	    HTTP_ORIGIN_MAX);
+	CHECK(r->host[0] == '\0' || printable(r->host));
+	CHECK(r->has_host || r->host[0] == '\0');
+	CHECK(r->has_origin || r->origin[0] == '\0');
+	/* no Origin is fine; an origin naming no host never is */
+	CHECK(!r->has_origin ? http_origin_ok(r, NULL, 0) :
+	    r->host[0] != '\0' || !http_origin_ok(r, NULL, 0));
 }
 
 /*

@@ -64,6 +64,11 @@ assert_same_request(const struct http_request *a, const struct http_request *b)
 	ck_assert_int_eq(a->form, b->form);
 	ck_assert_uint_eq(a->body_len, b->body_len);
 	ck_assert_mem_eq(a->body, b->body, a->body_len + 1);
+	ck_assert_int_eq(a->head_only, b->head_only);
+	ck_assert_int_eq(a->has_host, b->has_host);
+	ck_assert_int_eq(a->has_origin, b->has_origin);
+	ck_assert_str_eq(a->host, b->host);
+	ck_assert_str_eq(a->origin, b->origin);
 }
 
 /* Feeds `in` to `piece` as feed() does and compares it with `whole`. */
@@ -279,6 +284,16 @@ static const struct parse_case bad[] = {
 	    HTTP_BAD_REQUEST),
 	BAD("POST / HTTP/1.0\r\nContent-Length: 99999999999999999999999\r\n",
 	    HTTP_PAYLOAD_TOO_LARGE),
+	/* Host and Origin: one of each, and no spaces in a host */
+	BAD("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n", HTTP_BAD_REQUEST),
+	BAD("GET / HTTP/1.1\r\nHost: a\r\nhost:\r\n", HTTP_BAD_REQUEST),
+	BAD("GET / HTTP/1.1\r\nHost: a b\r\n", HTTP_BAD_REQUEST),
+	BAD("GET / HTTP/1.1\r\nHost: a\tb\r\n", HTTP_BAD_REQUEST),
+	BAD("GET / HTTP/1.1\r\nHost: \xc3\xa9\r\n", HTTP_BAD_REQUEST),
+	BAD("POST / HTTP/1.1\r\nOrigin: http://a\r\nOrigin: http://a\r\n",
+	    HTTP_BAD_REQUEST),
+	BAD("POST / HTTP/1.1\r\nOrigin: null\r\nORIGIN: http://b\r\n",
+	    HTTP_BAD_REQUEST),
 	/* POST needs a length; GET and HEAD do not */
 	BAD("POST / HTTP/1.0\r\n\r\n", HTTP_LENGTH_REQUIRED),
 	BAD("POST /login HTTP/1.1\n" FORM_CT "\n", HTTP_LENGTH_REQUIRED),
@@ -331,6 +346,176 @@ START_TEST(test_parse_answers_early)
 	ck_assert_int_eq(http_parse(whole, in, strlen(in), &used),
 	    HTTP_NOT_IMPLEMENTED);
 	ck_assert_uint_eq(used, 16);
+}
+END_TEST
+
+/* Host and Origin are kept, trimmed; other headers are not. */
+START_TEST(test_parse_host_origin)
+{
+	const char *in = "POST /login HTTP/1.1\r\nHost:  Chat.Example:9148 \r\n"
+	    "Origin:\thttp://chat.example:9148\r\nReferer: x\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	size_t used;
+
+	ck_assert_int_eq(parse_every_way(in, strlen(in), 1, &used), HTTP_OK);
+	ck_assert_int_eq(whole->has_host, 1);
+	ck_assert_str_eq(whole->host, "Chat.Example:9148");
+	ck_assert_int_eq(whole->has_origin, 1);
+	ck_assert_str_eq(whole->origin, "http://chat.example:9148");
+	ck_assert_int_eq(whole->head_only, 0);
+
+	in = "GET / HTTP/1.0\r\nHost:\r\n\r\n";
+	ck_assert_int_eq(parse_every_way(in, strlen(in), 1, &used), HTTP_OK);
+	ck_assert_int_eq(whole->has_host, 1);
+	ck_assert_str_eq(whole->host, "");
+	ck_assert_int_eq(whole->has_origin, 0);
+	ck_assert_str_eq(whole->origin, "");
+}
+END_TEST
+
+/* A Host or Origin may fill its field, and not one byte more. */
+START_TEST(test_host_origin_limits)
+{
+	static char in[HTTP_HEAD_MAX];
+	static const struct {
+		const char	*name;
+		size_t		 max;
+	} f[] = {
+		{ "Host", HTTP_HOST_MAX }, { "Origin", HTTP_ORIGIN_MAX }
+	};
+	size_t i, extra, n, used;
+
+	for (i = 0; i < LEN(f); i++)
+		for (extra = 0; extra <= 1; extra++) {
+			n = (size_t)sprintf(in, "GET / HTTP/1.1\r\n%s: ",
+			    f[i].name);
+			memset(in + n, 'h', f[i].max + extra);
+			n += f[i].max + extra;
+			n += (size_t)sprintf(in + n, "\r\n\r\n");
+			ck_assert_int_eq(parse_every_way(in, n, 37, &used),
+			    extra ? HTTP_BAD_REQUEST : HTTP_OK);
+			if (!extra)
+				ck_assert_uint_eq(strlen(i == 0 ? whole->host :
+				    whole->origin), f[i].max);
+		}
+}
+END_TEST
+
+struct head_only_case {
+	const char		*in;
+	enum http_status	 want;
+	int			 head_only;
+};
+
+/* A refused HEAD is still known to be one, so its answer has no body. */
+static const struct head_only_case head_onlys[] = {
+	{ "HEAD / HTTP/1.0\r\n\r\n", HTTP_OK, 1 },
+	{ "\r\n\nHEAD /x HTTP/1.1\n\n", HTTP_OK, 1 },
+	{ "GET / HTTP/1.0\r\n\r\n", HTTP_OK, 0 },
+	{ "HEAD /%zz HTTP/1.0\r\n", HTTP_BAD_REQUEST, 1 },
+	{ "HEAD / HTTP/2.0\r\n", HTTP_VERSION_NOT_SUPPORTED, 1 },
+	{ "HEAD / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n",
+	    HTTP_NOT_IMPLEMENTED, 1 },
+	{ "HEAD / HTTP/1.0\r\nContent-Length: 9999999\r\n",
+	    HTTP_PAYLOAD_TOO_LARGE, 1 },
+	{ "HEAD / HTTP/1.0\r\nHost: a b\r\n", HTTP_BAD_REQUEST, 1 },
+	{ "HEADS / HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED, 0 },
+	{ "HEAD\r\n", HTTP_BAD_REQUEST, 0 },
+	{ "head / HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED, 0 },
+	{ "POST / HTTP/1.0\r\n\r\n", HTTP_LENGTH_REQUIRED, 0 },
+};
+
+START_TEST(test_head_only)
+{
+	const struct head_only_case *c = &head_onlys[_i];
+	size_t used;
+
+	ck_assert_int_eq(parse_every_way(c->in, strlen(c->in), 1, &used),
+	    c->want);
+	ck_assert_int_eq(whole->head_only, c->head_only);
+}
+END_TEST
+
+/* A HEAD whose request line is too long for the head is known too. */
+START_TEST(test_head_only_too_large)
+{
+	static char in[HTTP_HEAD_MAX + 32];
+	size_t used;
+
+	memcpy(in, "HEAD /", 6);
+	memset(in + 6, 'a', sizeof in - 6);
+	ck_assert_int_eq(parse_every_way(in, sizeof in, 509, &used),
+	    HTTP_HEADERS_TOO_LARGE);
+	ck_assert_int_eq(whole->head_only, 1);
+}
+END_TEST
+
+struct origin_case {
+	const char	*origin;	/* NULL: no Origin header */
+	const char	*host;		/* NULL: no Host header */
+	int		 allowed;	/* pass the -O list below */
+	int		 want;
+};
+
+static const char *const allowed_origins[] = {
+	"https://chat.example.org", "http://proxy:8080"
+};
+
+static const struct origin_case origins[] = {
+	/* no Origin: curl, telnet and older browsers */
+	{ NULL, NULL, 0, 1 },
+	{ NULL, "a:1", 0, 1 },
+	/* our own address, as the browser reached it */
+	{ "http://127.0.0.1:9148", "127.0.0.1:9148", 0, 1 },
+	{ "http://Chat.Example", "chat.example", 0, 1 },
+	{ "HTTP://chat.example:9148", "CHAT.example:9148", 0, 1 },
+	{ "http://[::1]:9148", "[::1]:9148", 0, 1 },
+	/* the default port, named or not */
+	{ "http://chat.example", "chat.example:80", 0, 1 },
+	{ "http://chat.example:80", "chat.example", 0, 1 },
+	/* another site: host, port or scheme differ */
+	{ "http://evil.example", "chat.example", 0, 0 },
+	{ "http://chat.example:9149", "chat.example:9148", 0, 0 },
+	{ "http://chat.example", "chat.example:9148", 0, 0 },
+	{ "http://chat.example:9148", "chat.example", 0, 0 },
+	{ "https://chat.example", "chat.example", 0, 0 },
+	{ "http://chat.example.evil", "chat.example", 0, 0 },
+	{ "http://chat.exampl", "chat.example", 0, 0 },
+	{ "http://evil/chat.example", "chat.example", 0, 0 },
+	{ "chat.example", "chat.example", 0, 0 },
+	{ "http://", "", 0, 0 },
+	/* an opaque origin, an empty one, or no Host to compare with */
+	{ "null", "chat.example", 0, 0 },
+	{ "", "chat.example", 0, 0 },
+	{ "http://chat.example", NULL, 0, 0 },
+	/* the -O list */
+	{ "https://chat.example.org", "chat.example.org", 1, 1 },
+	{ "https://CHAT.example.org", "internal:9148", 1, 1 },
+	{ "http://proxy:8080", NULL, 1, 1 },
+	{ "https://chat.example.org", "chat.example.org", 0, 0 },
+	{ "https://chat.example.or", "x", 1, 0 },
+	{ "null", "x", 1, 0 },
+};
+
+START_TEST(test_origin_ok)
+{
+	const struct origin_case *c = &origins[_i];
+	char in[512];
+	size_t used;
+	int n;
+
+	n = snprintf(in, sizeof in, "POST / HTTP/1.1\r\n%s%s%s%s%s%s"
+	    "Content-Length: 0\r\n\r\n", c->origin ? "Origin: " : "",
+	    c->origin ? c->origin : "", c->origin ? "\r\n" : "",
+	    c->host ? "Host: " : "", c->host ? c->host : "",
+	    c->host ? "\r\n" : "");
+	ck_assert_int_lt(n, sizeof in);
+	ck_assert_int_eq(feed(whole, in, (size_t)n, (size_t)n, 1, &used),
+	    HTTP_OK);
+	ck_assert_msg(http_origin_ok(whole, allowed_origins,
+	    c->allowed ? (int)LEN(allowed_origins) : 0) == c->want,
+	    "Origin %s, Host %s: want %d", c->origin ? c->origin : "none",
+	    c->host ? c->host : "none", c->want);
 }
 END_TEST
 
@@ -645,7 +830,7 @@ END_TEST
 
 #define SECURITY \
 	"X-Content-Type-Options: nosniff\r\n" \
-	"Referrer-Policy: no-referrer\r\n" \
+	"Referrer-Policy: same-origin\r\n" \
 	"X-Frame-Options: SAMEORIGIN\r\n" \
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; " \
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
@@ -673,6 +858,10 @@ static const struct head_want rheads[] = {
 	{ 200, "text/html; charset=utf-8", -1, HTTP_NO_STORE,
 	    "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
 	    "Cache-Control: no-store\r\n" SECURITY },
+	/* static files are cached for HTTP_CACHE_MAX_AGE seconds */
+	{ 200, "text/css", 2, HTTP_CACHE,
+	    "HTTP/1.0 200 OK\r\nContent-Type: text/css\r\n"
+	    "Content-Length: 2\r\nCache-Control: max-age=3600\r\n" SECURITY },
 	{ 431, "text/css", 123456, 0,
 	    "HTTP/1.0 431 Request Header Fields Too Large\r\n"
 	    "Content-Type: text/css\r\nContent-Length: 123456\r\n" SECURITY },
@@ -698,7 +887,7 @@ START_TEST(test_response_head_headers)
 {
 	static const char *const need[] = {
 		"\r\nX-Content-Type-Options: nosniff\r\n",
-		"\r\nReferrer-Policy: no-referrer\r\n",
+		"\r\nReferrer-Policy: same-origin\r\n",
 		"\r\nX-Frame-Options: SAMEORIGIN\r\n",
 		"\r\nConnection: close\r\n",
 		"\r\nCache-Control: no-store\r\n",
@@ -735,6 +924,28 @@ START_TEST(test_response_head_refuses)
 	ck_assert_int_eq(http_response_head(&b, 0, "text/html", 1, 0), -1);
 	ck_assert_int_eq(http_response_head(&b, 1000, "text/html", 1, 0), -1);
 	ck_assert_str_eq(b.data, "x");
+	buf_free(&b);
+}
+END_TEST
+
+/* For HEAD: the head stays, Content-Length included; the body goes. */
+START_TEST(test_strip_body)
+{
+	struct buf b;
+	size_t head;
+
+	buf_init(&b);
+	http_strip_body(&b);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(http_response_head(&b, 404, "text/html", 9, 0), 0);
+	head = b.len;
+	buf_adds(&b, "<p>\r\n\r\n</p>");
+	http_strip_body(&b);
+	ck_assert_uint_eq(b.len, head);
+	ck_assert_str_eq(b.data + head - 4, "\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(b.data, "\r\nContent-Length: 9\r\n"));
+	http_strip_body(&b);
+	ck_assert_uint_eq(b.len, head);
 	buf_free(&b);
 }
 END_TEST
@@ -811,6 +1022,11 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_parse_good, 0, LEN(good));
 	tcase_add_loop_test(tc, test_parse_bad, 0, LEN(bad));
 	tcase_add_test(tc, test_parse_answers_early);
+	tcase_add_test(tc, test_parse_host_origin);
+	tcase_add_test(tc, test_host_origin_limits);
+	tcase_add_loop_test(tc, test_head_only, 0, LEN(head_onlys));
+	tcase_add_test(tc, test_head_only_too_large);
+	tcase_add_loop_test(tc, test_origin_ok, 0, LEN(origins));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
@@ -837,6 +1053,7 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_response_head, 0, LEN(rheads));
 	tcase_add_test(tc, test_response_head_headers);
 	tcase_add_test(tc, test_response_head_refuses);
+	tcase_add_test(tc, test_strip_body);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("redact");

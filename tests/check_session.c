@@ -401,8 +401,8 @@ START_TEST(long_ban_does_not_wrap)
 	user("cy", -1, 0);
 	room_add_op(a->room, a->key);
 	buf_init(&reply);
-	ck_assert_int_eq(cmd_talk(a, msg, strlen(msg), NULL, now, &reply),
-	    200);
+	ck_assert_int_eq(cmd_talk(a, msg, strlen(msg), NULL, now, &reply,
+	    NULL, NULL), 200);
 	buf_free(&reply);
 	ck_assert_ptr_null(session_by_name("cy"));
 	ck_assert_int_eq(room_banned(a->room, "cy", "", now + year - 1), 1);

@@ -427,7 +427,7 @@ END_TEST
 START_TEST(security_headers_everywhere)
 {
 	static const char *const headers[] = {
-		"X-Content-Type-Options: nosniff", "Referrer-Policy: no-referrer",
+		"X-Content-Type-Options: nosniff", "Referrer-Policy: same-origin",
 		"X-Frame-Options: SAMEORIGIN", "frame-ancestors 'self'",
 		"script-src 'self'", "Connection: close",
 	};

@@ -19,6 +19,7 @@ static Suite *(*const suites[])(void) = {
 	itest_accounts_suite,
 	itest_daemon_suite,
 	itest_loop_suite,
+	itest_web_suite,
 	itest_sessions_suite,
 };
 

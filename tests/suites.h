@@ -18,6 +18,7 @@ Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
+Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 
 #endif
