@@ -430,8 +430,10 @@ on_accounts(int fd, int ready, void *arg)
 	(void)fd;
 	(void)ready;
 	(void)arg;
-	if (accounts_collect())
+	if (accounts_collect()) {
+		log_info("SIGHUP: %d accounts read", accounts_count());
 		warn_admins();
+	}
 }
 
 /* The accounts file is reread off the loop; on_accounts() warns after. */
