@@ -697,30 +697,54 @@ sorted_members(const struct session *s)
 }
 
 /*
- * One <option> per other member, the current target selected.  A crowded
- * room lists the first WEB_WHISPER_OPTIONS_MAX names; /msg reaches anyone.
+ * Keeps v[0..*n) as the first `max` keys seen, in order: most members are
+ * past the last one kept and cost one comparison, so a room of 10,000
+ * costs no sort per talk frame.
+ */
+static void
+keep_first(struct session **v, int *n, int max, struct session *m)
+{
+	int lo = 0, hi = *n, mid;
+
+	if (*n == max && strcmp(m->key, v[max - 1]->key) >= 0)
+		return;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(v[mid]->key, m->key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*n < max)
+		(*n)++;
+	memmove(v + lo + 1, v + lo, (size_t)(*n - 1 - lo) * sizeof *v);
+	v[lo] = m;
+}
+
+/*
+ * One <option> per other member, in name order, the current target
+ * selected.  A crowded room lists the first WEB_WHISPER_OPTIONS_MAX names
+ * (and the target); /msg reaches anyone.
  */
 static void
 whisper_options(struct buf *b, const struct session *s, const char *to)
 {
-	const struct session *target = *to ? session_by_name(to) : NULL;
-	struct session **v;
-	int i, listed = 0;
+	struct session *target = *to ? session_by_name(to) : NULL;
+	struct session *v[WEB_WHISPER_OPTIONS_MAX + 1], *m;
+	int i, n = 0;
 
-	if ((v = sorted_members(s)) == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++) {
-		if (v[i] == s || (listed >= WEB_WHISPER_OPTIONS_MAX &&
-		    v[i] != target))
-			continue;
-		listed++;
+	for (m = s->room->members; m != NULL; m = m->room_next)
+		if (m != s && m != target)
+			keep_first(v, &n, WEB_WHISPER_OPTIONS_MAX, m);
+	if (target != NULL && target != s && target->room == s->room)
+		keep_first(v, &n, WEB_WHISPER_OPTIONS_MAX + 1, target);
+	for (i = 0; i < n; i++) {
 		buf_adds(b, "<option value=\"");
 		esc(b, v[i]->name);
 		buf_printf(b, "\"%s>", v[i] == target ? " selected" : "");
 		esc(b, v[i]->name);
 		buf_adds(b, "</option>\n");
 	}
-	free(v);
 }
 
 /* The talk frame, with a line for the user and the text to keep. */

@@ -806,6 +806,41 @@ START_TEST(whisper_through_the_to_field)
 }
 END_TEST
 
+/* A crowded room lists the first 100 names in order, and the target too. */
+START_TEST(whisper_targets_in_a_crowd)
+{
+	struct server s;
+	struct reply r;
+	char sa[SID_BYTES], sid[SID_BYTES], name[16];
+	const char *p, *prev;
+	int i, n;
+
+	srv_start(&s, NULL);
+	login(s.port, "aaa", NULL, sa);
+	/* Logged in from the last name down, so no order comes for free. */
+	for (i = 104; i >= 0; i--) {
+		snprintf(name, sizeof name, "u%03d", i);
+		login(s.port, name, NULL, sid);
+	}
+	ck_assert_int_eq(post(s.port, sa, "hi", "u103", &r), 200);
+	for (n = 0, prev = NULL, p = r.body; (p = strstr(p, "<option value=\"u"))
+	    != NULL; p++, n++) {
+		if (prev != NULL)
+			ck_assert_msg(strncmp(prev, p, 21) < 0, "out of order");
+		prev = p;
+	}
+	ck_assert_int_eq(n, 101);
+	ck_assert_ptr_nonnull(strstr(r.body, "<option value=\"u000\">"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<option value=\"u099\">"));
+	ck_assert_ptr_null(strstr(r.body, "<option value=\"u100\">"));
+	ck_assert_ptr_nonnull(strstr(r.body,
+	    "<option value=\"u103\" selected>"));
+	ck_assert_ptr_null(strstr(r.body, "<option value=\"aaa\""));
+	reply_free(&r);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 START_TEST(whispers_stay_with_their_people)
 {
 	struct server s;
@@ -1618,6 +1653,7 @@ itest_rooms_suite(void)
 	tcase_add_test(cmds, msg_whispers_to_one);
 	tcase_add_test(cmds, msg_reaches_another_room);
 	tcase_add_test(cmds, whisper_through_the_to_field);
+	tcase_add_test(cmds, whisper_targets_in_a_crowd);
 	tcase_add_test(cmds, whispers_stay_with_their_people);
 	tcase_add_test(cmds, ignore_and_unignore);
 	tcase_add_test(cmds, color_changes);
