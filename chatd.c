@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "cmd.h"
 #include "config.h"
 #include "conn.h"
 #include "log.h"
@@ -562,7 +563,7 @@ main(int argc, char **argv)
 		conn_pass(CHATD_TICK_MS);
 	}
 	log_info("shutting down");
-	session_shutdown();
+	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	accounts_close();
 	transcript_close();
