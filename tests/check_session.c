@@ -325,6 +325,33 @@ START_TEST(stale_handle_is_ignored)
 }
 END_TEST
 
+/*
+ * Notices to a session with no open stream wait for the next one: the
+ * newest 64, before the replay; numbered events do not wait (the replay
+ * has them).
+ */
+START_TEST(notices_kept_for_the_next_stream)
+{
+	struct session *a = user("zoe", -1, 0);
+	char want[32];
+	int i;
+
+	for (i = 1; i <= STREAM_PENDING_MAX + 6; i++)
+		session_notice(a, "note %d.", i);
+	attach(a, conn(3), NULL, 0);
+	ck_assert_ptr_null(strstr(fake[3].text, "note 6."));
+	for (i = 7; i <= STREAM_PENDING_MAX + 6; i++) {
+		snprintf(want, sizeof want, "note %d.", i);
+		ck_assert_ptr_nonnull(strstr(fake[3].text, want));
+	}
+	ck_assert(strstr(fake[3].text, "note 70.") <
+	    strstr(fake[3].text, "joined lobby"));
+	/* Delivered once: the next stream starts empty of them. */
+	attach(a, conn(4), NULL, 0);
+	ck_assert_ptr_null(strstr(fake[4].text, "note 70."));
+}
+END_TEST
+
 START_TEST(ban_expires)
 {
 	struct session *a = user("rae", -1, 0);
@@ -458,6 +485,7 @@ session_suite(void)
 	tcase_add_test(tc, line_budget_reloads_from_last_event);
 	tcase_add_loop_test(tc, closing_line_at_the_budget_ends_once, 0, 16);
 	tcase_add_test(tc, stale_handle_is_ignored);
+	tcase_add_test(tc, notices_kept_for_the_next_stream);
 	tcase_add_test(tc, ban_expires);
 	tcase_add_test(tc, empty_room_with_a_ban_waits_for_it);
 	tcase_add_test(tc, rooms_stop_at_the_cap);
