@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "config.h"
+#include "fmt.h"
 #include "frames.h"
 #include "log.h"
 #include "room.h"
@@ -543,7 +544,7 @@ do_login(struct ctx *c)
 		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
 	if (s != NULL && !s->registered) {
-		session_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
+		cmd_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
 		s = NULL;
 	}
 	if (s != NULL) {
@@ -556,10 +557,9 @@ do_login(struct ctx *c)
 	    c->req->now)) == NULL)
 		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy. "
 		    "Please try again later.");
-	s->registered = acct != NULL;
-	s->admin = acct != NULL && is_admin(acct);
+	session_set_account(s, acct != NULL, acct != NULL && is_admin(acct));
 	if ((status = room_enter(s, room, c->req->now)) != 0) {
-		session_end(s, SESSION_TIMEOUT, NULL);
+		session_end(s, SESSION_TIMEOUT);
 		if (status == ROOM_FULL)
 			return login_page(c, HTTP_UNAVAILABLE, "room", "This "
 			    "server keeps no more rooms: choose one that exists.");
@@ -655,8 +655,12 @@ do_register(struct ctx *c)
 	return status;
 }
 
+/*
+ * Opens a stream in format f: the session holds it, then the room
+ * replays into it.  A second stream of any kind replaces the first.
+ */
 static int
-do_chat(struct ctx *c)
+open_stream(struct ctx *c, const struct fmt *f, const char *type)
 {
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
@@ -665,13 +669,27 @@ do_chat(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (c->head_only) {
-		http_response_head(out, HTTP_OK, WEB_HTML, -1, HTTP_NO_STORE);
+		http_response_head(out, HTTP_OK, type, -1, HTTP_NO_STORE);
 		return c->resp->status = HTTP_OK;
 	}
 	param(c, "since", since, sizeof since);
-	session_attach(s, c->req->conn, *since ? since : NULL, c->req->now);
+	session_attach(s, c->req->conn, f, 0, c->req->now);
+	if (s->room != NULL)
+		room_replay(s, *since ? since : NULL);
 	c->resp->stream = s;
 	return c->resp->status = HTTP_OK;
+}
+
+static int
+do_chat(struct ctx *c)
+{
+	return open_stream(c, &fmt_html, WEB_HTML);
+}
+
+static int
+do_chat_txt(struct ctx *c)
+{
+	return open_stream(c, &fmt_text, "text/plain; charset=utf-8");
 }
 
 static int
@@ -921,7 +939,7 @@ do_leave(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (!c->head_only)
-		session_end(s, SESSION_LEAVE, "left");
+		cmd_end(s, SESSION_LEAVE, "left");
 	return goodbye(c);
 }
 
@@ -970,6 +988,7 @@ static const struct route {
 	{ "/login", do_login },
 	{ "/register", do_register },
 	{ "/chat", do_chat },
+	{ "/chat.txt", do_chat_txt },
 	{ "/talk", do_talk },
 	{ "/dotalk", do_dotalk },
 	{ "/names", do_names },

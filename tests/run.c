@@ -12,6 +12,7 @@ static Suite *(*const suites[])(void) = {
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	fmt_suite,
 	loop_suite,
 	itest_conn_suite,
 	itest_core_suite,
@@ -21,6 +22,7 @@ static Suite *(*const suites[])(void) = {
 	itest_loop_suite,
 	itest_web_suite,
 	itest_sessions_suite,
+	itest_text_suite,
 };
 
 int

@@ -11,6 +11,7 @@ Suite	*queue_suite(void);
 Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
+Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
 Suite	*itest_core_suite(void);
@@ -20,5 +21,6 @@ Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
+Suite	*itest_text_suite(void);
 
 #endif
