@@ -26,13 +26,13 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o json.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o
+	tests/check_loop.o tests/check_json.o tests/json_decode.o
 ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o
 
@@ -75,6 +75,7 @@ cmd.o: cmd.c cmd.h config.h session.h room.h accounts.h text.h buf.h http.h queu
 conn.o: conn.c conn.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
+json.o: json.c json.h buf.h
 log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
@@ -83,6 +84,7 @@ text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
+tests/check_json.o tests/json_decode.o: json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
