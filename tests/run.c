@@ -14,6 +14,7 @@ static Suite *(*const suites[])(void) = {
 	transcript_suite,
 	loop_suite,
 	itest_conn_suite,
+	json_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
