@@ -28,7 +28,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o json.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o worker.o
 
@@ -86,7 +86,10 @@ session.o: session.c session.h addr.h config.h frames.h log.h room.h queue.h buf
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+web.o: web.c web.h api.h later.h login.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c api.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h queue.h text.h
+later.o: later.c later.h accounts.h
+login.o: login.c login.h accounts.h addr.h config.h http.h later.h log.h room.h session.h queue.h text.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
 tests/check_json.o tests/json_decode.o: json.h tests/json_decode.h
 

@@ -26,13 +26,14 @@ enum {
 
 /*
  * Our pages load only our own scripts, styles and images (inline styles
- * carry the validated user colours), post forms only to us, and may be
- * framed only by our own frameset.
+ * carry the validated user colours), post forms only to us, may be
+ * framed only by our own frameset, and may fetch (the JSON API, SSE,
+ * WebSocket) only from us.
  */
 #define CSP	"default-src 'none'; script-src 'self'; " \
 		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
 		"form-action 'self'; frame-src 'self'; " \
-		"frame-ancestors 'self'; base-uri 'none'"
+		"frame-ancestors 'self'; base-uri 'none'; connect-src 'self'"
 
 /* Form keys whose values never reach the access log. */
 static const char *const secret_keys[] = {
@@ -230,9 +231,10 @@ parse_request_line(struct http_request *r, const char *s, size_t n)
 		return HTTP_BAD_REQUEST;
 	if ((st = parse_version(s + e + 1, n - e - 1, &r->minor)) != HTTP_OK)
 		return st;
+	/* Set first: a refusal under /api/ is answered in JSON. */
+	set_target(r, s + t, e - t);
 	if ((r->method = method_of(s, m)) == HTTP_METHOD_NONE)
 		return HTTP_NOT_IMPLEMENTED;
-	set_target(r, s + t, e - t);
 	r->state = PARSE_HEADER;
 	return HTTP_INCOMPLETE;
 }
@@ -628,6 +630,8 @@ http_reason(int status)
 		return "Forbidden";
 	case HTTP_NOT_FOUND:
 		return "Not Found";
+	case HTTP_METHOD_NOT_ALLOWED:
+		return "Method Not Allowed";
 	case HTTP_CONFLICT:
 		return "Conflict";
 	case HTTP_LENGTH_REQUIRED:

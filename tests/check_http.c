@@ -835,7 +835,7 @@ END_TEST
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; " \
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
 	"form-action 'self'; frame-src 'self'; frame-ancestors 'self'; " \
-	"base-uri 'none'\r\n" \
+	"base-uri 'none'; connect-src 'self'\r\n" \
 	"Connection: close\r\n\r\n"
 
 struct head_want {
