@@ -227,12 +227,14 @@ parse_request_line(struct http_request *r, const char *s, size_t n)
 	for (e = t; e < n && s[e] != ' '; e++)
 		if (!is_vchar((unsigned char)s[e]))
 			return HTTP_BAD_REQUEST;
-	if (e == t || e == n || s[t] != '/' || !escapes_ok(s + t, e - t))
+	if (e == t || e == n || s[t] != '/')
+		return HTTP_BAD_REQUEST;
+	/* Kept before any refusal: one under /api/ is answered in JSON. */
+	set_target(r, s + t, e - t);
+	if (!escapes_ok(s + t, e - t))
 		return HTTP_BAD_REQUEST;
 	if ((st = parse_version(s + e + 1, n - e - 1, &r->minor)) != HTTP_OK)
 		return st;
-	/* Set first: a refusal under /api/ is answered in JSON. */
-	set_target(r, s + t, e - t);
 	if ((r->method = method_of(s, m)) == HTTP_METHOD_NONE)
 		return HTTP_NOT_IMPLEMENTED;
 	r->state = PARSE_HEADER;

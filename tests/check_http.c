@@ -349,6 +349,31 @@ START_TEST(test_parse_answers_early)
 }
 END_TEST
 
+/*
+ * A request refused on its request line still has its path, so that a
+ * refusal under /api/ can be answered in JSON.
+ */
+START_TEST(test_parse_refused_keeps_path)
+{
+	static const struct {
+		const char		*in;
+		enum http_status	 want;
+	} cases[] = {
+		{ "PUT /api/rooms?x=1 HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED },
+		{ "GET /api/rooms?x=%4 HTTP/1.0\r\n", HTTP_BAD_REQUEST },
+		{ "GET /api/rooms HTTP/2.0\r\n", HTTP_VERSION_NOT_SUPPORTED },
+	};
+	size_t i, used;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		http_request_init(whole);
+		ck_assert_int_eq(http_parse(whole, cases[i].in,
+		    strlen(cases[i].in), &used), cases[i].want);
+		ck_assert_str_eq(whole->path, "/api/rooms");
+	}
+}
+END_TEST
+
 /* Host and Origin are kept, trimmed; other headers are not. */
 START_TEST(test_parse_host_origin)
 {
@@ -1022,6 +1047,7 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_parse_good, 0, LEN(good));
 	tcase_add_loop_test(tc, test_parse_bad, 0, LEN(bad));
 	tcase_add_test(tc, test_parse_answers_early);
+	tcase_add_test(tc, test_parse_refused_keeps_path);
 	tcase_add_test(tc, test_parse_host_origin);
 	tcase_add_test(tc, test_host_origin_limits);
 	tcase_add_loop_test(tc, test_head_only, 0, LEN(head_onlys));

@@ -22,6 +22,7 @@ static Suite *(*const suites[])(void) = {
 	itest_loop_suite,
 	itest_web_suite,
 	itest_sessions_suite,
+	itest_api_suite,
 };
 
 int

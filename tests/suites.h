@@ -21,5 +21,6 @@ Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
+Suite	*itest_api_suite(void);
 
 #endif
