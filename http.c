@@ -339,6 +339,15 @@ parse_header(struct http_request *r, const char *s, size_t n)
 	if (same_name(s, k, "Origin"))
 		return set_field(r->origin, sizeof r->origin, &r->has_origin,
 		    s + v, end - v);
+	if (same_name(s, k, "Last-Event-ID")) {
+		/* Only a resumption hint: one that cannot be a number is absent. */
+		if (!*r->last_event_id && (size_t)(end - v) < sizeof
+		    r->last_event_id) {
+			memcpy(r->last_event_id, s + v, end - v);
+			r->last_event_id[end - v] = '\0';
+		}
+		return HTTP_INCOMPLETE;
+	}
 	if (same_name(s, k, "Content-Type"))
 		r->form = is_form_type(s + v, end - v);
 	else if (same_name(s, k, "Transfer-Encoding"))

@@ -374,6 +374,31 @@ START_TEST(test_parse_refused_keeps_path)
 }
 END_TEST
 
+/* Last-Event-ID is kept, trimmed; the first one, and only if it may be a number. */
+START_TEST(test_parse_last_event_id)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} cases[] = {
+		{ "GET /api/events HTTP/1.1\r\nLast-Event-ID:  42 \r\n\r\n",
+		    "42" },
+		{ "GET / HTTP/1.1\r\nlast-event-id: 7\r\nLast-Event-ID: 8\r\n"
+		    "\r\n", "7" },
+		{ "GET / HTTP/1.1\r\nLast-Event-ID: 123456789012345678901\r\n"
+		    "\r\n", "" },
+		{ "GET / HTTP/1.1\r\n\r\n", "" },
+	};
+	size_t i, used;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(parse_every_way(cases[i].in,
+		    strlen(cases[i].in), 1, &used), HTTP_OK);
+		ck_assert_str_eq(whole->last_event_id, cases[i].want);
+	}
+}
+END_TEST
+
 /* Host and Origin are kept, trimmed; other headers are not. */
 START_TEST(test_parse_host_origin)
 {
@@ -1048,6 +1073,7 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_parse_bad, 0, LEN(bad));
 	tcase_add_test(tc, test_parse_answers_early);
 	tcase_add_test(tc, test_parse_refused_keeps_path);
+	tcase_add_test(tc, test_parse_last_event_id);
 	tcase_add_test(tc, test_parse_host_origin);
 	tcase_add_test(tc, test_host_origin_limits);
 	tcase_add_loop_test(tc, test_head_only, 0, LEN(head_onlys));
