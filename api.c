@@ -297,7 +297,7 @@ api_leave(struct api *a)
 
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
-	session_end(s, SESSION_LEAVE, "left");
+	cmd_end(s, SESSION_LEAVE, "left");
 	return ok_true(a);
 }
 

@@ -5,6 +5,7 @@
 
 #include "accounts.h"
 #include "addr.h"
+#include "cmd.h"
 #include "config.h"
 #include "http.h"
 #include "later.h"
@@ -196,7 +197,7 @@ login_run(struct login *l)
 		return refuse(l, HTTP_CONFLICT, "name", "This name is in use.");
 	/* A guest holding a name its owner registered since gives it up. */
 	if (s != NULL && !s->registered) {
-		session_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
+		cmd_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
 		s = NULL;
 	}
 	if (s != NULL) {
@@ -209,10 +210,9 @@ login_run(struct login *l)
 	    l->now)) == NULL)
 		return refuse(l, HTTP_UNAVAILABLE, NULL, "The server is busy. "
 		    "Please try again later.");
-	s->registered = acct != NULL;
-	s->admin = acct != NULL && is_admin(acct);
+	session_set_account(s, acct != NULL, acct != NULL && is_admin(acct));
 	if ((status = room_enter(s, room, l->now)) != 0) {
-		session_end(s, SESSION_TIMEOUT, NULL);
+		session_end(s, SESSION_TIMEOUT);
 		if (status == ROOM_FULL)
 			return refuse(l, HTTP_UNAVAILABLE, "room", "This server "
 			    "keeps no more rooms: choose one that exists.");

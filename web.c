@@ -7,6 +7,7 @@
 #include "api.h"
 #include "cmd.h"
 #include "config.h"
+#include "fmt.h"
 #include "frames.h"
 #include "later.h"
 #include "log.h"
@@ -444,8 +445,12 @@ do_register(struct ctx *c)
 	return status;
 }
 
+/*
+ * Opens a stream in format f: the session holds it, then the room
+ * replays into it.  A second stream of any kind replaces the first.
+ */
 static int
-do_chat(struct ctx *c)
+open_stream(struct ctx *c, const struct fmt *f, const char *type)
 {
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
@@ -454,13 +459,21 @@ do_chat(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (c->head_only) {
-		http_response_head(out, HTTP_OK, WEB_HTML, -1, HTTP_NO_STORE);
+		http_response_head(out, HTTP_OK, type, -1, HTTP_NO_STORE);
 		return c->resp->status = HTTP_OK;
 	}
 	param(c, "since", since, sizeof since);
-	session_attach(s, c->req->conn, *since ? since : NULL, c->req->now);
+	session_attach(s, c->req->conn, f, 0, c->req->now);
+	if (s->room != NULL)
+		room_replay(s, *since ? since : NULL);
 	c->resp->stream = s;
 	return c->resp->status = HTTP_OK;
+}
+
+static int
+do_chat(struct ctx *c)
+{
+	return open_stream(c, &fmt_html, WEB_HTML);
 }
 
 static int
@@ -686,7 +699,7 @@ do_leave(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (!c->head_only)
-		session_end(s, SESSION_LEAVE, "left");
+		cmd_end(s, SESSION_LEAVE, "left");
 	return goodbye(c);
 }
 
