@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "api.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -943,6 +944,7 @@ conn_pass(long timeout_ms)
 	sweep();
 	session_sweep(now, cmd_expired);
 	room_sweep(now);
+	api_sweep(now);
 	while (ndirty > 0 || nclosing > 0) {
 		flush_dirty();
 		reap();
