@@ -23,6 +23,7 @@ static Suite *(*const suites[])(void) = {
 	itest_web_suite,
 	itest_sessions_suite,
 	itest_api_suite,
+	fmt_json_suite,
 };
 
 int

@@ -22,5 +22,6 @@ Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 Suite	*itest_api_suite(void);
+Suite	*fmt_json_suite(void);
 
 #endif
