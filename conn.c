@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "api.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -758,9 +759,9 @@ parse_error(int fd, int status)
 		why = "The request is malformed.";
 	}
 	buf_init(&out);
-	web_error(&out, status, why);
-	if (conns[fd].req->head_only)
-		http_strip_body(&out);	/* HEAD: the head alone, even here */
+	/* HEAD: the head alone, even here; under /api/ a JSON error. */
+	web_error_for(&out, conns[fd].req->path, conns[fd].req->head_only,
+	    status, why);
 	access_log(&conns[fd], status, out.len);
 	respond(fd, &out);
 	buf_free(&out);
@@ -943,6 +944,7 @@ conn_pass(long timeout_ms)
 	sweep();
 	session_sweep(now, cmd_expired);
 	room_sweep(now);
+	api_sweep(now);
 	while (ndirty > 0 || nclosing > 0) {
 		flush_dirty();
 		reap();
