@@ -28,11 +28,11 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 
 OBJ = accounts.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
-	room.o session.o text.o transcript.o web.o
+	room.o session.o sha1.o text.o transcript.o web.o ws.o
 
 UNIT = tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o
+	tests/check_loop.o tests/check_ws.o
 ITEST = tests/itest.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o
 
@@ -79,10 +79,13 @@ log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h queue.h buf.h http.h text.h transcript.h
 session.o: session.c session.h config.h frames.h log.h room.h queue.h buf.h http.h text.h
+sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 web.o: web.c web.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+ws.o: ws.c ws.h sha1.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h
+tests/check_ws.o: ws.h sha1.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

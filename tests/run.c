@@ -12,6 +12,7 @@ static Suite *(*const suites[])(void) = {
 	accounts_suite,
 	transcript_suite,
 	loop_suite,
+	ws_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,

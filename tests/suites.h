@@ -11,6 +11,7 @@ Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
 Suite	*loop_suite(void);
+Suite	*ws_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
