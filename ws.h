@@ -52,7 +52,12 @@ enum ws_event {
 	WS_EV_FAIL		/* a bad stream: close with code, then hang up */
 };
 
-/* Why a handshake is refused; each is answered with 400 (PROTOCOL 8). */
+/*
+ * Why a handshake is refused.  Each is answered with 400 (PROTOCOL 8);
+ * RFC 6455 4.4 suggests 426 for a wrong version, but what it requires is
+ * a Sec-WebSocket-Version: 13 header in that answer: the 400 for
+ * WS_HS_BAD_VERSION must carry it.
+ */
 enum ws_handshake {
 	WS_HS_OK = 0,
 	WS_HS_NO_UPGRADE,	/* Upgrade lacks "websocket" */
