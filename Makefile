@@ -152,8 +152,9 @@ clean:
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
 	install uninstall clean fuzz check-browser check-hostile bench
 
-# libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
-# corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
+# libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
+# each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
+# by git) from the seeds, which stay small.
 FUZZCC    = clang
 FUZZTIME  = 60
 FUZZFLAGS = -std=c99 -pedantic -g -O1 $(WARNFLAGS) $(WERROR) \
@@ -163,12 +164,21 @@ fuzz/out/fuzz_http: fuzz/fuzz_http.c http.c http.h buf.c buf.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_http.c http.c buf.c
 
-fuzz: fuzz/out/fuzz_http
+fuzz/out/fuzz_ws: fuzz/fuzz_ws.c ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf.h
+	mkdir -p fuzz/out
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_ws.c ws.c sha1.c text.c buf.c
+
+fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws
 	mkdir -p fuzz/out/corpus-http
 	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
 	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \
 	    -dict=fuzz/http.dict -artifact_prefix=fuzz/out/ \
 	    fuzz/out/corpus-http
+	mkdir -p fuzz/out/corpus-ws
+	cp tests/fuzz-seeds/ws/* fuzz/out/corpus-ws/
+	./fuzz/out/fuzz_ws -max_total_time=$(FUZZTIME) -max_len=20000 \
+	    -dict=fuzz/ws.dict -artifact_prefix=fuzz/out/ws- \
+	    fuzz/out/corpus-ws
 
 
 # chatd in headless Chromium through chromedriver (apt-get install chromium
