@@ -112,13 +112,15 @@ void	ws_parser_init(struct ws_parser *);
  *   1002 unmasked frame, reserved bit or opcode, fragmented or over-long
  *        control frame, continuation with no message open or a new
  *        message inside one, 64-bit length with the top bit set, close
- *        payload of 1 byte or an invalid close code;
+ *        payload of 1 byte or a close code other than 1000-1003,
+ *        1007-1014 and 3000-4999;
  *   1009 a frame or message over WS_MESSAGE_MAX, judged by the declared
  *        length before any of the payload is kept;
  *   1007 a text message or close reason that is not UTF-8 (overlong
  *        forms, surrogates and code points above U+10FFFF refused), found
  *        at the first byte that cannot be part of valid UTF-8.
  * CLOSE and FAIL are final: later calls return them again and take nothing.
+ * A length written in more bytes than it needs is accepted.
  */
 enum ws_event ws_parse(struct ws_parser *, const char *, size_t, size_t *used);
 
@@ -177,9 +179,9 @@ size_t	ws_pong_frame(char *out, const char *payload, size_t n);
 
 /*
  * A close frame with a code and a reason (NULL for none), the reason cut
- * to WS_CLOSE_REASON_MAX bytes at a UTF-8 character boundary.  Code
- * WS_CLOSE_NO_STATUS (the answer to a close without one) writes a close
- * with no payload at all.
+ * to WS_CLOSE_REASON_MAX bytes at a UTF-8 character boundary.  A code
+ * that may not be sent (WS_CLOSE_NO_STATUS, the answer to a close without
+ * one, among them) writes a close with no payload at all.
  */
 size_t	ws_close_frame(char *out, unsigned code, const char *reason);
 
