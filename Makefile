@@ -30,12 +30,12 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 
 OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
-	room.o session.o text.o transcript.o web.o worker.o \
-	event.o stream.o fmt_html.o fmt_text.o
+	room.o session.o sha1.o text.o transcript.o web.o worker.o \
+	event.o stream.o fmt_html.o fmt_text.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o tests/check_fmt.o
+	tests/check_loop.o tests/check_fmt.o tests/check_ws.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o
 
@@ -87,11 +87,14 @@ event.o: event.c event.h fmt.h queue.h text.h
 stream.o: stream.c stream.h event.h fmt.h queue.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
 fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
+sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
 web.o: web.c web.h fmt.h stream.h event.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
+ws.o: ws.c ws.h sha1.h
+tests/check_ws.o: ws.h sha1.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
@@ -159,8 +162,9 @@ clean:
 	install uninstall clean fuzz check-browser check-hostile check-mutate \
 	check-mutate-asan bench
 
-# libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
-# corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
+# libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
+# each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
+# by git) from the seeds, which stay small.
 FUZZCC    = clang
 FUZZTIME  = 60
 FUZZFLAGS = -std=c99 -pedantic -g -O1 $(WARNFLAGS) $(WERROR) \
@@ -170,12 +174,21 @@ fuzz/out/fuzz_http: fuzz/fuzz_http.c http.c http.h buf.c buf.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_http.c http.c buf.c
 
-fuzz: fuzz/out/fuzz_http
+fuzz/out/fuzz_ws: fuzz/fuzz_ws.c ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf.h
+	mkdir -p fuzz/out
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_ws.c ws.c sha1.c text.c buf.c
+
+fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws
 	mkdir -p fuzz/out/corpus-http
 	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
 	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \
 	    -dict=fuzz/http.dict -artifact_prefix=fuzz/out/ \
 	    fuzz/out/corpus-http
+	mkdir -p fuzz/out/corpus-ws
+	cp tests/fuzz-seeds/ws/* fuzz/out/corpus-ws/
+	./fuzz/out/fuzz_ws -max_total_time=$(FUZZTIME) -max_len=20000 \
+	    -dict=fuzz/ws.dict -artifact_prefix=fuzz/out/ws- \
+	    fuzz/out/corpus-ws
 
 
 # chatd in headless Chromium through chromedriver (apt-get install chromium

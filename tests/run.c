@@ -15,6 +15,7 @@ static Suite *(*const suites[])(void) = {
 	fmt_suite,
 	loop_suite,
 	itest_conn_suite,
+	ws_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,
