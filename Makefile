@@ -28,14 +28,14 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o json.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o sha1.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o tests/check_fmt.o tests/check_ws.o
+	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o
 
@@ -79,6 +79,7 @@ cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h t
 conn.o: conn.c cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
+json.o: json.c json.h buf.h
 log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
 room.o: room.c room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
@@ -92,9 +93,10 @@ text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
 web.o: web.c web.h fmt.h stream.h event.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o: ws.h sha1.h
+tests/check_json.o tests/json_decode.o: json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
@@ -178,7 +180,16 @@ fuzz/out/fuzz_ws: fuzz/fuzz_ws.c ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_ws.c ws.c sha1.c text.c buf.c
 
+# The JSON writer, checked by the tests' strict decoder.
+fuzz/out/fuzz_json: fuzz/fuzz_json.c json.c json.h buf.c buf.h tests/json_decode.c tests/json_decode.h
+	mkdir -p fuzz/out
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -Itests -o $@ fuzz/fuzz_json.c json.c buf.c tests/json_decode.c
+
 fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws
+	$(MAKE) fuzz/out/fuzz_json && mkdir -p fuzz/out/corpus-json && \
+	    cp tests/fuzz-seeds/json/* fuzz/out/corpus-json/ && \
+	    ./fuzz/out/fuzz_json -max_total_time=$(FUZZTIME) -max_len=4096 \
+	    -artifact_prefix=fuzz/out/ fuzz/out/corpus-json
 	mkdir -p fuzz/out/corpus-http
 	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
 	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \

@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	loop_suite,
 	itest_conn_suite,
 	ws_suite,
+	json_suite,
 	itest_core_suite,
 	itest_rooms_suite,
 	itest_accounts_suite,

@@ -15,6 +15,7 @@ Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
 Suite	*ws_suite(void);
+Suite	*json_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
