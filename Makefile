@@ -31,7 +31,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o json.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o sha1.o text.o transcript.o web.o worker.o \
-	event.o stream.o fmt_html.o fmt_text.o ws.o
+	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
@@ -88,6 +88,8 @@ event.o: event.c event.h fmt.h queue.h text.h
 stream.o: stream.c stream.h event.h fmt.h queue.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
 fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
+fmt_json.o: fmt_json.c fmt.h event.h json.h buf.h queue.h text.h
+fmt_ws.o: fmt_ws.c fmt.h event.h ws.h buf.h queue.h text.h
 sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h

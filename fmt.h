@@ -4,6 +4,7 @@
 
 #include "queue.h"
 
+struct buf;
 struct event;
 
 /*
@@ -38,5 +39,9 @@ struct fmt {
 
 extern const struct fmt fmt_html;	/* fmt_html.c: the chat frame */
 extern const struct fmt fmt_text;	/* fmt_text.c: /chat.txt */
+extern const struct fmt fmt_ws;		/* fmt_ws.c: /api/ws */
+
+/* Appends an event's object (PROTOCOL 8) to b; -1 once b failed. */
+int	fmt_json_event(struct buf *, const struct event *, int marked);
 
 #endif
