@@ -240,15 +240,29 @@ END_TEST
 START_TEST(since_replays_after_n)
 {
 	struct session *a = user("pam", -1, 0);
+	struct room *r = a->room;
+	unsigned long long join, two, three;
+	char since[32], id[3][32];
 
-	post(a, EVENT_MSG, "two", NULL);		/* e2 */
-	post(a, EVENT_MSG, "three", NULL);		/* e3 */
-	attach(a, conn(4), "2", 0);
-	ck_assert_ptr_nonnull(strstr(fake[4].text, "id=\"e3\""));
-	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e2\""));
-	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e1\""));
+	post(a, EVENT_MSG, "two", NULL);
+	post(a, EVENT_MSG, "three", NULL);
+	/* Numbers are server-wide: read them from the room's history. */
+	ck_assert_uint_eq(r->count, 3);
+	join = r->history[r->first]->id;
+	two = r->history[(r->first + 1) % r->keep]->id;
+	three = r->history[(r->first + 2) % r->keep]->id;
+	ck_assert(join < two && two < three && three == r->seq);
+	snprintf(id[0], sizeof id[0], "id=\"e%llu\"", join);
+	snprintf(id[1], sizeof id[1], "id=\"e%llu\"", two);
+	snprintf(id[2], sizeof id[2], "id=\"e%llu\"", three);
+	snprintf(since, sizeof since, "%llu", two);
+	attach(a, conn(4), since, 0);
+	ck_assert_ptr_nonnull(strstr(fake[4].text, id[2]));
+	ck_assert_ptr_null(strstr(fake[4].text, id[1]));
+	ck_assert_ptr_null(strstr(fake[4].text, id[0]));
 	attach(a, conn(5), "x9", 0);	/* not a number: plain replay */
-	ck_assert_ptr_nonnull(strstr(fake[5].text, "id=\"e1\""));
+	ck_assert_ptr_nonnull(strstr(fake[5].text, id[0]));
+	ck_assert_ptr_nonnull(strstr(fake[5].text, id[2]));
 }
 END_TEST
 
