@@ -28,7 +28,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o buf.o cmd.o config.o conn.o frames.o http.o json.o log.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o sha1.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
@@ -37,7 +37,8 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
-	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o
+	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
+	tests/itest_api.o
 
 all: chatd
 
@@ -94,11 +95,14 @@ sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h fmt.h stream.h event.h addr.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+web.o: web.c web.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c api.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+later.o: later.c later.h accounts.h
+login.o: login.c login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o: json.h tests/json_decode.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o: ws.h sha1.h
-tests/check_json.o tests/json_decode.o: json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

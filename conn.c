@@ -758,9 +758,9 @@ parse_error(int fd, int status)
 		why = "The request is malformed.";
 	}
 	buf_init(&out);
-	web_error(&out, status, why);
-	if (conns[fd].req->head_only)
-		http_strip_body(&out);	/* HEAD: the head alone, even here */
+	/* HEAD: the head alone, even here; under /api/ a JSON error. */
+	web_error_for(&out, conns[fd].req->path, conns[fd].req->head_only,
+	    status, why);
 	access_log(&conns[fd], status, out.len);
 	respond(fd, &out);
 	buf_free(&out);

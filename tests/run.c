@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	itest_web_suite,
 	itest_sessions_suite,
 	itest_text_suite,
+	itest_api_suite,
 };
 
 int

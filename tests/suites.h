@@ -24,5 +24,6 @@ Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 Suite	*itest_text_suite(void);
+Suite	*itest_api_suite(void);
 
 #endif
