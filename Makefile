@@ -38,7 +38,7 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o
+	tests/itest_api.o tests/itest_ws.o
 
 all: chatd
 
@@ -102,7 +102,7 @@ login.o: login.c login.h accounts.h addr.h cmd.h config.h http.h later.h log.h r
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
 tests/check_json.o tests/json_decode.o tests/itest_api.o: json.h tests/json_decode.h
 ws.o: ws.c ws.h sha1.h
-tests/check_ws.o: ws.h sha1.h
+tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

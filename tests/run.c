@@ -26,6 +26,7 @@ static Suite *(*const suites[])(void) = {
 	itest_sessions_suite,
 	itest_text_suite,
 	itest_api_suite,
+	itest_ws_suite,
 };
 
 int

@@ -25,5 +25,6 @@ Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 Suite	*itest_text_suite(void);
 Suite	*itest_api_suite(void);
+Suite	*itest_ws_suite(void);
 
 #endif
