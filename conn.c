@@ -843,6 +843,9 @@ ws_finish(int fd, unsigned code, const char *reason)
 	h.fd = fd;
 	h.gen = c->gen;
 	c->session = NULL;
+	if (reason != NULL)
+		log_info("%s: WebSocket closed with %u: %s", c->ip, code,
+		    reason);
 	ws_send_close(fd, code, reason);
 	if (c->state != CONN_CLOSING) {
 		set_state(fd, CONN_RESPONDING);

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ send_text(struct wsc *c, const char *s)
 static int
 read_frame(struct wsc *c, struct frame *f, int ms)
 {
-	long long until = itest_now() + ms;
+	long long wait, until = itest_now() + ms;
 	size_t hl, n;
 
 	for (;;) {
@@ -185,10 +186,33 @@ read_frame(struct wsc *c, struct frame *f, int ms)
 				}
 			}
 		}
-		if (itest_now() >= until || !more(c, (int)(until -
-		    itest_now())))
-			if (itest_now() >= until || c->eof)
-				return 0;
+		wait = until - itest_now();
+		if (!more(c, wait > 0 ? (int)wait : 0) &&
+		    (c->eof || itest_now() >= until))
+			return 0;
+	}
+}
+
+/* Writes bytes whole while taking in what the server sends meanwhile. */
+static void
+wsc_drain_put(struct wsc *c, const char *p, size_t n)
+{
+	static struct frame f;
+	struct pollfd pf;
+	ssize_t w;
+
+	while (n > 0) {
+		pf.fd = c->fd;
+		pf.events = POLLIN | POLLOUT;
+		ck_assert(poll(&pf, 1, WAIT_MS) > 0);
+		if (pf.revents & POLLIN)
+			while (read_frame(c, &f, 0))
+				;	/* pongs: not looked at */
+		if ((pf.revents & POLLOUT) &&
+		    (w = send(c->fd, p, n, MSG_DONTWAIT)) > 0) {
+			p += w;
+			n -= (size_t)w;
+		}
 	}
 }
 
@@ -548,6 +572,65 @@ START_TEST(ws_replaced)
 }
 END_TEST
 
+/*
+ * A client that floods pings and reads nothing: the server stops reading
+ * it once its pongs back up (-q / 2), so the flood stalls in the kernel
+ * instead of growing a queue; read again, and the socket still works.
+ */
+START_TEST(ws_flood_is_not_buffered)
+{
+	static char ping[WS_HEAD_MAX + WS_CONTROL_MAX];
+	static const unsigned char key[4] = { 1, 2, 3, 4 };
+	struct server s;
+	static struct frame f;
+	struct wsc c;
+	size_t n, off = 0, sent = 0;
+	long long stalled = 0;
+	ssize_t w;
+	char q[128];
+
+	srv_start(&s, "-q", "16", NULL);
+	snprintf(q, sizeof q, "sid=%s", cl_login(s.port, "name=alice", NULL));
+	ck_assert_int_eq(wsc_open(&c, s.port, q, upgrade_headers()), 101);
+	n = ws_frame_head(ping, WS_OP_PING, 1, WS_CONTROL_MAX, key);
+	memset(ping + n, 'p', WS_CONTROL_MAX);
+	ws_mask(ping + n, WS_CONTROL_MAX, key, 0);
+	n += WS_CONTROL_MAX;
+	ck_assert(fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK) !=
+	    -1);
+	/* Until writes have failed for half a second, at most 16 MiB. */
+	while (sent < 16u * 1024 * 1024) {
+		if ((w = write(c.fd, ping + off, n - off)) > 0) {
+			sent += (size_t)w;
+			off = (off + (size_t)w) % n;
+			stalled = 0;
+			continue;
+		}
+		ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+		if (stalled == 0)
+			stalled = itest_now();
+		else if (itest_now() - stalled > 500)
+			break;
+		poll(NULL, 0, 10);
+	}
+	/* The last frame whole, for the parser to resume cleanly. */
+	ck_assert(fcntl(c.fd, F_SETFL, 0) != -1);
+	if (off > 0)
+		wsc_drain_put(&c, ping + off, n - off);
+	ck_assert_msg(sent < 16u * 1024 * 1024, "the server read %zu bytes "
+	    "of pings without pause", sent);
+	/* It reads again once its answers are taken, and still talks. */
+	while (wait_op(&c, WS_OP_PONG, &f, 1000))
+		;
+	ck_assert(!c.eof);
+	send_text(&c, "after the flood");
+	ck_assert(wait_text(&c, "after the flood", 10000));
+	ck_assert(!srv_logged(&s, "cut off", 0));
+	wsc_close(&c);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 /* since=N replays what came after N, as on every stream. */
 START_TEST(ws_since_replays)
 {
@@ -618,6 +701,7 @@ itest_ws_suite(void)
 	tcase_add_test(tc, ws_silent_client_closed);
 	tcase_add_test(tc, ws_replaced);
 	tcase_add_test(tc, ws_since_replays);
+	tcase_add_test(tc, ws_flood_is_not_buffered);
 	tcase_add_test(tc, ws_python_client);
 	suite_add_tcase(s, tc);
 	return s;
