@@ -184,7 +184,7 @@ START_TEST(text_stream_has_no_line_budget)
 {
 	struct server s;
 	struct stream t;
-	char sa[33], sx[33], line[32], form[16];
+	char sa[33], sx[33], line[32], form[24];
 	int i, j;
 
 	srv_start(&s, "-l", "10", NULL);
