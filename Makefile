@@ -35,7 +35,8 @@ OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o
+	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
+	tests/check_fmt_json.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
 	tests/itest_api.o tests/itest_ws.o
@@ -87,20 +88,20 @@ room.o: room.c room.h config.h session.h stream.h event.h fmt.h queue.h buf.h te
 session.o: session.c session.h stream.h event.h fmt.h addr.h config.h log.h queue.h buf.h text.h
 event.o: event.c event.h fmt.h queue.h text.h
 stream.o: stream.c stream.h event.h fmt.h queue.h
+fmt_json.o: fmt_json.c fmt_json.h fmt.h event.h http.h json.h buf.h queue.h text.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
 fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
-fmt_json.o: fmt_json.c fmt.h event.h json.h buf.h queue.h text.h
-fmt_ws.o: fmt_ws.c fmt.h event.h ws.h buf.h queue.h text.h
+fmt_ws.o: fmt_ws.c fmt_json.h fmt.h event.h ws.h buf.h queue.h text.h
 sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
 web.o: web.c web.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c ws.h api.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+api.o: api.c ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
 login.o: login.c login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
-tests/check_json.o tests/json_decode.o tests/itest_api.o: json.h tests/json_decode.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
 

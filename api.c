@@ -1,19 +1,30 @@
-/* api.c: the JSON API under /api/: login, say, names, rooms, leave. */
+/* api.c: the JSON API under /api/: login, say, names, rooms, leave, and the SSE and long-poll streams. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "cmd.h"
+#include "event.h"
+#include "fmt_json.h"
 #include "http.h"
 #include "json.h"
 #include "later.h"
 #include "login.h"
 #include "room.h"
 #include "session.h"
+#include "stream.h"
 #include "ws.h"
 
 #define API_GET		0x1	/* methods a route answers; HEAD goes with GET */
 #define API_POST	0x2
+
+/* A long poll waiting as its session's stream, until its deadline. */
+struct poll_wait {
+	char		 sid[SESSION_SID_LEN + 1];
+	struct conn_handle conn;
+	long long	 deadline;	/* ms */
+	struct poll_wait *next;
+};
 
 struct api {
 	const struct web_request *req;
@@ -21,6 +32,9 @@ struct api {
 	int			 head_only;
 	struct later		*later;	/* the result a resumed request waited for */
 };
+
+/* Waiting polls in order of deadline. */
+static struct poll_wait *waits;
 
 int
 api_path(const char *path)
@@ -302,6 +316,195 @@ api_leave(struct api *a)
 	return ok_true(a);
 }
 
+/* A stream's head for HEAD: the type, no length, nothing else. */
+static int
+stream_head(struct api *a, const char *type)
+{
+	a->resp->status = HTTP_OK;
+	http_response_head(&a->resp->out, HTTP_OK, type, -1, HTTP_NO_STORE);
+	return HTTP_OK;
+}
+
+/* 1 if s is one to 19 digits: an event number, a timeout. */
+static int
+is_number(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && n <= ROOM_SINCE_DIGITS && s[n] == '\0';
+}
+
+/*
+ * Server-Sent Events.  The browser's EventSource reconnects by itself
+ * with a Last-Event-ID header, which comes before since= (the URL it
+ * reconnects to is the first one).
+ */
+static int
+api_events(struct api *a)
+{
+	char since[ROOM_SINCE_DIGITS + 2];
+	const char *from;
+	struct session *s;
+
+	if ((s = need_session(a)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (a->head_only)
+		return stream_head(a, FMT_SSE_TYPE);
+	param(a, "since", since, sizeof since, 0);
+	from = is_number(a->req->http->last_event_id) ?
+	    a->req->http->last_event_id : *since ? since : NULL;
+	session_attach(s, a->req->conn, &fmt_json_sse, 0, a->req->now);
+	if (s->room != NULL)
+		room_replay(s, from);
+	a->resp->stream = s;
+	return a->resp->status = HTTP_OK;
+}
+
+/* What a poll collects at once: event objects joined by commas. */
+struct collect {
+	struct buf	*body;
+	const char	*sid;
+	int		 n;
+};
+
+static void
+collect(void *arg, struct event *ev, int marked)
+{
+	struct collect *c = arg;
+	struct chunk *ch;
+
+	if ((ch = event_bytes(ev, &fmt_json_poll, 0, marked, c->sid)) == NULL)
+		return;
+	if (c->n++ > 0)
+		buf_addc(c->body, ',');
+	buf_add(c->body, ch->data, ch->len);
+	chunk_unref(ch);
+}
+
+/* Forgets the waits of a session's earlier polls: one at a time waits. */
+static void
+forget_waits(const char *sid)
+{
+	struct poll_wait **pp, *w;
+
+	for (pp = &waits; (w = *pp) != NULL; )
+		if (strcmp(w->sid, sid) == 0) {
+			*pp = w->next;
+			free(w);
+		} else
+			pp = &w->next;
+}
+
+/* Keeps a poll's deadline, in order; without memory it waits for an event. */
+static void
+add_wait(const struct session *s, struct conn_handle conn, long long deadline)
+{
+	struct poll_wait **pp, *w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return;
+	memcpy(w->sid, s->sid, sizeof w->sid);
+	w->conn = conn;
+	w->deadline = deadline;
+	for (pp = &waits; *pp != NULL && (*pp)->deadline <= deadline;
+	    pp = &(*pp)->next)
+		;
+	w->next = *pp;
+	*pp = w;
+}
+
+/* The session's stream is a poll waiting on conn. */
+static int
+poll_waiting(struct session *s, struct conn_handle conn)
+{
+	return session_streaming(s) && s->stream.fmt == &fmt_json_poll &&
+	    s->stream.conn.fd == conn.fd && s->stream.conn.gen == conn.gen;
+}
+
+void
+api_sweep(long long now)
+{
+	struct poll_wait *w;
+	struct session *s;
+
+	while ((w = waits) != NULL && w->deadline <= now) {
+		waits = w->next;
+		if ((s = session_find(w->sid)) != NULL &&
+		    poll_waiting(s, w->conn))
+			session_poll_done(s, now);
+		free(w);
+	}
+}
+
+/*
+ * Long polling.  What is waiting (notices kept since the last poll, the
+ * room's events after since) is answered at once with a Content-Length.
+ * Else the poll becomes the session's stream with a budget of one event:
+ * the first event ends it, and so do the timeout and the next poll (an
+ * empty list); its answer ends with the connection.
+ */
+static int
+api_poll(struct api *a)
+{
+	char since[ROOM_SINCE_DIGITS + 2], tmo[ROOM_SINCE_DIGITS + 2];
+	struct session *s;
+	struct collect c;
+	struct event *ev;
+	struct buf body;
+	unsigned long long next = 0;
+	long long timeout = API_POLL_DEFAULT_S, now = a->req->now;
+
+	if ((s = need_session(a)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (a->head_only)
+		return stream_head(a, FMT_JSON_TYPE);
+	param(a, "since", since, sizeof since, 0);
+	/* Not a number: as if absent. */
+	if (param(a, "timeout", tmo, sizeof tmo, 0) > 0 && is_number(tmo))
+		timeout = strlen(tmo) > 2 ? API_POLL_MAX_S : atoi(tmo);
+	if (timeout > API_POLL_MAX_S)
+		timeout = API_POLL_MAX_S;
+	/* The poll before this one answers now, with nothing. */
+	if (session_streaming(s) && s->stream.fmt == &fmt_json_poll)
+		session_poll_done(s, now);
+	forget_waits(s->sid);
+	buf_init(&body);
+	c.body = &body;
+	c.sid = s->sid;
+	c.n = 0;
+	buf_adds(&body, "{\"events\":[");
+	while ((ev = stream_take_kept(&s->stream)) != NULL) {
+		collect(&c, ev, 0);
+		event_unref(ev);
+	}
+	if (s->room != NULL)
+		next = room_replay_each(s, is_number(since) ? since : NULL,
+		    collect, &c);
+	if (c.n > 0) {
+		/* One stream at a time: this poll replaces another kind. */
+		stream_end_with(&s->stream, "This stream was replaced by a "
+		    "newer one.");
+		buf_addc(&body, ']');
+		json_kv_ull(&body, "next", next);
+		json_obj_end(&body);
+		ok(a, &body);
+		buf_free(&body);
+		session_poll_done(s, now);
+		return HTTP_OK;
+	}
+	buf_free(&body);
+	session_attach(s, a->req->conn, &fmt_json_poll, 0, now);
+	session_set_cursor(s, next);
+	stream_set_budget(&s->stream, 1);
+	a->resp->stream = s;
+	a->resp->status = HTTP_OK;
+	if (timeout == 0)
+		session_poll_done(s, now);
+	else
+		add_wait(s, a->req->conn, now + timeout * 1000);
+	return HTTP_OK;
+}
+
 /*
  * 400 for an upgrade that is not one; a wrong version also names the one
  * chatd speaks (RFC 6455 4.4).
@@ -401,6 +604,8 @@ static const struct api_route {
 	{ API_PREFIX "/names", API_GET, api_names },
 	{ API_PREFIX "/rooms", API_GET, api_rooms },
 	{ API_PREFIX "/leave", API_POST, api_leave },
+	{ API_PREFIX "/events", API_GET, api_events },
+	{ API_PREFIX "/poll", API_GET, api_poll },
 	{ API_PREFIX "/ws", API_GET, api_ws },
 };
 

@@ -1196,6 +1196,7 @@ conn_pass(long timeout_ms)
 	sweep();
 	session_sweep(now, cmd_expired);
 	room_sweep(now);
+	api_sweep(now);
 	while (ndirty > 0 || nclosing > 0) {
 		flush_dirty();
 		reap();

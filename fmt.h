@@ -4,7 +4,6 @@
 
 #include "queue.h"
 
-struct buf;
 struct event;
 
 /*
@@ -40,8 +39,5 @@ struct fmt {
 extern const struct fmt fmt_html;	/* fmt_html.c: the chat frame */
 extern const struct fmt fmt_text;	/* fmt_text.c: /chat.txt */
 extern const struct fmt fmt_ws;		/* fmt_ws.c: /api/ws */
-
-/* Appends an event's object (PROTOCOL 8) to b; -1 once b failed. */
-int	fmt_json_event(struct buf *, const struct event *, int marked);
 
 #endif

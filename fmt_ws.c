@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "event.h"
 #include "fmt.h"
+#include "fmt_json.h"
 #include "queue.h"
 #include "ws.h"
 
@@ -23,7 +24,7 @@ ws_event(const struct event *ev, int marked, int framing, const char *sid)
 	(void)sid;
 	buf_init(&obj);
 	buf_init(&frame);
-	fmt_json_event(&obj, ev, marked);
+	fmt_json_object(&obj, ev, marked);
 	if (!obj.failed) {
 		n = ws_text_head(head, obj.len);
 		buf_add(&frame, head, n);
@@ -51,6 +52,6 @@ ws_keepalive(int framing)
  * reload: a script's socket keeps no page that grows.
  */
 const struct fmt fmt_ws = {
-	"ws", EVENT_SLOT_JSON + 1, 1,
+	"ws", EVENT_SLOT_WS, 1,
 	NULL, ws_event, ws_keepalive, NULL
 };

@@ -316,8 +316,9 @@ fit_replay(const struct room *r, struct session *s, unsigned start)
 	return i;
 }
 
-void
-room_replay(struct session *s, const char *since)
+unsigned long long
+room_replay_each(struct session *s, const char *since, room_each_fn *fn,
+    void *arg)
 {
 	struct room *r = s->room;
 	long long after = parse_since(r, since);
@@ -325,8 +326,6 @@ room_replay(struct session *s, const char *since)
 	int missed = 0;
 	struct event *ev;
 
-	if (!session_streaming(s))
-		return;
 	if (after < 0)
 		start = r->count > (unsigned)config.history ?
 		    r->count - (unsigned)config.history : 0;
@@ -342,14 +341,31 @@ room_replay(struct session *s, const char *since)
 		missed = 1;
 		start = fit;
 	}
-	if (missed)
-		session_tell(s, EVENT_MISSED, NULL, "Earlier events were missed.");
+	if (missed && (ev = event_new(EVENT_MISSED, NULL,
+	    "Earlier events were missed.")) != NULL) {
+		fn(arg, ev, 0);
+		event_unref(ev);
+	}
 	for (i = start; i < r->count; i++) {
 		ev = history_at(r, i);
 		if (visible(ev, s))
-			session_deliver(s, ev, marked_for(ev, s));
+			fn(arg, ev, marked_for(ev, s));
 	}
-	session_set_cursor(s, r->seq);
+	return r->seq;
+}
+
+static void
+deliver(void *arg, struct event *ev, int marked)
+{
+	session_deliver(arg, ev, marked);
+}
+
+void
+room_replay(struct session *s, const char *since)
+{
+	if (!session_streaming(s))
+		return;
+	session_set_cursor(s, room_replay_each(s, since, deliver, s));
 }
 
 static void

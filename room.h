@@ -90,6 +90,15 @@ void	room_rekey(struct session *, const char *old_key);
  */
 void	room_replay(struct session *, const char *since);
 
+/*
+ * The same events handed to fn(arg, event, marked) one by one, whether or
+ * not s has a stream (a long poll collects them); returns the room's last
+ * event number.
+ */
+typedef void room_each_fn(void *arg, struct event *, int marked);
+unsigned long long room_replay_each(struct session *, const char *since,
+	    room_each_fn *, void *arg);
+
 int	room_is_op(const struct room *, const struct session *);
 int	room_add_op(struct room *, const char *key);	/* -1 if out of memory */
 void	room_remove_op(struct room *, const char *key);

@@ -297,6 +297,17 @@ session_stream_lost(struct session *s, struct conn_handle conn, long long now)
 }
 
 void
+session_poll_done(struct session *s, long long now)
+{
+	stream_reload(&s->stream);
+	if (session_streaming(s))
+		return;
+	/* -g 0 would end a poller between two polls: give it a minute. */
+	s->deadline = now + (config.grace > 0 ? (long long)config.grace *
+	    1000 : SESSION_OPEN_TIMEOUT_MS);
+}
+
+void
 session_deliver(struct session *s, struct event *ev, int marked)
 {
 	/* The browser comes back at once; hold the session as for a new one. */

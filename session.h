@@ -110,6 +110,13 @@ int	session_streaming(const struct session *);
  * it is still the session's stream.  Returns 1 if the session must end
  * now (-g 0): the caller ends it.
  */
+/*
+ * A long poll was answered: an open stream ends with its format's reload
+ * bytes, and the session waits for the next poll for the grace period
+ * (a minute with -g 0), as after a lost stream.
+ */
+void	session_poll_done(struct session *, long long now);
+
 int	session_stream_lost(struct session *, struct conn_handle conn,
 	    long long now);
 

@@ -116,6 +116,26 @@ end_reload(struct stream *st)
 	io->end(h);
 }
 
+void
+stream_reload(struct stream *st)
+{
+	if (stream_is_open(st) && st->fmt->reload != NULL)
+		end_reload(st);
+}
+
+struct event *
+stream_take_kept(struct stream *st)
+{
+	return stream_is_open(st) ? NULL : pop_pending(st);
+}
+
+void
+stream_set_budget(struct stream *st, int budget)
+{
+	st->budget = st->fmt != NULL && st->fmt->reload != NULL ? budget : 0;
+	st->lines = 0;
+}
+
 int
 stream_event(struct stream *st, struct event *ev, int marked, long long now)
 {

@@ -81,6 +81,19 @@ int	stream_event(struct stream *, struct event *, int marked, long long now);
 /* The size of an event in the stream's format (rendering it); 0 if out of memory. */
 size_t	stream_event_size(struct stream *, struct event *, int marked);
 
+/*
+ * Ends an open stream the way a spent line budget does, with its format's
+ * reload bytes (a long poll's answer ends so); nothing for a format
+ * without them.
+ */
+void	stream_reload(struct stream *);
+
+/* The oldest notice kept while the stream is closed (the caller unrefs it), or NULL. */
+struct event *stream_take_kept(struct stream *);
+
+/* A new line budget, counted from now (0: none); only for a format that reloads. */
+void	stream_set_budget(struct stream *, int);
+
 void	stream_set_cursor(struct stream *, unsigned long long);
 void	stream_set_closing(struct stream *, int);
 

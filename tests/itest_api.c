@@ -578,6 +578,409 @@ START_TEST(registered_login_waits_off_the_loop)
 }
 END_TEST
 
+/* Opens a stream request on a new connection: its fd, the request sent. */
+static int
+open_raw(int port, const char *method, const char *target, const char *extra)
+{
+	char req[REQ_MAX];
+	int fd;
+
+	request(req, sizeof req, method, target, extra, NULL);
+	fd = cl_connect(port);
+	send_all(fd, req);
+	return fd;
+}
+
+/* Opens /api/events for sid (extra: header lines); the head is checked. */
+static void
+sse_open(struct stream *st, int port, const char *sid, const char *since,
+    const char *extra)
+{
+	char target[128];
+
+	snprintf(target, sizeof target, "/api/events?sid=%s%s%s", sid,
+	    since ? "&since=" : "", since ? since : "");
+	memset(st, 0, sizeof *st);
+	st->fd = open_raw(port, "GET", target, extra);
+	ck_assert(stream_wait(st, "\r\n\r\n", ITEST_TIMEOUT_MS));
+	ck_assert_msg(strncmp(st->data, "HTTP/1.0 200 ", 13) == 0, "%s",
+	    st->data);
+	ck_assert_ptr_nonnull(strstr(st->data,
+	    "\r\nContent-Type: text/event-stream; charset=utf-8\r\n"));
+	ck_assert_ptr_nonnull(strstr(st->data, "\r\nCache-Control: no-store\r\n"));
+	ck_assert_ptr_null(strstr(st->data, "Content-Length"));
+}
+
+/*
+ * Checks every "data: " line of an SSE stream as JSON, and that each
+ * event block is id (numbered only), event, data, blank line.
+ */
+static void
+sse_check(const struct stream *st)
+{
+	const char *p = strstr(st->data, "\r\n\r\n") + 4, *e;
+
+	for (; (e = strstr(p, "\n\n")) != NULL; p = e + 2) {
+		const char *d;
+
+		if (*p == ':')		/* a comment: the prologue, a keepalive */
+			continue;
+		if (strncmp(p, "id: ", 4) == 0)
+			p = strchr(p, '\n') + 1;
+		ck_assert_msg(strncmp(p, "event: ", 7) == 0, "%s", p);
+		ck_assert_ptr_nonnull(d = strchr(p, '\n'));
+		ck_assert_msg(strncmp(d + 1, "data: {", 7) == 0, "%s", p);
+		d += 7;
+		ck_assert_msg(jd_parse(d, (size_t)(e - d), JD_CHATD, NULL,
+		    NULL) == 0, "data not JSON: %.*s", (int)(e - d), d);
+	}
+}
+
+/* The "id: " line of the SSE event whose text is text, into id. */
+static void
+sse_id_of(const struct stream *st, const char *text, char *id, size_t size)
+{
+	char pat[128];
+	const char *p, *q;
+
+	snprintf(pat, sizeof pat, "\"text\":\"%s\"", text);
+	ck_assert_ptr_nonnull(p = strstr(st->data, pat));
+	while (p > st->data && strncmp(p, "\nid: ", 5) != 0)
+		p--;
+	p += 5;
+	q = strchr(p, '\n');
+	ck_assert((size_t)(q - p) < size);
+	memcpy(id, p, (size_t)(q - p));
+	id[q - p] = '\0';
+}
+
+START_TEST(sse_streams_and_replays_by_last_event_id)
+{
+	struct server s;
+	struct stream st;
+	struct reply r;
+	char alice[SID_BYTES], bob[SID_BYTES], one[32], two[32], hdr[64];
+
+	srv_start(&s, "-k", "1", NULL);
+	ck_assert_int_eq(login(s.port, "name=alice&room=r", alice), 200);
+	ck_assert_int_eq(login(s.port, "name=bob&room=r", bob), 200);
+	sse_open(&st, s.port, bob, NULL, NULL);
+	ck_assert_int_eq(say(s.port, alice, "one"), 200);
+	ck_assert_int_eq(say(s.port, alice, "two"), 200);
+	ck_assert(stream_wait(&st, "\"text\":\"two\"", ITEST_TIMEOUT_MS));
+	ck_assert(stream_wait(&st, "event: msg\ndata: {\"id\":",
+	    ITEST_TIMEOUT_MS));
+	ck_assert(stream_wait(&st, "\"from\":\"alice\"", ITEST_TIMEOUT_MS));
+	/* A command's answer: a notice, with no id. */
+	ck_assert_int_eq(say(s.port, bob, "/nosuch"), 200);
+	ck_assert(stream_wait(&st, "event: notice\ndata: {\"type\":\"notice\"",
+	    ITEST_TIMEOUT_MS));
+	/* Keepalive comments while idle (-k 1). */
+	ck_assert(stream_wait(&st, "\n\n:\n\n", 2500));
+	sse_check(&st);
+	sse_id_of(&st, "one", one, sizeof one);
+	sse_id_of(&st, "two", two, sizeof two);
+	stream_close(&st);
+	ck_assert_int_eq(say(s.port, alice, "three"), 200);
+	ck_assert_int_eq(say(s.port, alice, "four"), 200);
+	/* EventSource comes back with Last-Event-ID: the rest, nothing again. */
+	snprintf(hdr, sizeof hdr, "Last-Event-ID: %s\r\n", two);
+	sse_open(&st, s.port, bob, one, hdr);
+	ck_assert(stream_wait(&st, "\"text\":\"four\"", ITEST_TIMEOUT_MS));
+	ck_assert(stream_wait(&st, "\"text\":\"three\"", 0));
+	ck_assert_int_eq(stream_count(&st, "\"text\":\"two\""), 0);
+	ck_assert_int_eq(stream_count(&st, "\"text\":\"one\""), 0);
+	sse_check(&st);
+	stream_close(&st);
+	/* since= alone does the same. */
+	sse_open(&st, s.port, bob, one, NULL);
+	ck_assert(stream_wait(&st, "\"text\":\"four\"", ITEST_TIMEOUT_MS));
+	ck_assert_int_eq(stream_count(&st, "\"text\":\"one\""), 0);
+	ck_assert_int_eq(stream_count(&st, "\"text\":\"two\""), 1);
+	/* A second stream of the session replaces this one, which is told. */
+	cl_raw(s.port, "HEAD /api/events HTTP/1.0\r\n\r\n", 29, &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	{
+		struct stream st2;
+
+		sse_open(&st2, s.port, bob, NULL, NULL);
+		ck_assert(stream_wait(&st, "event: end\ndata: {\"type\":\"end\"",
+		    ITEST_TIMEOUT_MS));
+		ck_assert(stream_wait_eof(&st, ITEST_TIMEOUT_MS));
+		stream_close(&st2);
+	}
+	sse_check(&st);
+	stream_close(&st);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+/*
+ * 1 if a poll's whole answer is in within ms (read without taking it): a
+ * waiting poll has sent its head and {"events":[ already.
+ */
+static int
+answered(int fd, int ms)
+{
+	char buf[16384];
+	long long until = itest_now() + ms;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n == 0)
+			return 1;
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, "\"next\":") != NULL ||
+			    strstr(buf, "]}") != NULL)
+				return 1;
+		}
+		if (itest_now() >= until)
+			return 0;
+		poll(NULL, 0, 10);
+	}
+}
+
+/* Starts a poll; the connection, to read the answer from. */
+static int
+poll_start(int port, const char *sid, const char *since, const char *timeout)
+{
+	char target[160];
+
+	snprintf(target, sizeof target, "/api/poll?sid=%s%s%s%s%s", sid,
+	    since ? "&since=" : "", since ? since : "", timeout ? "&timeout=" :
+	    "", timeout ? timeout : "");
+	return open_raw(port, "GET", target, NULL);
+}
+
+/* A poll's answer: checked, 200, its next into next; the body in r. */
+static void
+poll_read(int fd, struct reply *r, char *next, size_t size)
+{
+	const char *p;
+	size_t n;
+
+	read_reply(fd, r);
+	check_json(r, 0);
+	ck_assert_int_eq(r->status, 200);
+	ck_assert_msg(strncmp(r->body, "{\"events\":[", 11) == 0, "%s", r->body);
+	ck_assert_ptr_nonnull(p = strstr(r->body, "],\"next\":"));
+	p += 9;
+	n = strspn(p, "0123456789");
+	ck_assert(n > 0 && n < size && strcmp(p + n, "}") == 0);
+	memcpy(next, p, n);
+	next[n] = '\0';
+}
+
+START_TEST(poll_answers_at_once_or_when_something_comes)
+{
+	struct server s;
+	struct reply r;
+	char alice[SID_BYTES], bob[SID_BYTES], next[32], again[32];
+	char target[128];
+	long long t0;
+	int fd, fd2;
+
+	srv_start(&s, NULL);
+	ck_assert_int_eq(login(s.port, "name=alice&room=r", alice), 200);
+	ck_assert_int_eq(login(s.port, "name=bob&room=r", bob), 200);
+	/* Without since: the room's recent events, at once, with a length. */
+	t0 = itest_now();
+	poll_read(poll_start(s.port, bob, NULL, NULL), &r, next, sizeof next);
+	ck_assert(itest_now() - t0 < 1000);
+	ck_assert_msg(has(&r, "\"type\":\"join\",") && has(&r,
+	    "\"from\":\"bob\""), "%s", r.body);
+	ck_assert_ptr_nonnull(strstr(r.head, "\r\nContent-Length: "));
+	reply_free(&r);
+	/* Nothing after next: it waits, and answers when alice speaks. */
+	fd = poll_start(s.port, bob, next, NULL);
+	ck_assert(!answered(fd, 300));
+	ck_assert_int_eq(say(s.port, alice, "hello"), 200);
+	ck_assert(answered(fd, 1000));
+	poll_read(fd, &r, again, sizeof again);
+	ck_assert_msg(strstr(r.body, "{\"events\":[{\"id\":") == r.body &&
+	    has(&r, "\"type\":\"msg\"") && has(&r, "\"text\":\"hello\""),
+	    "%s", r.body);
+	ck_assert_msg(has(&r, again), "next %s is not the event's: %s", again,
+	    r.body);
+	ck_assert_str_ne(again, next);
+	reply_free(&r);
+	strcpy(next, again);
+	/* The timeout: an empty list, next as it was. */
+	t0 = itest_now();
+	poll_read(poll_start(s.port, bob, next, "1"), &r, again, sizeof again);
+	ck_assert_msg(itest_now() - t0 >= 900, "%lld ms",
+	    itest_now() - t0);
+	ck_assert_msg(strncmp(r.body, "{\"events\":[],\"next\":", 20) == 0,
+	    "%s", r.body);
+	ck_assert_str_eq(again, next);
+	reply_free(&r);
+	/* A second poll answers the first at once, empty; then waits itself. */
+	fd = poll_start(s.port, bob, next, "30");
+	ck_assert(!answered(fd, 200));
+	fd2 = poll_start(s.port, bob, next, "30");
+	ck_assert(answered(fd, 1000));
+	poll_read(fd, &r, again, sizeof again);
+	ck_assert_msg(strncmp(r.body, "{\"events\":[],", 13) == 0, "%s",
+	    r.body);
+	ck_assert_str_eq(again, next);
+	reply_free(&r);
+	ck_assert(!answered(fd2, 200));
+	ck_assert_int_eq(say(s.port, alice, "second"), 200);
+	poll_read(fd2, &r, again, sizeof again);
+	ck_assert(has(&r, "\"text\":\"second\""));
+	reply_free(&r);
+	strcpy(next, again);
+	/* since and timeout that are not numbers: as if absent. */
+	poll_read(poll_start(s.port, bob, "x1", NULL), &r, again, sizeof again);
+	ck_assert(has(&r, "\"text\":\"hello\""));	/* the last -H */
+	reply_free(&r);
+	fd = poll_start(s.port, bob, next, "soon");
+	ck_assert(!answered(fd, 1500));		/* not 0: the default */
+	ck_assert_int_eq(say(s.port, alice, "third"), 200);
+	poll_read(fd, &r, again, sizeof again);
+	ck_assert(has(&r, "\"text\":\"third\""));
+	reply_free(&r);
+	strcpy(next, again);
+	/* Notices between polls are kept for the next one. */
+	ck_assert_int_eq(say(s.port, bob, "/nosuch1"), 200);
+	ck_assert_int_eq(say(s.port, bob, "/nosuch2"), 200);
+	poll_read(poll_start(s.port, bob, next, NULL), &r, again, sizeof again);
+	ck_assert_msg(has(&r, "{\"type\":\"notice\"") && has(&r, "/nosuch1") &&
+	    has(&r, "/nosuch2"), "%s", r.body);
+	ck_assert_str_eq(again, next);
+	reply_free(&r);
+	/* HEAD: the head alone; no sid: 403. */
+	snprintf(target, sizeof target, "/api/poll?sid=%s", bob);
+	ck_assert_int_eq(api_status(s.port, "HEAD", target, NULL), 200);
+	ck_assert_int_eq(api_status(s.port, "GET", "/api/poll", NULL), 403);
+	ck_assert_int_eq(api_status(s.port, "POST", "/api/poll", "a=b"), 405);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+/* Polls keep a session; without them it leaves after the grace period. */
+START_TEST(polls_keep_the_session)
+{
+	struct server s;
+	struct reply r;
+	char alice[SID_BYTES], bob[SID_BYTES], next[32], target[128];
+	long long until;
+
+	srv_start(&s, "-g", "1", NULL);
+	ck_assert_int_eq(login(s.port, "name=alice&room=r", alice), 200);
+	ck_assert_int_eq(login(s.port, "name=bob&room=r", bob), 200);
+	poll_read(poll_start(s.port, bob, NULL, "0"), &r, next, sizeof next);
+	reply_free(&r);
+	/* Four seconds of two-second polls: longer than -g, still there. */
+	until = itest_now() + 4000;
+	while (itest_now() < until) {
+		poll_read(poll_start(s.port, bob, next, "2"), &r, next,
+		    sizeof next);
+		reply_free(&r);
+	}
+	snprintf(target, sizeof target, "/api/names?sid=%s", alice);
+	ck_assert_int_eq(api(s.port, "GET", target, NULL, &r), 200);
+	ck_assert_msg(has(&r, "\"name\":\"bob\""), "%s", r.body);
+	reply_free(&r);
+	/* No more polls: gone after the grace period. */
+	poll(NULL, 0, 2500);
+	ck_assert_int_eq(api(s.port, "GET", target, NULL, &r), 200);
+	ck_assert_msg(!has(&r, "\"name\":\"bob\""), "%s", r.body);
+	reply_free(&r);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+#define CHAIN_TALKERS	12	/* each says CHAIN_EACH lines in one burst */
+#define CHAIN_EACH	5
+
+/*
+ * A chain of polls, each from the last one's next, while twelve users
+ * talk: every line arrives exactly once, in order.
+ */
+START_TEST(poll_chain_loses_and_repeats_nothing)
+{
+	struct server s;
+	struct reply r;
+	char sids[CHAIN_TALKERS][SID_BYTES], bob[SID_BYTES], form[64];
+	char next[32], text[32];
+	char *seen;
+	size_t seen_len = 0, seen_cap = 1 << 16;
+	unsigned long long last_id = 0, id;
+	unsigned seed = (unsigned)getpid();
+	const char *p;
+	long long until;
+	int i, j, k, fd, polls = 0, total = CHAIN_TALKERS * CHAIN_EACH;
+
+	srv_start(&s, NULL);
+	ck_assert_ptr_nonnull(seen = calloc(1, seen_cap));
+	ck_assert_int_eq(login(s.port, "name=bob&room=r", bob), 200);
+	for (i = 0; i < CHAIN_TALKERS; i++) {
+		snprintf(form, sizeof form, "name=talker%d&room=r", i);
+		ck_assert_int_eq(login(s.port, form, sids[i]), 200);
+	}
+	poll_read(poll_start(s.port, bob, NULL, "0"), &r, next, sizeof next);
+	reply_free(&r);
+	fd = poll_start(s.port, bob, next, NULL);
+	i = j = 0;
+	until = itest_now() + 15000;
+	while (itest_now() < until) {
+		/* One to four lines between looks, so answers hold several. */
+		for (k = (int)(rand_r(&seed) % 4); k >= 0 && j < CHAIN_EACH;
+		    k--) {
+			snprintf(text, sizeof text, "line-%d-%d", i, j);
+			ck_assert_int_eq(say(s.port, sids[i], text), 200);
+			if (++i == CHAIN_TALKERS)
+				i = 0, j++;
+		}
+		if (rand_r(&seed) % 4 == 0)
+			poll(NULL, 0, (int)(rand_r(&seed) % 5));
+		if (!answered(fd, j < CHAIN_EACH ? 0 : 1000))
+			continue;
+		poll_read(fd, &r, next, sizeof next);
+		polls++;
+		/* Numbers only grow along the chain. */
+		for (p = r.body; (p = strstr(p, "{\"id\":")) != NULL; p++) {
+			id = strtoull(p + 6, NULL, 10);
+			ck_assert_msg(id > last_id, "%llu after %llu", id,
+			    last_id);
+			last_id = id;
+		}
+		for (p = r.body; (p = strstr(p, "\"text\":\"line-")) != NULL;
+		    p++) {
+			ck_assert(seen_len + 32 < seen_cap);
+			seen_len += (size_t)sprintf(seen + seen_len, "%.*s\n",
+			    (int)strcspn(p + 8, "\""), p + 8);
+		}
+		reply_free(&r);
+		if (j >= CHAIN_EACH && (int)seen_len > 0 &&
+		    strstr(seen, "line-11-4\n") != NULL)
+			break;
+		fd = poll_start(s.port, bob, next, NULL);
+	}
+	/* Each line once. */
+	for (i = 0; i < CHAIN_TALKERS; i++)
+		for (j = 0; j < CHAIN_EACH; j++) {
+			char want[32], *first;
+
+			snprintf(want, sizeof want, "line-%d-%d\n", i, j);
+			ck_assert_msg((first = strstr(seen, want)) != NULL,
+			    "%s lost after %d polls", want, polls);
+			ck_assert_msg(strstr(first + 1, want) == NULL,
+			    "%s twice", want);
+		}
+	ck_assert_msg(polls > 1, "one poll took it all");
+	if (getenv("ITEST_VERBOSE") != NULL)
+		fprintf(stderr, "poll chain: %d lines in %d polls\n", total,
+		    polls);
+	free(seen);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_api_suite(void)
 {
@@ -595,6 +998,10 @@ itest_api_suite(void)
 	tcase_add_test(tc, leave_ends_the_session);
 	tcase_add_test(tc, every_error_is_json);
 	tcase_add_test(tc, registered_login_waits_off_the_loop);
+	tcase_add_test(tc, sse_streams_and_replays_by_last_event_id);
+	tcase_add_test(tc, poll_answers_at_once_or_when_something_comes);
+	tcase_add_test(tc, polls_keep_the_session);
+	tcase_add_test(tc, poll_chain_loses_and_repeats_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

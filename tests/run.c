@@ -24,8 +24,9 @@ static Suite *(*const suites[])(void) = {
 	itest_loop_suite,
 	itest_web_suite,
 	itest_sessions_suite,
-	itest_text_suite,
 	itest_api_suite,
+	fmt_json_suite,
+	itest_text_suite,
 	itest_ws_suite,
 };
 

@@ -23,8 +23,9 @@ Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
-Suite	*itest_text_suite(void);
 Suite	*itest_api_suite(void);
+Suite	*fmt_json_suite(void);
+Suite	*itest_text_suite(void);
 Suite	*itest_ws_suite(void);
 
 #endif
