@@ -631,6 +631,48 @@ START_TEST(ws_flood_is_not_buffered)
 }
 END_TEST
 
+/* /passwd answers later, off the loop: the answer comes as a notice. */
+START_TEST(ws_passwd_answers_later)
+{
+	struct server s;
+	struct wsc c;
+	struct reply r;
+	const char *sid;
+
+	srv_start(&s, "-A", "@DIR@/accounts", NULL);
+	cl_post(s.port, "/register", "name=carol&passwd=secret1", &r);
+	ck_assert_int_eq(r.status, 200);
+	reply_free(&r);
+	ck_assert_ptr_nonnull(sid = cl_login(s.port,
+	    "name=carol&passwd=secret1", NULL));
+	wsc_connect(&c, s.port, sid);
+	send_text(&c, "/passwd wrong secret2");
+	ck_assert(wait_text(&c, "The old password is wrong.", WAIT_MS));
+	send_text(&c, "/passwd secret1 secret2");
+	ck_assert(wait_text(&c, "Your password is changed.", WAIT_MS));
+	send_text(&c, "and on");
+	ck_assert(wait_text(&c, "\"text\":\"and on\"", WAIT_MS));
+	wsc_close(&c);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+/* A server that stops says so, then closes with 1001 (going away). */
+START_TEST(ws_shutdown_going_away)
+{
+	struct server s;
+	struct wsc c;
+
+	srv_start(&s, NULL);
+	wsc_connect(&c, s.port, cl_login(s.port, "name=alice", NULL));
+	ck_assert(wait_text(&c, "\"type\":\"join\"", WAIT_MS));
+	srv_stop_clean(&s);
+	ck_assert(wait_text(&c, "\"type\":\"end\"", WAIT_MS));
+	ck_assert_int_eq(wait_close(&c, WAIT_MS), 1001);
+	wsc_close(&c);
+}
+END_TEST
+
 /* since=N replays what came after N, as on every stream. */
 START_TEST(ws_since_replays)
 {
@@ -702,6 +744,8 @@ itest_ws_suite(void)
 	tcase_add_test(tc, ws_replaced);
 	tcase_add_test(tc, ws_since_replays);
 	tcase_add_test(tc, ws_flood_is_not_buffered);
+	tcase_add_test(tc, ws_passwd_answers_later);
+	tcase_add_test(tc, ws_shutdown_going_away);
 	tcase_add_test(tc, ws_python_client);
 	suite_add_tcase(s, tc);
 	return s;
