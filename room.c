@@ -631,8 +631,13 @@ drop_expired_bans(struct room *r, long long now)
 void
 room_sweep(long long now)
 {
+	static long long next_sweep;
 	struct room *r, *next;
 
+	/* Called every loop pass: the rooms are walked a few times a second. */
+	if (now < next_sweep && now >= next_sweep - ROOM_SWEEP_MS)
+		return;
+	next_sweep = now + ROOM_SWEEP_MS;
 	for (r = rooms; r != NULL; r = next) {
 		next = r->next;
 		drop_expired_bans(r, now);

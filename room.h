@@ -16,6 +16,7 @@
 #define ROOM_BANS_MAX		1000	/* bans in force in one room */
 #define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
 #define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
+#define ROOM_SWEEP_MS		250	/* how often bans and idle rooms are checked */
 
 struct session;
 
