@@ -24,11 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accounts.h"
+#include "cmd.h"
 #include "config.h"
 #include "conn.h"
+#include "event.h"
 #include "log.h"
 #include "loop.h"
 #include "room.h"
@@ -502,6 +505,17 @@ put_account(void)
 	}
 }
 
+/* Event numbers start from the wall clock, so a restart never repeats one. */
+static void
+start_event_ids(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	event_ids_start((unsigned long long)ts.tv_sec * 1000 +
+	    (unsigned long long)ts.tv_nsec / 1000000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -540,6 +554,7 @@ main(int argc, char **argv)
 	if (accounts_worker_fd() != -1 && loop_watch(accounts_worker_fd(),
 	    LOOP_READ, on_accounts, NULL) == -1)
 		fatal("%s: the accounts helper", loop_backend());
+	start_event_ids();	/* before the lobby: its floor is the start */
 	if (room_init() == -1)
 		fatalx("out of memory");
 	limit = conn_init(fds, config.naddresses, config.max_conns,
@@ -564,7 +579,7 @@ main(int argc, char **argv)
 		conn_pass(CHATD_TICK_MS);
 	}
 	log_info("shutting down");
-	session_shutdown();
+	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	accounts_close();
 	transcript_close();

@@ -112,7 +112,10 @@ need_op(struct cmd *c)
 static void
 say(struct cmd *c, enum event_kind kind, const char *text, struct session *to)
 {
-	if (room_post(c->s, kind, text, to) == -1)
+	struct event_source src;
+
+	session_source(c->s, &src);
+	if (room_post(c->s->room, &src, kind, text, to) == -1)
 		tell(c, "The message could not be recorded; it was not sent.");
 }
 
@@ -229,7 +232,7 @@ cmd_color(struct cmd *c)
 		    c->s->color);
 		return;
 	}
-	snprintf(c->s->color, sizeof c->s->color, "%s", canon);
+	session_set_color(c->s, canon);
 	say(c, EVENT_COLOR, "", NULL);
 }
 
@@ -319,16 +322,12 @@ cmd_nick(struct cmd *c)
 static void
 divider(struct session *s)
 {
-	struct chunk *line;
 	struct buf text;
 
 	buf_init(&text);
 	buf_printf(&text, "Now in %s.", s->room->name);
-	if (!text.failed &&
-	    (line = room_render_notice("notice divider", text.data)) != NULL) {
-		session_send(s, line, 0);
-		chunk_unref(line);
-	}
+	if (!text.failed)
+		session_tell(s, EVENT_ROOM, NULL, text.data);
 	buf_free(&text);
 }
 
@@ -416,7 +415,7 @@ cmd_topic(struct cmd *c)
 static void
 cmd_quit(struct cmd *c)
 {
-	session_end(c->s, SESSION_LEAVE, *c->arg ? c->arg : "quit");
+	cmd_end(c->s, SESSION_LEAVE, *c->arg ? c->arg : "quit");
 	c->s = NULL;
 }
 
@@ -425,9 +424,11 @@ static void
 kick(struct cmd *c, struct session *t, const char *reason)
 {
 	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
+	struct event_source src;
 
+	session_source(c->s, &src);
 	session_set_ending(t, 1);
-	if (room_post(c->s, EVENT_KICK, reason, t) == -1) {
+	if (room_post(c->s->room, &src, EVENT_KICK, reason, t) == -1) {
 		session_set_ending(t, 0);
 		tell(c, "The kick could not be recorded.");
 		return;
@@ -436,7 +437,7 @@ kick(struct cmd *c, struct session *t, const char *reason)
 	    sizeof op), text_log_safe(t->name, who, sizeof who), t->room->name);
 	if (t == c->s)
 		c->s = NULL;
-	session_end(t, SESSION_KICKED, NULL);
+	cmd_end(t, SESSION_KICKED, NULL);
 }
 
 static void
@@ -688,7 +689,7 @@ cmd_talk(struct session *s, char *message, size_t len, const char *to,
 		buf_adds(reply, "You are sending too fast; wait a moment.");
 		return HTTP_TOO_MANY_REQUESTS;
 	}
-	s->last_active = now;
+	session_touch(s, now);
 	if ((v = text_clean_message(message, &len, (size_t)config.message_max)) !=
 	    TEXT_OK) {
 		buf_adds(reply, text_verdict_reason(v));
@@ -703,4 +704,29 @@ cmd_talk(struct session *s, char *message, size_t len, const char *to,
 	else
 		say(&c, EVENT_MSG, message + (message[0] == '/'), NULL);
 	return HTTP_OK;
+}
+
+void
+cmd_end(struct session *s, enum session_end why, const char *reason)
+{
+	/* Its own leave must not make its stream reload before the end line. */
+	session_set_ending(s, 1);
+	if (s->room != NULL)
+		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
+		    "connection lost" : "left",
+		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
+	session_end(s, why);
+}
+
+void
+cmd_expired(struct session *s)
+{
+	cmd_end(s, SESSION_TIMEOUT, NULL);
+}
+
+void
+cmd_shutdown(void)
+{
+	session_shutdown();
+	room_init();
 }

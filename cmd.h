@@ -5,11 +5,10 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "session.h"
 
 #define CMD_BAN_MAX_MIN	(60 * 24 * 365)	/* longest /ban, minutes */
 #define CMD_STAMP_BYTES	sizeof "2026-11-21 22:24 UTC"	/* /whois login time */
-
-struct session;
 
 #define CMD_PENDING	0	/* cmd_talk(): the answer comes through done() */
 
@@ -29,5 +28,21 @@ typedef void cmd_done(void *arg, int status, const char *reply);
  */
 int	cmd_talk(struct session *, char *message, size_t len, const char *to,
 	    long long now, struct buf *reply, cmd_done *done, void *arg);
+
+/*
+ * Ends a session: it leaves its room first (the room sees the leave with
+ * reason, or nothing after a kick or a takeover), then its stream gets
+ * its closing line and the session goes.
+ */
+void	cmd_end(struct session *, enum session_end, const char *reason);
+
+/* The session sweep's hand-off: a session whose time ran out. */
+void	cmd_expired(struct session *);
+
+/*
+ * SIGTERM: every stream gets its shutdown line and nothing else (no
+ * leave is sent to anyone), then the rooms are dropped.
+ */
+void	cmd_shutdown(void);
 
 #endif

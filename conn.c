@@ -14,12 +14,15 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "api.h"
+#include "cmd.h"
 #include "config.h"
 #include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "queue.h"
+#include "room.h"
 #include "session.h"
 #include "web.h"
 
@@ -97,7 +100,7 @@ static int	conn_send(struct conn_handle, struct chunk *);
 static void	conn_end(struct conn_handle);
 static loop_handler on_conn;
 
-static const struct session_io conn_io = { conn_send, conn_end };
+static const struct stream_io conn_io = { conn_send, conn_end };
 
 static void
 list_unlink(int fd)
@@ -756,9 +759,9 @@ parse_error(int fd, int status)
 		why = "The request is malformed.";
 	}
 	buf_init(&out);
-	web_error(&out, status, why);
-	if (conns[fd].req->head_only)
-		http_strip_body(&out);	/* HEAD: the head alone, even here */
+	/* HEAD: the head alone, even here; under /api/ a JSON error. */
+	web_error_for(&out, conns[fd].req->path, conns[fd].req->head_only,
+	    status, why);
 	access_log(&conns[fd], status, out.len);
 	respond(fd, &out);
 	buf_free(&out);
@@ -910,8 +913,8 @@ reap(void)
 		s = conns[fd].session;
 		release(fd);
 		/* May end the session and broadcast a leave: more to flush. */
-		if (s != NULL)
-			session_stream_lost(s, h, now);
+		if (s != NULL && session_stream_lost(s, h, now))
+			cmd_end(s, SESSION_TIMEOUT, NULL);
 	}
 }
 
@@ -939,7 +942,9 @@ conn_pass(long timeout_ms)
 		log_warn("%s", loop_backend());
 	now = loop_now_ms();
 	sweep();
-	session_sweep(now);
+	session_sweep(now, cmd_expired);
+	room_sweep(now);
+	api_sweep(now);
 	while (ndirty > 0 || nclosing > 0) {
 		flush_dirty();
 		reap();

@@ -26,13 +26,14 @@ enum {
 
 /*
  * Our pages load only our own scripts, styles and images (inline styles
- * carry the validated user colours), post forms only to us, and may be
- * framed only by our own frameset.
+ * carry the validated user colours), post forms only to us, may be
+ * framed only by our own frameset, and may fetch (the JSON API, SSE,
+ * WebSocket) only from us.
  */
 #define CSP	"default-src 'none'; script-src 'self'; " \
 		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
 		"form-action 'self'; frame-src 'self'; " \
-		"frame-ancestors 'self'; base-uri 'none'"
+		"frame-ancestors 'self'; base-uri 'none'; connect-src 'self'"
 
 /* Form keys whose values never reach the access log. */
 static const char *const secret_keys[] = {
@@ -226,13 +227,16 @@ parse_request_line(struct http_request *r, const char *s, size_t n)
 	for (e = t; e < n && s[e] != ' '; e++)
 		if (!is_vchar((unsigned char)s[e]))
 			return HTTP_BAD_REQUEST;
-	if (e == t || e == n || s[t] != '/' || !escapes_ok(s + t, e - t))
+	if (e == t || e == n || s[t] != '/')
+		return HTTP_BAD_REQUEST;
+	/* Kept before any refusal: one under /api/ is answered in JSON. */
+	set_target(r, s + t, e - t);
+	if (!escapes_ok(s + t, e - t))
 		return HTTP_BAD_REQUEST;
 	if ((st = parse_version(s + e + 1, n - e - 1, &r->minor)) != HTTP_OK)
 		return st;
 	if ((r->method = method_of(s, m)) == HTTP_METHOD_NONE)
 		return HTTP_NOT_IMPLEMENTED;
-	set_target(r, s + t, e - t);
 	r->state = PARSE_HEADER;
 	return HTTP_INCOMPLETE;
 }
@@ -335,6 +339,15 @@ parse_header(struct http_request *r, const char *s, size_t n)
 	if (same_name(s, k, "Origin"))
 		return set_field(r->origin, sizeof r->origin, &r->has_origin,
 		    s + v, end - v);
+	if (same_name(s, k, "Last-Event-ID")) {
+		/* Only a resumption hint: one that cannot be a number is absent. */
+		if (!*r->last_event_id && (size_t)(end - v) < sizeof
+		    r->last_event_id) {
+			memcpy(r->last_event_id, s + v, end - v);
+			r->last_event_id[end - v] = '\0';
+		}
+		return HTTP_INCOMPLETE;
+	}
 	if (same_name(s, k, "Content-Type"))
 		r->form = is_form_type(s + v, end - v);
 	else if (same_name(s, k, "Transfer-Encoding"))
@@ -628,6 +641,8 @@ http_reason(int status)
 		return "Forbidden";
 	case HTTP_NOT_FOUND:
 		return "Not Found";
+	case HTTP_METHOD_NOT_ALLOWED:
+		return "Method Not Allowed";
 	case HTTP_CONFLICT:
 		return "Conflict";
 	case HTTP_LENGTH_REQUIRED:

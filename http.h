@@ -11,6 +11,7 @@
 #define HTTP_HEAD_TIMEOUT_MS	10000	/* a head must be complete by then */
 #define HTTP_HOST_MAX		255	/* Host value, bytes: a DNS name and a port */
 #define HTTP_ORIGIN_MAX		(HTTP_HOST_MAX + 16)	/* Origin: scheme://host:port */
+#define HTTP_EVENT_ID_MAX	20	/* Last-Event-ID kept: a number below 2^64 */
 #define HTTP_CACHE_MAX_AGE	3600	/* seconds a static file may be cached */
 #define HTTP_STATUS_MIN		100	/* a status code has three digits */
 #define HTTP_STATUS_MAX		999
@@ -22,6 +23,7 @@ enum http_status {
 	HTTP_BAD_REQUEST = 400,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
+	HTTP_METHOD_NOT_ALLOWED = 405,
 	HTTP_CONFLICT = 409,
 	HTTP_LENGTH_REQUIRED = 411,
 	HTTP_PAYLOAD_TOO_LARGE = 413,
@@ -70,6 +72,8 @@ struct http_request {
 	int	 has_origin;		/* an Origin header came */
 	char	 origin[HTTP_ORIGIN_MAX + 1];	/* its value; "" if none */
 	char	 host[HTTP_HOST_MAX + 1];	/* the Host value; "" if none */
+	/* Last-Event-ID (SSE); "" if none, or longer than any event number */
+	char	 last_event_id[HTTP_EVENT_ID_MAX + 1];
 	size_t	 body_len;
 	char	*body;			/* NUL-terminated, in shared */
 

@@ -6,7 +6,6 @@
 
 #include "buf.h"
 #include "config.h"
-#include "http.h"
 #include "log.h"
 #include "room.h"
 #include "session.h"
@@ -15,11 +14,6 @@
 static struct room	*rooms;
 static int		 nrooms;
 static unsigned		 pair_counter;	/* names the rooms `random` makes */
-
-static const char *const kind_names[] = {
-	"msg", "action", "whisper", "join", "leave", "kick", "topic", "nick",
-	"color"
-};
 
 static struct room *
 room_create(const char *name)
@@ -37,21 +31,11 @@ room_create(const char *name)
 		free(r);
 		return NULL;
 	}
+	r->floor = event_last_id();
 	r->next = rooms;
 	rooms = r;
 	nrooms++;
 	return r;
-}
-
-static void
-event_free(struct event *ev)
-{
-	if (ev == NULL)
-		return;
-	chunk_unref(ev->html);
-	chunk_unref(ev->marked);
-	free(ev->mentions);
-	free(ev);
 }
 
 /* The i-th oldest event the room keeps. */
@@ -67,7 +51,7 @@ drop_history(struct room *r)
 	unsigned i;
 
 	for (i = 0; i < r->count; i++)
-		event_free(history_at(r, i));
+		event_unref(history_at(r, i));
 	free(r->history);
 	r->history = NULL;
 	r->first = r->count = 0;
@@ -142,175 +126,24 @@ room_count(void)
 	return nrooms;
 }
 
-/* Appends "<span class="nick" style="color:C"><bdi>NAME</bdi></span>". */
-static void
-render_nick(struct buf *b, const char *name, const char *color)
-{
-	buf_printf(b, "<span class=\"nick\"%s%s%s><bdi>", *color ?
-	    " style=\"color:" : "", color, *color ? "\"" : "");
-	http_html_escape(b, name, strlen(name));
-	buf_adds(b, "</bdi></span>");
-}
-
-/* Appends user text, escaped, inside <bdi>; newlines become line breaks. */
-static void
-render_text(struct buf *b, const char *text)
-{
-	const char *nl;
-
-	buf_adds(b, "<bdi class=\"tx\">");
-	while ((nl = strchr(text, '\n')) != NULL) {
-		http_html_escape(b, text, (size_t)(nl - text));
-		buf_adds(b, "<br>");
-		text = nl + 1;
-	}
-	http_html_escape(b, text, strlen(text));
-	buf_adds(b, "</bdi>");
-}
-
-static void
-render_open(struct buf *b, const char *cls, unsigned long long seq, int marked)
-{
-	char stamp[ROOM_STAMP_BYTES];
-	time_t now = time(NULL);
-
-	strftime(stamp, sizeof stamp, "%H:%M", localtime(&now));
-	buf_printf(b, "<div class=\"ev %s%s\"", cls, marked ? " mention" : "");
-	if (seq != 0)
-		buf_printf(b, " id=\"e%llu\"", seq);
-	buf_printf(b, "><span class=\"ts\">%s</span> ", stamp);
-}
-
-/* The body of an event's line, after the time stamp. */
-static void
-render_body(struct buf *b, enum event_kind kind, const struct session *from,
-    const char *text, const struct session *to, const char *room)
-{
-	switch (kind) {
-	case EVENT_MSG:
-		render_nick(b, from->name, from->color);
-		buf_adds(b, "<span class=\"sep\">:</span> ");
-		render_text(b, text);
-		break;
-	case EVENT_ACTION:
-		buf_adds(b, "* ");
-		render_nick(b, from->name, from->color);
-		buf_addc(b, ' ');
-		render_text(b, text);
-		break;
-	case EVENT_WHISPER:
-		render_nick(b, from->name, from->color);
-		buf_adds(b, " &rarr; ");
-		render_nick(b, to->name, to->color);
-		buf_adds(b, " <span class=\"sep\">(whisper):</span> ");
-		render_text(b, text);
-		break;
-	case EVENT_JOIN:
-		buf_adds(b, "&rarr; ");
-		render_nick(b, from->name, from->color);
-		buf_printf(b, " joined %s", room);
-		break;
-	case EVENT_LEAVE:
-		buf_adds(b, "&larr; ");
-		render_nick(b, from->name, from->color);
-		buf_printf(b, " left %s (", room);
-		render_text(b, text);
-		buf_addc(b, ')');
-		break;
-	case EVENT_KICK:
-		render_nick(b, to->name, to->color);
-		buf_adds(b, " was kicked by ");
-		render_nick(b, from->name, from->color);
-		if (*text) {
-			buf_adds(b, ": ");
-			render_text(b, text);
-		}
-		break;
-	case EVENT_TOPIC:
-		render_nick(b, from->name, from->color);
-		buf_adds(b, " set the topic: ");
-		render_text(b, text);
-		break;
-	case EVENT_NICK:
-		buf_adds(b, "<bdi>");
-		http_html_escape(b, text, strlen(text));
-		buf_adds(b, "</bdi> is now known as ");
-		render_nick(b, from->name, from->color);
-		break;
-	case EVENT_COLOR:
-		render_nick(b, from->name, from->color);
-		buf_adds(b, " changed colour");
-		break;
-	}
-	buf_adds(b, "</div>\n");
-}
-
-static struct chunk *
-render_event(const struct event *ev, const struct session *from,
-    const char *text, const struct session *to, const char *room, int marked)
-{
-	struct chunk *c = NULL;
-	struct buf b;
-
-	buf_init(&b);
-	render_open(&b, kind_names[ev->kind], ev->seq, marked);
-	render_body(&b, ev->kind, from, text, to, room);
-	if (!b.failed)
-		c = chunk_new(b.data, b.len);
-	buf_free(&b);
-	return c;
-}
-
-struct chunk *
-room_render_notice(const char *cls, const char *text)
-{
-	struct chunk *c = NULL;
-	struct buf b;
-
-	buf_init(&b);
-	render_open(&b, cls, 0, 0);
-	render_text(&b, text);
-	buf_adds(&b, "</div>\n");
-	if (!b.failed)
-		c = chunk_new(b.data, b.len);
-	buf_free(&b);
-	return c;
-}
-
-/* 1 if the event already highlights key. */
-static int
-mentioned(const struct event *ev, const char *key)
-{
-	int i;
-
-	for (i = 0; i < ev->nmentions; i++)
-		if (strcmp(ev->mentions[i], key) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Finds the users a line names by looking each word up by name, so the
  * cost grows with the line, not with the room.
  */
 static void
-find_mentions(struct event *ev, const char *text)
+find_mentions(struct event *ev)
 {
-	const char *p = text, *end = text + strlen(text);
+	const char *p = ev->text, *end = ev->text + strlen(ev->text);
 	char word[TEXT_NAME_BYTES];
 	struct session *s;
 
-	while (ev->nmentions < ROOM_MENTIONS_MAX &&
+	while (ev->nmentions < EVENT_MENTIONS_MAX &&
 	    text_next_name(&p, end, word)) {
 		if ((s = session_by_name(word)) == NULL ||
-		    strcmp(s->key, ev->from) == 0 || mentioned(ev, s->key))
+		    strcmp(s->key, ev->from.key) == 0)
 			continue;
-		/* Most lines name nobody: the table comes with the first name. */
-		if (ev->mentions == NULL && (ev->mentions =
-		    malloc(ROOM_MENTIONS_MAX * sizeof *ev->mentions)) == NULL)
+		if (event_add_mention(ev, s->key) == -1)
 			return;
-		snprintf(ev->mentions[ev->nmentions++], TEXT_NAME_BYTES, "%s",
-		    s->key);
 	}
 }
 
@@ -319,28 +152,27 @@ static int
 visible(const struct event *ev, const struct session *m)
 {
 	if (ev->kind == EVENT_WHISPER)
-		return strcmp(m->key, ev->from) == 0 || strcmp(m->key, ev->to) == 0;
+		return strcmp(m->key, ev->from.key) == 0 ||
+		    strcmp(m->key, ev->to.key) == 0;
 	if (ev->kind == EVENT_MSG || ev->kind == EVENT_ACTION)
-		return !session_ignores(m, ev->from);
+		return !session_ignores(m, ev->from.key);
 	return 1;
 }
 
-static struct chunk *
-chunk_for(const struct event *ev, const struct session *m)
+static int
+marked_for(const struct event *ev, const struct session *m)
 {
-	if (ev->marked != NULL && mentioned(ev, m->key))
-		return ev->marked;
-	return ev->html;
+	return ev->nmentions > 0 && event_mentions(ev, m->key);
 }
 
 static void
-fan_out(struct room *r, const struct event *ev)
+fan_out(struct room *r, struct event *ev)
 {
 	struct session *m;
 
 	for (m = r->members; m != NULL; m = m->room_next)
 		if (session_streaming(m) && visible(ev, m))
-			session_send(m, chunk_for(ev, m), ev->seq);
+			session_deliver(m, ev, marked_for(ev, m));
 }
 
 /* Keeps an event in the room's ring, dropping the oldest when full. */
@@ -348,7 +180,8 @@ static void
 remember(struct room *r, struct event *ev)
 {
 	if (r->count == r->keep) {
-		event_free(r->history[r->first]);
+		r->floor = r->history[r->first]->id;
+		event_unref(r->history[r->first]);
 		r->first = (r->first + 1) % r->keep;
 		r->count--;
 	}
@@ -358,87 +191,89 @@ remember(struct room *r, struct event *ev)
 
 /* The transcript's nick and text fields for an event. */
 static int
-record(const struct room *r, enum event_kind kind, const struct session *from,
-    const char *text, const struct session *to)
+record(const struct room *r, const struct event *ev)
 {
 	struct buf b;
 	int rc;
 
 	if (r->private)
 		return 0;	/* two strangers' talk is theirs */
-	switch (kind) {
+	switch (ev->kind) {
 	case EVENT_WHISPER:
 	case EVENT_COLOR:
 		return 0;	/* private, or not an event people read back */
 	case EVENT_KICK:
 		buf_init(&b);
-		buf_printf(&b, "%s%s%s", to->name, *text ? ": " : "", text);
-		rc = b.failed ? -1 : transcript_write(time(NULL), r->name,
-		    from->name, "kick", b.data);
+		buf_printf(&b, "%s%s%s", ev->to.name, *ev->text ? ": " : "",
+		    ev->text);
+		rc = b.failed ? -1 : transcript_write(ev->time, r->name,
+		    ev->from.name, "kick", b.data);
 		buf_free(&b);
 		return rc;
 	case EVENT_NICK:	/* the nick field is the old name */
-		return transcript_write(time(NULL), r->name, text, "nick",
-		    from->name);
+		return transcript_write(ev->time, r->name, ev->text, "nick",
+		    ev->from.name);
 	default:
-		return transcript_write(time(NULL), r->name, from->name,
-		    kind_names[kind], text ? text : "");
+		return transcript_write(ev->time, r->name, ev->from.name,
+		    event_kind_name(ev->kind), ev->text);
 	}
 }
 
 /* A whisper to someone in another room: shown to both, kept nowhere. */
-static int
-whisper_across(struct session *from, const char *text, struct session *to)
+static void
+whisper_across(struct event *ev, const struct session *to)
 {
-	struct event ev;
-	struct chunk *c;
+	struct session *from = session_by_name(ev->from.name);
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = EVENT_WHISPER;
-	if ((c = render_event(&ev, from, text, to, "", 0)) == NULL)
-		return -1;
-	session_send(from, c, 0);
-	session_send(to, c, 0);
-	chunk_unref(c);
-	return 0;
+	if (from != NULL)
+		session_deliver(from, ev, 0);
+	if (to != from)
+		session_deliver((struct session *)to, ev, 0);
 }
 
 int
-room_post(struct session *from, enum event_kind kind, const char *text,
-    struct session *to)
+room_post(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct session *to)
 {
-	struct room *r = from->room;
 	struct event *ev;
 
-	if (kind == EVENT_WHISPER && to->room != r)
-		return whisper_across(from, text, to);
+	if ((ev = event_new(kind, from, text)) == NULL)
+		return -1;
+	snprintf(ev->room, sizeof ev->room, "%s", r->name);
+	if (to != NULL)
+		session_source(to, &ev->to);
+	if (kind == EVENT_WHISPER && to->room != r) {
+		whisper_across(ev, to);
+		event_unref(ev);
+		return 0;
+	}
 	/*
 	 * What users say is refused when it cannot be recorded; presence
 	 * changes go out anyway (the transcript logged its failure).
 	 */
-	if (record(r, kind, from, text, to) == -1 && (kind == EVENT_MSG ||
-	    kind == EVENT_ACTION || kind == EVENT_TOPIC || kind == EVENT_KICK))
-		return -1;
-	if ((ev = calloc(1, sizeof *ev)) == NULL)
-		return -1;
-	ev->seq = r->seq + 1;
-	ev->kind = kind;
-	snprintf(ev->from, sizeof ev->from, "%s", from->key);
-	if (kind == EVENT_WHISPER)
-		snprintf(ev->to, sizeof ev->to, "%s", to->key);
-	if (kind == EVENT_MSG || kind == EVENT_ACTION)
-		find_mentions(ev, text);
-	ev->html = render_event(ev, from, text ? text : "", to, r->name, 0);
-	if (ev->nmentions > 0)
-		ev->marked = render_event(ev, from, text, to, r->name, 1);
-	if (ev->html == NULL || (ev->nmentions > 0 && ev->marked == NULL)) {
-		event_free(ev);
+	if (record(r, ev) == -1 && (kind == EVENT_MSG ||
+	    kind == EVENT_ACTION || kind == EVENT_TOPIC || kind == EVENT_KICK)) {
+		event_unref(ev);
 		return -1;
 	}
-	r->seq = ev->seq;
+	if (kind == EVENT_MSG || kind == EVENT_ACTION)
+		find_mentions(ev);
+	ev->id = event_next_id();
+	r->seq = ev->id;
 	remember(r, ev);
 	fan_out(r, ev);
 	return 0;
+}
+
+/* Posts an event a member caused. */
+static int
+post_as(struct room *r, const struct session *s, enum event_kind kind,
+    const char *text)
+{
+	struct event_source src;
+
+	session_source(s, &src);
+	return room_post(r, &src, kind, text, NULL);
 }
 
 /* Parses since=N: a number no larger than the room's last event, or -1. */
@@ -460,31 +295,32 @@ parse_since(const struct room *r, const char *since)
 
 /*
  * The first history index to replay from `start` that fits in half the
- * output queue, so a new chat frame is never cut off by its own history.
+ * output queue, so a new stream is never cut off by its own history.
  */
 static unsigned
-fit_replay(const struct room *r, const struct session *s, unsigned start)
+fit_replay(const struct room *r, struct session *s, unsigned start)
 {
-	size_t budget = config.queue_max / 2, used = 0;
-	const struct event *ev;
+	size_t budget = config.queue_max / 2, used = 0, n;
+	struct event *ev;
 	unsigned i;
 
 	for (i = r->count; i > start; i--) {
 		ev = history_at(r, i - 1);
 		if (!visible(ev, s))
 			continue;
-		if (used + chunk_for(ev, s)->len > budget)
+		n = session_event_size(s, ev, marked_for(ev, s));
+		if (used + n > budget)
 			break;
-		used += chunk_for(ev, s)->len;
+		used += n;
 	}
 	return i;
 }
 
-void
-room_replay(struct session *s, const char *since)
+unsigned long long
+room_replay_each(struct session *s, const char *since, room_each_fn *fn,
+    void *arg)
 {
 	struct room *r = s->room;
-	unsigned long long oldest = r->seq - r->count + 1;
 	long long after = parse_since(r, since);
 	unsigned i, start, fit;
 	int missed = 0;
@@ -493,23 +329,43 @@ room_replay(struct session *s, const char *since)
 	if (after < 0)
 		start = r->count > (unsigned)config.history ?
 		    r->count - (unsigned)config.history : 0;
-	else if ((unsigned long long)after + 1 < oldest) {
-		missed = 1;
-		start = 0;
-	} else
-		start = (unsigned)((unsigned long long)after + 1 - oldest);
+	else {
+		/* Numbers skip (they are server-wide): look for the first after. */
+		missed = (unsigned long long)after < r->floor;
+		for (start = r->count; start > 0 &&
+		    history_at(r, start - 1)->id > (unsigned long long)after;
+		    start--)
+			;
+	}
 	if ((fit = fit_replay(r, s, start)) > start) {
 		missed = 1;
 		start = fit;
 	}
-	if (missed)
-		session_notice(s, "Earlier events were missed.");
+	if (missed && (ev = event_new(EVENT_MISSED, NULL,
+	    "Earlier events were missed.")) != NULL) {
+		fn(arg, ev, 0);
+		event_unref(ev);
+	}
 	for (i = start; i < r->count; i++) {
 		ev = history_at(r, i);
 		if (visible(ev, s))
-			session_send(s, chunk_for(ev, s), ev->seq);
+			fn(arg, ev, marked_for(ev, s));
 	}
-	s->last_seq = r->seq;
+	return r->seq;
+}
+
+static void
+deliver(void *arg, struct event *ev, int marked)
+{
+	session_deliver(arg, ev, marked);
+}
+
+void
+room_replay(struct session *s, const char *since)
+{
+	if (!session_streaming(s))
+		return;
+	session_set_cursor(s, room_replay_each(s, since, deliver, s));
 }
 
 static void
@@ -561,7 +417,7 @@ pair_up(struct session *s, struct room *waiting)
 	pair->private = 1;
 	remove_member(waiting, other);
 	add_member(pair, other);
-	room_post(other, EVENT_JOIN, NULL, NULL);
+	post_as(pair, other, EVENT_JOIN, NULL);
 	session_notice(other, "A stranger is here. Say hello!");
 	return pair;
 }
@@ -582,9 +438,11 @@ room_enter(struct session *s, const char *name, long long now)
 		created = strcmp(r->name, ROOM_RANDOM) != 0;
 	}
 	/* A room kept for its bans alone starts its history again. */
-	if (r->history == NULL &&
-	    (r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-		return -1;
+	if (r->history == NULL) {
+		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+			return -1;
+		r->floor = event_last_id();
+	}
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
 	if (created)
@@ -593,7 +451,7 @@ room_enter(struct session *s, const char *name, long long now)
 	log_info("%s joined %s", text_log_safe(s->name, who, sizeof who),
 	    r->name);
 	s->room = r;
-	room_post(s, EVENT_JOIN, NULL, NULL);
+	post_as(r, s, EVENT_JOIN, NULL);
 	add_member(r, s);
 	return 0;
 }
@@ -602,30 +460,11 @@ room_enter(struct session *s, const char *name, long long now)
 static void
 partner_left(struct room *r)
 {
-	struct chunk *c;
-	struct buf b;
 	struct session *m = r->members;
 
-	if (m == NULL || !session_streaming(m))
-		return;
-	buf_init(&b);
-	render_open(&b, "notice", 0, 0);
-	buf_printf(&b, "The stranger left. <a href=\"/dotalk?sid=%s&amp;"
-	    "message=%%2Fjoin+%s\" target=\"talk\">Find another stranger"
-	    "</a></div>\n", m->sid, ROOM_RANDOM);
-	if (!b.failed && (c = chunk_new(b.data, b.len)) != NULL) {
-		session_send(m, c, 0);
-		chunk_unref(c);
-	}
-	buf_free(&b);
-}
-
-/* Rewrites one key of an event if it is `old`: to `new`, or "" for nobody. */
-static void
-rekey(char *key, const char *old, const char *new)
-{
-	if (strcmp(key, old) == 0)
-		snprintf(key, TEXT_NAME_BYTES, "%s", new);
+	if (m != NULL)
+		session_tell(m, EVENT_NOTICE, "/join " ROOM_RANDOM,
+		    "The stranger left.");
 }
 
 /*
@@ -642,10 +481,8 @@ forget(struct room *r, const char *key)
 	room_remove_op(r, key);
 	for (i = 0; i < r->count; i++) {
 		ev = history_at(r, i);
-		if (ev->kind == EVENT_WHISPER) {
-			rekey(ev->from, key, "");
-			rekey(ev->to, key, "");
-		}
+		if (ev->kind == EVENT_WHISPER)
+			event_rekey(ev, key, "", 0);
 	}
 }
 
@@ -658,7 +495,7 @@ room_exit(struct session *s, const char *reason, int quiet)
 	log_info("%s left %s (%s)", text_log_safe(s->name, who, sizeof who),
 	    r->name, text_log_safe(reason, why, sizeof why));
 	if (!quiet)
-		room_post(s, EVENT_LEAVE, reason, NULL);
+		post_as(r, s, EVENT_LEAVE, reason);
 	remove_member(r, s);
 	if (!s->registered)
 		forget(r, s->key);
@@ -671,7 +508,6 @@ void
 room_rekey(struct session *s, const char *old)
 {
 	struct room *r = s->room;
-	struct event *ev;
 	unsigned i;
 	int j, was_op = 0;
 
@@ -681,13 +517,8 @@ room_rekey(struct session *s, const char *old)
 		room_remove_op(r, old);
 		room_add_op(r, s->key);
 	}
-	for (i = 0; i < r->count; i++) {
-		ev = history_at(r, i);
-		rekey(ev->from, old, s->key);
-		rekey(ev->to, old, s->key);
-		for (j = 0; j < ev->nmentions; j++)
-			rekey(ev->mentions[j], old, s->key);
-	}
+	for (i = 0; i < r->count; i++)
+		event_rekey(history_at(r, i), old, s->key, 1);
 }
 
 int
@@ -773,7 +604,7 @@ room_set_topic(struct session *s, const char *topic)
 
 	if ((copy = strdup(topic)) == NULL)
 		return -1;
-	if (room_post(s, EVENT_TOPIC, topic, NULL) == -1) {
+	if (post_as(s->room, s, EVENT_TOPIC, topic) == -1) {
 		free(copy);
 		return -1;
 	}

@@ -2,6 +2,7 @@
 #ifndef ROOM_H
 #define ROOM_H
 
+#include "event.h"
 #include "queue.h"
 #include "session.h"
 #include "text.h"
@@ -9,40 +10,14 @@
 #define ROOM_DEFAULT		"lobby"
 #define ROOM_RANDOM		"random"	/* pairs strangers two by two */
 #define ROOM_KEEP_MIN		200	/* events kept for since= even with small -H */
-#define ROOM_MENTIONS_MAX	8	/* names one line can highlight */
 #define ROOM_TOPIC_MAX		200	/* code points */
 #define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */
 #define ROOM_MAX		1000	/* rooms, the lobby and pairs included */
 #define ROOM_BANS_MAX		1000	/* bans in force in one room */
 #define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
 #define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
-#define ROOM_STAMP_BYTES	8	/* "HH:MM" and NUL, with room to spare */
 
 struct session;
-
-enum event_kind {
-	EVENT_MSG,
-	EVENT_ACTION,
-	EVENT_WHISPER,
-	EVENT_JOIN,
-	EVENT_LEAVE,
-	EVENT_KICK,
-	EVENT_TOPIC,
-	EVENT_NICK,
-	EVENT_COLOR
-};
-
-/* A numbered room event; its fragment is rendered once, shared by every stream. */
-struct event {
-	unsigned long long seq;
-	enum event_kind	 kind;
-	char		 from[TEXT_NAME_BYTES];	/* key of who caused it */
-	char		 to[TEXT_NAME_BYTES];	/* whisper target key, else "" */
-	struct chunk	*html;
-	struct chunk	*marked;		/* with the mention mark, or NULL */
-	int		 nmentions;
-	char		(*mentions)[TEXT_NAME_BYTES];	/* keys; NULL until one */
-};
 
 struct ban {
 	char		 key[TEXT_NAME_BYTES];
@@ -55,6 +30,7 @@ struct room {
 	char		 name[TEXT_ROOM_BYTES];	/* lower case */
 	char		*topic;			/* "" if none */
 	unsigned long long seq;			/* last event number */
+	unsigned long long floor;		/* events up to it are gone */
 	struct event	**history;		/* ring of `keep`; NULL while empty */
 	unsigned	 keep, first, count;
 	struct session	*members;
@@ -90,14 +66,16 @@ int	room_enter(struct session *, const char *name, long long now);
 void	room_exit(struct session *, const char *reason, int quiet);
 
 /*
- * Posts a numbered event made by `from` to its room: written to the
- * transcript first (when public), kept in history, sent to every member's
- * stream that should see it.  `to` is the whisper target or NULL.
- * Returns 0, or -1 (nothing was sent) when out of memory or when a
- * message, action, topic or kick could not be written to the transcript.
+ * Posts a numbered event made by `from` (a user or a backend) to a room:
+ * written to the transcript first (when public), kept in history, sent
+ * to every member's stream that should see it.  `to` is the whisper
+ * target or kicked user, else NULL; a whisper to someone in another room
+ * goes to both, unnumbered, kept nowhere.  Returns 0, or -1 (nothing was
+ * sent) when out of memory or when a message, action, topic or kick
+ * could not be written to the transcript.
  */
-int	room_post(struct session *from, enum event_kind, const char *text,
-	    struct session *to);
+int	room_post(struct room *, const struct event_source *from,
+	    enum event_kind, const char *text, const struct session *to);
 
 /*
  * After a rename: what the room keeps under the old key (operator status,
@@ -105,11 +83,21 @@ int	room_post(struct session *from, enum event_kind, const char *text,
  */
 void	room_rekey(struct session *, const char *old_key);
 
-/* Queues on s's stream the room's events after `since` (or the last -H if since is NULL). */
+/*
+ * Sends to s's open stream, in its format, the room's events after
+ * `since` (or the last -H if since is NULL or not a number in the room's
+ * range), after a missed line if some are gone.
+ */
 void	room_replay(struct session *, const char *since);
 
-/* Renders an unnumbered line for one stream (a notice, a divider...): text is escaped. */
-struct chunk *room_render_notice(const char *cls, const char *text);
+/*
+ * The same events handed to fn(arg, event, marked) one by one, whether or
+ * not s has a stream (a long poll collects them); returns the room's last
+ * event number.
+ */
+typedef void room_each_fn(void *arg, struct event *, int marked);
+unsigned long long room_replay_each(struct session *, const char *since,
+	    room_each_fn *, void *arg);
 
 int	room_is_op(const struct room *, const struct session *);
 int	room_add_op(struct room *, const char *key);	/* -1 if out of memory */

@@ -11,32 +11,23 @@
 #include "addr.h"
 #include "buf.h"
 #include "config.h"
-#include "frames.h"
-#include "http.h"
 #include "log.h"
-#include "room.h"
 #include "session.h"
 
-static const struct session_io *io;
 static struct session	*by_sid[SESSION_BUCKETS];
 static struct session	*by_key[SESSION_BUCKETS];
 static struct session	*all;
 static int		 nsessions;
-static struct chunk	*stream_head;	/* headers and prologue of every chat frame */
-static struct chunk	*keepalive;
 static long long	 next_sweep;
 static long long	 now_ms;	/* cached by session_sweep() each pass */
-static int		 stopping;	/* session_shutdown() runs */
-static const struct conn_handle no_stream = { -1, 0 };
 
 static void	hash_sid(struct session *);
-static void	close_stream(struct session *, const char *);
 static const char *end_line(enum session_end);
 
 void
-session_init(const struct session_io *ops)
+session_init(const struct stream_io *ops)
 {
-	io = ops;
+	stream_init(ops);
 }
 
 /* FNV-1a over a NUL-terminated string, folded to a bucket. */
@@ -122,7 +113,7 @@ session_new(const char *name, const char *color, const char *ip, long long now)
 	text_fold_name(name, s->key);
 	snprintf(s->color, sizeof s->color, "%s", color);
 	snprintf(s->ip, sizeof s->ip, "%s", ip);
-	s->stream = no_stream;
+	stream_reset(&s->stream);
 	s->deadline = now + SESSION_OPEN_TIMEOUT_MS;
 	s->last_active = s->token_ms = s->login_ms = now;
 	s->login_time = time(NULL);
@@ -204,7 +195,7 @@ session_renew(struct session *s)
 		if (make_sid(sid) == -1)
 			return -1;
 	while (session_find(sid) != NULL);
-	close_stream(s, end_line(SESSION_TAKEN_OVER));
+	stream_end_with(&s->stream, end_line(SESSION_TAKEN_OVER));
 	unhash_sid(s);
 	memcpy(s->sid, sid, sizeof sid);
 	hash_sid(s);
@@ -221,6 +212,15 @@ session_rename(struct session *s, const char *name)
 	snprintf(s->name, sizeof s->name, "%s", name);
 	text_fold_name(name, s->key);
 	hash_key(s);
+}
+
+void
+session_source(const struct session *s, struct event_source *src)
+{
+	memset(src, 0, sizeof *src);
+	snprintf(src->name, sizeof src->name, "%s", s->name);
+	snprintf(src->key, sizeof src->key, "%s", s->key);
+	snprintf(src->color, sizeof src->color, "%s", s->color);
 }
 
 /* The closing line of a stream, by why the session ends. */
@@ -248,40 +248,7 @@ end_line(enum session_end why)
 int
 session_streaming(const struct session *s)
 {
-	return s->stream.fd >= 0;
-}
-
-/*
- * The one way a stream ends, idempotent.  The session lets go of the
- * handle before anything is written, so nothing the last chunk sets off
- * (a cut-off, a nested end) can end it a second time.  The last chunk is
- * not counted against the line budget: a closing line never reloads.
- */
-static void
-stream_end(struct session *s, struct chunk *last)
-{
-	struct conn_handle h = s->stream;
-
-	if (h.fd < 0)
-		return;
-	s->stream = no_stream;
-	if (last != NULL)
-		io->send(h, last);
-	io->end(h);
-}
-
-/* Closes the session's stream after a last line (if any). */
-static void
-close_stream(struct session *s, const char *line)
-{
-	struct chunk *c = NULL;
-
-	if (!session_streaming(s))
-		return;
-	if (line != NULL)
-		c = room_render_notice("notice", line);
-	stream_end(s, c);
-	chunk_unref(c);
+	return stream_is_open(&s->stream);
 }
 
 static void
@@ -300,129 +267,93 @@ unlink_session(struct session *s)
 }
 
 void
-session_end(struct session *s, enum session_end why, const char *reason)
+session_end(struct session *s, enum session_end why)
 {
-	s->ending = 1;
-	if (s->room != NULL)
-		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
-		    "connection lost" : "left",
-		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
-	close_stream(s, end_line(why));
+	stream_set_closing(&s->stream, 1);
+	stream_end_with(&s->stream, end_line(why));
+	stream_clear(&s->stream);
 	unlink_session(s);
 	free(s->away);
 	free(s->ignores);
 	free(s);
 }
 
-/* The response head and the start of the chat page, shared by all streams. */
-static struct chunk *
-head_chunk(void)
-{
-	struct buf b;
-	int i;
-
-	if (stream_head != NULL)
-		return stream_head;
-	buf_init(&b);
-	http_response_head(&b, HTTP_OK, "text/html; charset=utf-8", -1,
-	    HTTP_NO_STORE);
-	buf_add(&b, frame_chat_html, frame_chat_html_len);
-	/* Browsers wait for about 1 KiB before they render a page in part. */
-	buf_adds(&b, "<!--");
-	for (i = 0; i < SESSION_PAD_LINES; i++)
-		buf_adds(&b, " padding so that browsers render at once.........");
-	buf_adds(&b, " -->\n");
-	if (!b.failed)
-		stream_head = chunk_new(b.data, b.len);
-	buf_free(&b);
-	return stream_head;
-}
-
 void
-session_attach(struct session *s, struct conn_handle conn, const char *since,
-    long long now)
+session_attach(struct session *s, struct conn_handle conn,
+    const struct fmt *f, int framing, long long now)
 {
-	struct chunk *head;
-
-	close_stream(s, "This chat frame was replaced by a newer one.");
-	s->stream = conn;
-	s->lines = 0;
+	stream_end_with(&s->stream, "This stream was replaced by a newer one.");
 	s->deadline = 0;
-	s->last_send = now;
-	if ((head = head_chunk()) == NULL || io->send(conn, head) == -1)
-		return;
-	if (s->room != NULL)
-		room_replay(s, since);
+	stream_begin(&s->stream, conn, f, framing, s->sid, config.lines, now);
 }
 
-void
+int
 session_stream_lost(struct session *s, struct conn_handle conn, long long now)
 {
-	if (s->stream.fd != conn.fd || s->stream.gen != conn.gen)
-		return;
-	stream_end(s, NULL);	/* the connection layer ignores the stale handle */
+	if (!stream_lost(&s->stream, conn))
+		return 0;
 	s->deadline = now + (long long)config.grace * 1000;
-	if (config.grace == 0)
-		session_end(s, SESSION_TIMEOUT, NULL);
-}
-
-/*
- * A chat frame open for days would grow without end: past its line budget
- * the stream asks the browser to reload it from the last event it got.
- */
-static void
-reload_stream(struct session *s)
-{
-	struct buf b;
-	struct chunk *c;
-
-	buf_init(&b);
-	buf_printf(&b, "<meta http-equiv=\"refresh\" content=\"0; url=/chat?"
-	    "sid=%s&amp;since=%llu\">\n<p class=\"reload\"><a href=\"/chat?"
-	    "sid=%s&amp;since=%llu\">Continue</a></p>\n",
-	    s->sid, s->last_seq, s->sid, s->last_seq);
-	c = b.failed ? NULL : chunk_new(b.data, b.len);
-	buf_free(&b);
-	stream_end(s, c);
-	chunk_unref(c);
-	/* The browser comes back at once; hold the session as for a new one. */
-	s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
+	return config.grace == 0;
 }
 
 void
-session_send(struct session *s, struct chunk *c, unsigned long long seq)
+session_poll_done(struct session *s, long long now)
 {
-	if (!session_streaming(s) || io->send(s->stream, c) == -1)
+	stream_reload(&s->stream);
+	if (session_streaming(s))
 		return;
-	s->last_send = now_ms;
-	if (seq != 0)
-		s->last_seq = seq;
-	/*
-	 * An ending session's last lines go out whole, and at shutdown a
-	 * reload would find no server: the stream closes anyway.
-	 */
-	if (++s->lines >= config.lines && !s->ending && !stopping)
-		reload_stream(s);
+	/* -g 0 would end a poller between two polls: give it a minute. */
+	s->deadline = now + (config.grace > 0 ? (long long)config.grace *
+	    1000 : SESSION_OPEN_TIMEOUT_MS);
+}
+
+void
+session_deliver(struct session *s, struct event *ev, int marked)
+{
+	/* The browser comes back at once; hold the session as for a new one. */
+	if (stream_event(&s->stream, ev, marked, now_ms) == STREAM_RELOADED)
+		s->deadline = now_ms + SESSION_OPEN_TIMEOUT_MS;
+}
+
+size_t
+session_event_size(struct session *s, struct event *ev, int marked)
+{
+	if (!session_streaming(s))
+		return 0;
+	return stream_event_size(&s->stream, ev, marked);
+}
+
+void
+session_set_cursor(struct session *s, unsigned long long cursor)
+{
+	stream_set_cursor(&s->stream, cursor);
+}
+
+void
+session_tell(struct session *s, enum event_kind kind, const char *hint,
+    const char *text)
+{
+	struct event *ev;
+
+	if ((ev = event_new(kind, NULL, text)) == NULL)
+		return;
+	ev->hint = hint;
+	session_deliver(s, ev, 0);
+	event_unref(ev);
 }
 
 void
 session_notice(struct session *s, const char *fmt, ...)
 {
-	struct chunk *c;
 	struct buf text;
 	va_list ap;
 
-	if (!session_streaming(s))
-		return;
 	buf_init(&text);
 	va_start(ap, fmt);
 	buf_vprintf(&text, fmt, ap);
 	va_end(ap);
-	if (!text.failed &&
-	    (c = room_render_notice("notice", text.data)) != NULL) {
-		session_send(s, c, 0);
-		chunk_unref(c);
-	}
+	if (!text.failed)
+		session_tell(s, EVENT_NOTICE, NULL, text.data);
 	buf_free(&text);
 }
 
@@ -509,20 +440,27 @@ session_set_away(struct session *s, const char *reason)
 	return 0;
 }
 
-static void
-send_keepalive(struct session *s, long long now)
+void
+session_set_color(struct session *s, const char *color)
 {
-	static const char line[] = "<!-- keepalive -->\n";
+	snprintf(s->color, sizeof s->color, "%s", color);
+}
 
-	if (keepalive == NULL)
-		keepalive = chunk_new(line, sizeof line - 1);
-	if (keepalive != NULL && session_streaming(s))
-		io->send(s->stream, keepalive);
-	s->last_send = now;
+void
+session_set_account(struct session *s, int registered, int admin)
+{
+	s->registered = registered;
+	s->admin = admin;
+}
+
+void
+session_touch(struct session *s, long long now)
+{
+	s->last_active = now;
 }
 
 long
-session_sweep(long long now)
+session_sweep(long long now, void (*expired)(struct session *))
 {
 	struct session *s, *next;
 
@@ -533,30 +471,27 @@ session_sweep(long long now)
 	for (s = all; s != NULL; s = next) {
 		next = s->next;
 		if (!session_streaming(s) && s->deadline != 0 &&
-		    now >= s->deadline)
-			session_end(s, SESSION_TIMEOUT, NULL);
-		else if (session_streaming(s) &&
-		    now - s->last_send >= (long long)config.keepalive * 1000)
-			send_keepalive(s, now);
+		    now >= s->deadline) {
+			/* Its leave may end no other session: next stays valid. */
+			expired(s);
+		} else
+			stream_idle(&s->stream, now,
+			    (long long)config.keepalive * 1000);
 	}
-	room_sweep(now);
 	return SESSION_SWEEP_MS;
 }
 
 void
 session_set_ending(struct session *s, int ending)
 {
-	s->ending = ending;
+	stream_set_closing(&s->stream, ending);
 }
 
 void
 session_shutdown(void)
 {
-	stopping = 1;
-	while (all != NULL)
-		session_end(all, SESSION_SHUTDOWN, "server shutting down");
-	stopping = 0;
-	chunk_unref(stream_head);
-	chunk_unref(keepalive);
-	stream_head = keepalive = NULL;
+	while (all != NULL) {
+		all->room = NULL;
+		session_end(all, SESSION_SHUTDOWN);
+	}
 }

@@ -4,7 +4,9 @@
 
 #include <time.h>
 
+#include "event.h"
 #include "queue.h"
+#include "stream.h"
 #include "text.h"
 
 #define SESSION_SID_LEN		32	/* lowercase hex digits */
@@ -16,28 +18,8 @@
 #define SESSION_BURST		5	/* rate limit: bucket size */
 #define SESSION_REFILL_MS	1000	/* rate limit: one token per second */
 #define SESSION_SWEEP_MS	250	/* how often timers are checked */
-#define SESSION_PAD_LINES	24	/* 49-byte lines: a stream opens with 1 KiB */
 
 struct room;
-
-/*
- * A session's reference to the connection of its chat frame: the
- * descriptor and the generation of its slot, which the connection layer
- * bumps whenever the slot is freed, so a handle that outlived its
- * connection matches nothing.  fd -1: no stream.
- */
-struct conn_handle {
-	int		 fd;
-	unsigned	 gen;
-};
-
-/* How sessions reach the connection layer; they never write() themselves. */
-struct session_io {
-	/* Queues a chunk on a stream; -1 if the stream is gone, stale or cut off. */
-	int	(*send)(struct conn_handle, struct chunk *);
-	/* Closes a stream once its queued bytes are written; stale: nothing. */
-	void	(*end)(struct conn_handle);
-};
 
 struct session {
 	char		 sid[SESSION_SID_LEN + 1];
@@ -50,11 +32,7 @@ struct session {
 	char		*away;		/* reason ("" for none) while away, else NULL */
 	struct room	*room;
 
-	struct conn_handle stream;	/* the chat frame; fd -1 if none */
-	int		 ending;	/* session_end() runs: the stream never reloads */
-	int		 lines;		/* fragments sent on this stream */
-	unsigned long long last_seq;	/* last room event the stream got */
-	long long	 last_send;	/* ms; for keepalives */
+	struct stream	 stream;	/* its one stream, open or not */
 	long long	 deadline;	/* ms; grace or first-open limit, or 0 */
 	long long	 last_active;	/* ms; for /whois idle time */
 	time_t		 login_time;	/* wall clock of the last login, for /whois */
@@ -81,7 +59,7 @@ enum session_end {
 	SESSION_SHUTDOWN	/* the server is stopping */
 };
 
-void	session_init(const struct session_io *);
+void	session_init(const struct stream_io *);
 
 /*
  * A new session with a fresh sid from /dev/urandom, not yet in any room.
@@ -97,11 +75,11 @@ struct session *session_first(void);	/* all sessions: first, then ->next */
 int	session_count(void);
 
 /*
- * Ends a session: leaves its room (which sees the leave, unless it was a
- * kick or a takeover), writes the closing line to its stream and closes
- * it, and frees it.  `reason` is shown with leaves and quits; may be NULL.
+ * Ends a session: writes the closing line to its stream, closes it and
+ * frees the session.  The session must have left its room first
+ * (room_exit()): the layer above does both.
  */
-void	session_end(struct session *, enum session_end, const char *reason);
+void	session_end(struct session *, enum session_end);
 
 /*
  * Gives a session a fresh sid for its owner's new login: the old sid
@@ -113,31 +91,52 @@ int	session_renew(struct session *);
 /* Renames a session (the caller checked the name) and rehashes it. */
 void	session_rename(struct session *, const char *name);
 
+/* The session as the source of the events it causes. */
+void	session_source(const struct session *, struct event_source *);
+
 /*
- * Makes conn the session's chat stream: an open stream is replaced (it gets
- * a line saying so and is closed), the head and history from `since`
- * (a string; NULL or invalid for the last -H) are queued.
+ * Makes conn the session's stream, in format f: an open stream is
+ * replaced (it gets a line saying so and is closed); the head and the
+ * notices kept meanwhile are queued.  The caller then replays the room.
  */
 void	session_attach(struct session *, struct conn_handle conn,
-	    const char *since, long long now);
+	    const struct fmt *f, int framing, long long now);
 
-/* 1 if the session has an open chat stream. */
+/* 1 if the session has an open stream. */
 int	session_streaming(const struct session *);
 
 /*
  * Called by the connection layer when conn is gone; nothing happens unless
- * it is still the session's stream.  May end the session (-g 0).
+ * it is still the session's stream.  Returns 1 if the session must end
+ * now (-g 0): the caller ends it.
  */
-void	session_stream_lost(struct session *, struct conn_handle conn,
+/*
+ * A long poll was answered: an open stream ends with its format's reload
+ * bytes, and the session waits for the next poll for the grace period
+ * (a minute with -g 0), as after a lost stream.
+ */
+void	session_poll_done(struct session *, long long now);
+
+int	session_stream_lost(struct session *, struct conn_handle conn,
 	    long long now);
 
 /*
- * Queues a fragment on the session's stream, if it has one; counts it
- * against the line budget.  seq is the room event it carries, or 0.
+ * Sends an event to the session's stream (marked: the mention variant);
+ * a closed stream keeps unnumbered notices and whispers for the next one.
  */
-void	session_send(struct session *, struct chunk *, unsigned long long seq);
+void	session_deliver(struct session *, struct event *, int marked);
 
-/* Sends a notice only this session sees (plain text; escaped here). */
+/* The size of an event on the session's stream; 0 if none. */
+size_t	session_event_size(struct session *, struct event *, int marked);
+
+/* The last numbered event the stream has: the room's after a replay. */
+void	session_set_cursor(struct session *, unsigned long long);
+
+/* Sends an unnumbered line of a kind (notice, divider, missed) with an optional hint command. */
+void	session_tell(struct session *, enum event_kind, const char *hint,
+	    const char *text);
+
+/* Sends a notice only this session sees. */
 void	session_notice(struct session *, const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
 	    __attribute__((format(printf, 2, 3)))
@@ -151,9 +150,16 @@ int	session_ignores(const struct session *, const char *key);
 int	session_ignore(struct session *, const char *key);	/* -1 if full */
 void	session_unignore(struct session *, const char *key);
 int	session_set_away(struct session *, const char *reason);	/* NULL: back */
+void	session_set_color(struct session *, const char *color);	/* valid */
+void	session_set_account(struct session *, int registered, int admin);
+void	session_touch(struct session *, long long now);	/* for /whois idle */
 
-/* Runs the timers: grace and first-open limits, keepalives.  Returns the ms until the next sweep. */
-long	session_sweep(long long now);
+/*
+ * Runs the timers: keepalives, and grace and first-open limits: a session
+ * whose time ran out is handed to expired(), which must end it.  Returns
+ * the ms until the next sweep.
+ */
+long	session_sweep(long long now, void (*expired)(struct session *));
 
 /*
  * Marks a session as about to end (1) or not after all (0): the lines
@@ -162,7 +168,11 @@ long	session_sweep(long long now);
  */
 void	session_set_ending(struct session *, int);
 
-/* Ends every session with a shutdown line (SIGTERM). */
+/*
+ * Ends every session with a shutdown line on its stream (SIGTERM), and
+ * nothing else: no leaves are sent, so it costs one line per stream.
+ * Rooms still list the freed sessions: the caller drops the rooms next.
+ */
 void	session_shutdown(void);
 
 #endif

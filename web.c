@@ -4,38 +4,25 @@
 #include <string.h>
 
 #include "accounts.h"
-#include "addr.h"
+#include "api.h"
 #include "cmd.h"
 #include "config.h"
+#include "fmt.h"
 #include "frames.h"
+#include "later.h"
 #include "log.h"
+#include "login.h"
 #include "room.h"
 #include "session.h"
 #include "text.h"
 #include "web.h"
 
 #define WEB_HTML		"text/html; charset=utf-8"
-#define WEB_SHORT_RESERVE_DIV	8	/* 1/8 of -c kept for short requests */
-#define WEB_REPLY_MAX		256			/* a deferred talk reply */
-#define WEB_API			"/api"	/* it and below: for scripts, not people */
-#define PALETTE_SIZE		(sizeof palette / sizeof palette[0])
 
 /* A template variable: {{name}} becomes html, which is already escaped. */
 struct var {
 	const char	*name;
 	const char	*html;
-};
-
-/*
- * A request waiting for the accounts helper (login, register, /passwd):
- * where its answer goes, and the result it waits for.
- */
-struct later {
-	int			 conn;
-	unsigned long		 gen;
-	enum accounts_result	 result;	/* login, register */
-	int			 status;	/* /passwd: the talk frame's */
-	char			 reply[WEB_REPLY_MAX];
 };
 
 struct ctx {
@@ -45,16 +32,9 @@ struct ctx {
 	struct later		*later;		/* the result a resumed request waited for */
 };
 
-static const struct web_io *web_io;
 /* Other sites allowed to post, as web_set_origins() gave them. */
 static const char *const *origins;
 static int norigins;
-
-/* Guests without a colour get one of these, by name. */
-static const char *const palette[] = {
-	"#b22222", "#1e6fb0", "#2e8b57", "#8b4513", "#6a3d9a", "#d2691e",
-	"#008080", "#c71585", "#556b2f", "#4b0082"
-};
 
 /* Expands the {{name}} markers of a template. */
 static void
@@ -136,22 +116,18 @@ ctx_page(struct ctx *c, int status, const char *title, const char *html)
 void
 web_init(const struct web_io *io)
 {
-	web_io = io;
+	later_init(io->resume);
 }
 
 /* A token for a request about to wait; NULL (and a 503 page) without memory. */
 static struct later *
-later_new(struct ctx *c)
+wait_token(struct ctx *c)
 {
 	struct later *l;
 
-	if ((l = calloc(1, sizeof *l)) == NULL) {
+	if ((l = later_new(c->req->conn.fd, c->req->gen)) == NULL)
 		ctx_page(c, HTTP_UNAVAILABLE, "Server busy",
 		    "<p>Please try again.</p>");
-		return NULL;
-	}
-	l->conn = c->req->conn.fd;
-	l->gen = c->req->gen;
 	return l;
 }
 
@@ -161,44 +137,6 @@ wait_for(struct ctx *c)
 {
 	c->resp->pending = 1;
 	return 0;
-}
-
-/* The helper answered: the request runs again, if its client is still there. */
-static void
-resume(struct later *l)
-{
-	if (web_io != NULL)
-		web_io->resume(l->conn, l->gen, l);
-	free(l);
-}
-
-static void
-accounts_answered(void *arg, enum accounts_result r)
-{
-	struct later *l = arg;
-
-	l->result = r;
-	resume(l);
-}
-
-static void
-talk_answered(void *arg, int status, const char *reply)
-{
-	struct later *l = arg;
-
-	l->status = status;
-	snprintf(l->reply, sizeof l->reply, "%s", reply);
-	resume(l);
-}
-
-/*
- * A name listed in -a that has no account yet is kept for its owner:
- * nobody may take it as a guest or register it over the web.
- */
-static int
-reserved(const char *name)
-{
-	return config_admin_name(name) && accounts_find(name) == NULL;
 }
 
 /* An error page with a message and a way back (headers only for HEAD). */
@@ -220,6 +158,16 @@ void
 web_error(struct buf *out, int status, const char *message)
 {
 	error_page(out, 0, status, message);
+}
+
+void
+web_error_for(struct buf *out, const char *path, int head_only, int status,
+    const char *message)
+{
+	if (api_path(path))
+		api_error(out, head_only, status, message);
+	else
+		error_page(out, head_only, status, message);
 }
 
 void
@@ -368,204 +316,38 @@ frameset(struct ctx *c, const struct session *s)
 	return HTTP_OK;
 }
 
-/* Whether an account name is a server administrator. */
-static int
-is_admin(const struct account *a)
-{
-	return a->admin || config_admin_name(a->name);
-}
-
 /*
- * The owner of a registered name logs in while an old session of theirs
- * lives: the old session gives up its sid and stream, the room sees
- * nothing, and the new login carries on in its place.
- */
-static struct session *
-take_over(struct session *old, const char *room, long long now)
-{
-	session_renew(old);
-	if (room_find(room) != old->room) {	/* any case: names fold */
-		room_exit(old, "moved", 0);
-		if (room_enter(old, room, now) != 0 &&
-		    room_enter(old, ROOM_DEFAULT, now) != 0)
-			return NULL;
-	}
-	return old;
-}
-
-/*
- * The password of a registered name is checked off the loop: the first
- * run starts the check and the request waits (returns 0 with
- * resp->pending set); it runs again with the verdict in c->later.
- * Returns 1 if the password is right, else 0 after answering.
- */
-static int
-password_right(struct ctx *c, const char *name, const char *passwd)
-{
-	struct later *l;
-	enum accounts_result r;
-
-	if (c->later != NULL)
-		r = c->later->result;
-	else {
-		if ((l = later_new(c)) == NULL)
-			return 0;
-		r = accounts_verify_start(name, passwd, accounts_answered, l);
-		if (r == ACCOUNTS_PENDING)
-			return wait_for(c);
-		free(l);
-	}
-	if (r == ACCOUNTS_DONE)
-		return 1;
-	login_page(c, HTTP_FORBIDDEN, "passwd", "This name is registered: "
-	    "the password is wrong or missing.");
-	return 0;
-}
-
-/*
- * Checks a login; returns 0, or the status after showing the login page,
- * or -1 while the password is being checked.
- */
-static int
-check_login(struct ctx *c, const char *name, const char *passwd,
-    const char *room, const struct account **acct)
-{
-	char key[TEXT_NAME_BYTES];
-	struct room *r;
-
-	*acct = NULL;
-	if (!text_valid_name(name))
-		return login_page(c, HTTP_BAD_REQUEST, "name", TEXT_NAME_RULE);
-	if (!text_valid_room(room))
-		return login_page(c, HTTP_BAD_REQUEST, "room", TEXT_ROOM_RULE);
-	if (accounts_find(name) != NULL && !password_right(c, name, passwd))
-		return c->resp->pending ? -1 : HTTP_FORBIDDEN;
-	/* Found again: the table may have been reread while the check ran. */
-	*acct = accounts_find(name);
-	if (*acct == NULL && reserved(name))
-		return login_page(c, HTTP_FORBIDDEN, "name", "This name is "
-		    "reserved for a server administrator.");
-	if (*acct == NULL && config.no_guests)
-		return login_page(c, HTTP_FORBIDDEN, "name", "Only registered names may "
-		    "log in here. Register first.");
-	text_fold_name(name, key);
-	if ((r = room_find(room)) != NULL &&
-	    room_banned(r, key, c->req->ip, c->req->now))
-		return login_page(c, HTTP_FORBIDDEN, "room", "You are banned from this "
-		    "room for now.");
-	return 0;
-}
-
-/*
- * The loopback address is the operator's, or a reverse proxy's on the same
- * host, behind which every client would share one bucket.
- */
-static int
-is_loopback(const char *ip)
-{
-	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
-	    strcmp(ip, "::ffff:127.0.0.1") == 0;
-}
-
-/*
- * Section 10's fairness checks, at the start of /login and /register:
- * 0 to go on, else the status after answering.  Logins and registrations
- * from one address share a token bucket (429 past it).  A login that
- * would make a session (no session holds its name yet) is refused past
- * -i sessions from its address (429: that address's doing) and past the
- * session cap (503: the server is full), which keeps connections back so
- * that a full server still answers talk requests.
- */
-static int
-fair_login(struct ctx *c, const char *name, int is_register)
-{
-	const char *ip = c->req->ip;
-	int reserve = config.max_conns / WEB_SHORT_RESERVE_DIV;
-
-	if (!is_loopback(ip) && !addr_take_login(ip, c->req->now)) {
-		log_info("%s: %s refused: too many from this address", ip,
-		    is_register ? "registration" : "login");
-		if (is_register)
-			return ctx_page(c, HTTP_TOO_MANY_REQUESTS, "Too many "
-			    "registrations", "<p class=\"error\">Too many "
-			    "registrations from your address; try again in a "
-			    "few seconds.</p>");
-		return login_page(c, HTTP_TOO_MANY_REQUESTS, NULL, "Too many "
-		    "logins from your address; try again in a few seconds.");
-	}
-	if (is_register || session_by_name(name) != NULL)
-		return 0;
-	if (addr_sessions(ip) >= config.per_ip) {
-		log_info("%s: login refused: %d sessions from this address", ip,
-		    config.per_ip);
-		return login_page(c, HTTP_TOO_MANY_REQUESTS, NULL, "Too many "
-		    "people are logged in from your address. Someone must log "
-		    "out first.");
-	}
-	if (session_count() >= config.max_conns - (reserve > 0 ? reserve : 1))
-		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is full. "
-		    "Please try again later.");
-	return 0;
-}
-
-/*
- * POST or GET /login.  A registered name's password is checked off the
- * loop, so this runs twice for it: first to start the check (the request
- * then waits), again with c->later holding the verdict.  Checks that count
- * a request (rate limits) belong before the check starts: c->later == NULL.
+ * POST or GET /login.  The rules are login_run()'s: for a registered name
+ * this runs twice, first to start the password check (the request then
+ * waits), again with c->later holding the verdict.
  */
 static int
 do_login(struct ctx *c)
 {
 	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX], room[WEB_VALUE_MAX];
-	char color[WEB_VALUE_MAX], canon[TEXT_COLOR_BYTES], key[TEXT_NAME_BYTES];
-	const struct account *acct;
-	struct session *s;
+	char color[WEB_VALUE_MAX];
+	struct login l;
 	int status;
 
 	if (param(c, "name", name, sizeof name) == -1 || c->head_only)
 		return login_page(c, HTTP_OK, NULL, NULL);
-	if (c->later == NULL && (status = fair_login(c, name, 0)) != 0)
-		return status;
 	param(c, "passwd", passwd, sizeof passwd);
-	if (param(c, "room", room, sizeof room) < 1)
-		snprintf(room, sizeof room, "%s", ROOM_DEFAULT);
+	param(c, "room", room, sizeof room);
 	param(c, "color", color, sizeof color);
-	if ((status = check_login(c, name, passwd, room, &acct)) != 0)
-		return status;
-	text_fold_name(name, key);
-	if (*color && text_color(color, canon) == -1)
-		return login_page(c, HTTP_BAD_REQUEST, "color", TEXT_COLOR_RULE);
-	if (!*color)
-		snprintf(canon, sizeof canon, "%s", acct && *acct->color ?
-		    acct->color : palette[(unsigned char)key[0] % PALETTE_SIZE]);
-	if ((s = session_by_name(name)) != NULL && acct == NULL)
-		return login_page(c, HTTP_CONFLICT, "name", "This name is in use.");
-	/* A guest holding a name its owner registered since gives it up. */
-	if (s != NULL && !s->registered) {
-		session_end(s, SESSION_NAME_CLAIMED, "name claimed by its owner");
-		s = NULL;
-	}
-	if (s != NULL) {
-		if ((s = take_over(s, room, c->req->now)) == NULL)
-			return ctx_page(c, HTTP_UNAVAILABLE, "Server busy",
-			    "<p>Please try again.</p>");
-		return frameset(c, s);
-	}
-	if ((s = session_new(acct ? acct->name : name, canon, c->req->ip,
-	    c->req->now)) == NULL)
-		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy. "
-		    "Please try again later.");
-	s->registered = acct != NULL;
-	s->admin = acct != NULL && is_admin(acct);
-	if ((status = room_enter(s, room, c->req->now)) != 0) {
-		session_end(s, SESSION_TIMEOUT, NULL);
-		if (status == ROOM_FULL)
-			return login_page(c, HTTP_UNAVAILABLE, "room", "This "
-			    "server keeps no more rooms: choose one that exists.");
-		return login_page(c, HTTP_UNAVAILABLE, NULL, "The server is busy.");
-	}
-	return frameset(c, s);
+	l.name = name;
+	l.passwd = passwd;
+	l.room = room;
+	l.color = color;
+	l.ip = c->req->ip;
+	l.now = c->req->now;
+	l.conn = c->req->conn.fd;
+	l.gen = c->req->gen;
+	l.waited = c->later;
+	if ((status = login_run(&l)) == LOGIN_PENDING)
+		return wait_for(c);
+	if (status != 0)
+		return login_page(c, status, l.field, l.why);
+	return frameset(c, l.session);
 }
 
 /*
@@ -580,9 +362,9 @@ register_result(struct ctx *c, const char *name, const char *passwd)
 
 	if (c->later != NULL)
 		return c->later->result;
-	if ((l = later_new(c)) == NULL)
+	if ((l = wait_token(c)) == NULL)
 		return ACCOUNTS_PENDING;	/* answered: busy */
-	r = accounts_register_start(name, passwd, accounts_answered, l);
+	r = accounts_register_start(name, passwd, later_accounts, l);
 	if (r == ACCOUNTS_PENDING)
 		wait_for(c);
 	else
@@ -600,23 +382,31 @@ static int
 do_register(struct ctx *c)
 {
 	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX];
+	const char *why;
 	struct buf html;
 	int status;
 
 	if (c->req->http->method != HTTP_POST ||
 	    param(c, "name", name, sizeof name) == -1)
 		return ctx_page(c, HTTP_OK, "Register a name", frame_register_html);
-	if (c->later == NULL && (status = fair_login(c, name, 1)) != 0)
-		return status;
-	param(c, "passwd", passwd, sizeof passwd);
 	buf_init(&html);
+	if (c->later == NULL &&
+	    (status = login_fair(c->req->ip, name, c->req->now, 1, &why)) != 0) {
+		buf_adds(&html, "<p class=\"error\">");
+		esc(&html, why);
+		buf_adds(&html, "</p>");
+		ctx_page(c, status, "Too many registrations", buf_str(&html));
+		buf_free(&html);
+		return status;
+	}
+	param(c, "passwd", passwd, sizeof passwd);
 	if (!text_valid_name(name))
 		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
 		    TEXT_NAME_RULE "</p>");
 	else if (*passwd == '\0' || strlen(passwd) > ACCOUNTS_PASSWORD_MAX)
 		status = HTTP_BAD_REQUEST, buf_adds(&html, "<p class=\"error\">"
 		    "Choose a password (at most 256 bytes).</p>");
-	else if (reserved(name))
+	else if (login_reserved(name))
 		status = HTTP_FORBIDDEN, buf_adds(&html, "<p class=\"error\">"
 		    "This name is reserved for a server administrator.</p>");
 	else
@@ -655,8 +445,12 @@ do_register(struct ctx *c)
 	return status;
 }
 
+/*
+ * Opens a stream in format f: the session holds it, then the room
+ * replays into it.  A second stream of any kind replaces the first.
+ */
 static int
-do_chat(struct ctx *c)
+open_stream(struct ctx *c, const struct fmt *f, const char *type)
 {
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
 	struct session *s;
@@ -665,13 +459,21 @@ do_chat(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (c->head_only) {
-		http_response_head(out, HTTP_OK, WEB_HTML, -1, HTTP_NO_STORE);
+		http_response_head(out, HTTP_OK, type, -1, HTTP_NO_STORE);
 		return c->resp->status = HTTP_OK;
 	}
 	param(c, "since", since, sizeof since);
-	session_attach(s, c->req->conn, *since ? since : NULL, c->req->now);
+	session_attach(s, c->req->conn, f, 0, c->req->now);
+	if (s->room != NULL)
+		room_replay(s, *since ? since : NULL);
 	c->resp->stream = s;
 	return c->resp->status = HTTP_OK;
+}
+
+static int
+do_chat(struct ctx *c)
+{
+	return open_stream(c, &fmt_html, WEB_HTML);
 }
 
 static int
@@ -833,11 +635,11 @@ do_dotalk(struct ctx *c)
 		    to);
 	n = raw_param(c, "message", message, sizeof message);
 	memcpy(sid, s->sid, sizeof sid);
-	if ((l = later_new(c)) == NULL)
+	if ((l = wait_token(c)) == NULL)
 		return HTTP_UNAVAILABLE;
 	buf_init(&reply);
 	status = cmd_talk(s, message, n < 0 ? 0 : (size_t)n, to, c->req->now,
-	    &reply, talk_answered, l);
+	    &reply, later_talk, l);
 	if (status == CMD_PENDING) {
 		buf_free(&reply);
 		return wait_for(c);
@@ -921,7 +723,7 @@ do_leave(struct ctx *c)
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (!c->head_only)
-		session_end(s, SESSION_LEAVE, "left");
+		cmd_end(s, SESSION_LEAVE, "left");
 	return goodbye(c);
 }
 
@@ -988,10 +790,7 @@ static const struct route {
 static int
 cross_site(const struct http_request *h)
 {
-	size_t n = strlen(WEB_API);
-
-	if (h->method != HTTP_POST && !(strncmp(h->path, WEB_API, n) == 0 &&
-	    (h->path[n] == '\0' || h->path[n] == '/')))
+	if (h->method != HTTP_POST && !api_path(h->path))
 		return 0;
 	return !http_origin_ok(h, origins, norigins);
 }
@@ -1006,17 +805,21 @@ route(struct ctx *c)
 
 	if (cross_site(h)) {
 		resp->status = HTTP_FORBIDDEN;
-		error_page(&resp->out, c->head_only, HTTP_FORBIDDEN, "This "
-		    "request came from a page on another site. chatd takes "
-		    "posts only from its own pages: open it at its own "
+		web_error_for(&resp->out, h->path, c->head_only, HTTP_FORBIDDEN,
+		    "This request came from a page on another site. chatd "
+		    "takes posts only from its own pages: open it at its own "
 		    "address and try again.");
 		return;
 	}
 	if (http_form_check(h->query) == -1 ||
 	    (h->method == HTTP_POST && http_form_check(h->body) == -1)) {
 		resp->status = HTTP_BAD_REQUEST;
-		error_page(&resp->out, c->head_only, HTTP_BAD_REQUEST,
-		    "The request has a malformed %-escape.");
+		web_error_for(&resp->out, h->path, c->head_only,
+		    HTTP_BAD_REQUEST, "The request has a malformed %-escape.");
+		return;
+	}
+	if (api_path(h->path)) {
+		api_handle(c->req, resp);
 		return;
 	}
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)

@@ -50,6 +50,12 @@ void	web_handle(const struct web_request *, struct web_response *);
 
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
+/*
+ * The same for a request to path (still encoded; "" if unknown): JSON
+ * under /api/, a page elsewhere; the head alone when head_only.
+ */
+void	web_error_for(struct buf *, const char *path, int head_only,
+	    int status, const char *message);
 
 /*
  * Origins besides chatd's own address whose pages may post to it and use

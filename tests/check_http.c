@@ -349,6 +349,56 @@ START_TEST(test_parse_answers_early)
 }
 END_TEST
 
+/*
+ * A request refused on its request line still has its path, so that a
+ * refusal under /api/ can be answered in JSON.
+ */
+START_TEST(test_parse_refused_keeps_path)
+{
+	static const struct {
+		const char		*in;
+		enum http_status	 want;
+	} cases[] = {
+		{ "PUT /api/rooms?x=1 HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED },
+		{ "GET /api/rooms?x=%4 HTTP/1.0\r\n", HTTP_BAD_REQUEST },
+		{ "GET /api/rooms HTTP/2.0\r\n", HTTP_VERSION_NOT_SUPPORTED },
+	};
+	size_t i, used;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		http_request_init(whole);
+		ck_assert_int_eq(http_parse(whole, cases[i].in,
+		    strlen(cases[i].in), &used), cases[i].want);
+		ck_assert_str_eq(whole->path, "/api/rooms");
+	}
+}
+END_TEST
+
+/* Last-Event-ID is kept, trimmed; the first one, and only if it may be a number. */
+START_TEST(test_parse_last_event_id)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} cases[] = {
+		{ "GET /api/events HTTP/1.1\r\nLast-Event-ID:  42 \r\n\r\n",
+		    "42" },
+		{ "GET / HTTP/1.1\r\nlast-event-id: 7\r\nLast-Event-ID: 8\r\n"
+		    "\r\n", "7" },
+		{ "GET / HTTP/1.1\r\nLast-Event-ID: 123456789012345678901\r\n"
+		    "\r\n", "" },
+		{ "GET / HTTP/1.1\r\n\r\n", "" },
+	};
+	size_t i, used;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(parse_every_way(cases[i].in,
+		    strlen(cases[i].in), 1, &used), HTTP_OK);
+		ck_assert_str_eq(whole->last_event_id, cases[i].want);
+	}
+}
+END_TEST
+
 /* Host and Origin are kept, trimmed; other headers are not. */
 START_TEST(test_parse_host_origin)
 {
@@ -835,7 +885,7 @@ END_TEST
 	"Content-Security-Policy: default-src 'none'; script-src 'self'; " \
 	"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
 	"form-action 'self'; frame-src 'self'; frame-ancestors 'self'; " \
-	"base-uri 'none'\r\n" \
+	"base-uri 'none'; connect-src 'self'\r\n" \
 	"Connection: close\r\n\r\n"
 
 struct head_want {
@@ -1022,6 +1072,8 @@ http_suite(void)
 	tcase_add_loop_test(tc, test_parse_good, 0, LEN(good));
 	tcase_add_loop_test(tc, test_parse_bad, 0, LEN(bad));
 	tcase_add_test(tc, test_parse_answers_early);
+	tcase_add_test(tc, test_parse_refused_keeps_path);
+	tcase_add_test(tc, test_parse_last_event_id);
 	tcase_add_test(tc, test_parse_host_origin);
 	tcase_add_test(tc, test_host_origin_limits);
 	tcase_add_loop_test(tc, test_head_only, 0, LEN(head_onlys));

@@ -58,7 +58,7 @@ fake_end(struct conn_handle h)
 	fake[h.fd].ended++;
 }
 
-static const struct session_io fake_io = { fake_send, fake_end };
+static const struct stream_io fake_io = { fake_send, fake_end };
 
 static void
 setup(void)
@@ -77,6 +77,35 @@ teardown(void)
 	room_init();
 }
 
+/* Opens an HTML stream on conn and replays the room, as the route does. */
+static void
+attach(struct session *s, struct conn_handle h, const char *since,
+    long long now)
+{
+	session_attach(s, h, &fmt_html, 0, now);
+	if (s->room != NULL)
+		room_replay(s, since);
+}
+
+/* The loop's timers: sessions first, then rooms. */
+static void
+sweep(long long now)
+{
+	session_sweep(now, cmd_expired);
+	room_sweep(now);
+}
+
+/* Posts an event s causes in its room. */
+static int
+post(struct session *s, enum event_kind kind, const char *text,
+    struct session *to)
+{
+	struct event_source src;
+
+	session_source(s, &src);
+	return room_post(s->room, &src, kind, text, to);
+}
+
 /* A session in the lobby with its chat frame on conn. */
 static struct session *
 user(const char *name, int fd, long long now)
@@ -86,7 +115,7 @@ user(const char *name, int fd, long long now)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(room_enter(s, ROOM_DEFAULT, now), 0);
 	if (fd >= 0)
-		session_attach(s, conn(fd), NULL, now);
+		attach(s, conn(fd), NULL, now);
 	return s;
 }
 
@@ -112,9 +141,9 @@ START_TEST(unopened_session_dropped_after_60s)
 	char sid[SESSION_SID_LEN + 1];
 
 	memcpy(sid, s->sid, sizeof sid);
-	session_sweep(1000 + SESSION_OPEN_TIMEOUT_MS - 1);
+	sweep(1000 + SESSION_OPEN_TIMEOUT_MS - 1);
 	ck_assert_ptr_nonnull(session_find(sid));
-	session_sweep(1000 + SESSION_OPEN_TIMEOUT_MS + SESSION_SWEEP_MS);
+	sweep(1000 + SESSION_OPEN_TIMEOUT_MS + SESSION_SWEEP_MS);
 	ck_assert_ptr_null(session_find(sid));
 }
 END_TEST
@@ -127,9 +156,9 @@ START_TEST(grace_then_leave)
 	config.grace = 2;
 	memcpy(sid, a->sid, sizeof sid);
 	session_stream_lost(a, conn(1), 10000);
-	session_sweep(11999);
+	sweep(11999);
 	ck_assert_ptr_nonnull(session_find(sid));
-	session_sweep(12000 + SESSION_SWEEP_MS);
+	sweep(12000 + SESSION_SWEEP_MS);
 	ck_assert_ptr_null(session_find(sid));
 	ck_assert_ptr_nonnull(strstr(fake[2].text, "carol</bdi></span> left"));
 	(void)b;
@@ -160,7 +189,7 @@ START_TEST(broadcast_renders_once)
 
 	user("gus", 2, 0);
 	user("hal", 3, 0);
-	ck_assert_int_eq(room_post(a, EVENT_MSG, "hi all", NULL), 0);
+	ck_assert_int_eq(post(a, EVENT_MSG, "hi all", NULL), 0);
 	ck_assert_ptr_nonnull(fake[1].last);
 	ck_assert_ptr_eq(fake[1].last, fake[2].last);
 	ck_assert_ptr_eq(fake[2].last, fake[3].last);
@@ -173,7 +202,7 @@ START_TEST(whisper_reaches_two_only)
 	struct session *a = user("ida", 1, 0), *b = user("jon", 2, 0);
 
 	user("kim", 3, 0);
-	ck_assert_int_eq(room_post(a, EVENT_WHISPER, "secret", b), 0);
+	ck_assert_int_eq(post(a, EVENT_WHISPER, "secret", b), 0);
 	ck_assert_ptr_nonnull(strstr(fake[1].text, "secret"));
 	ck_assert_ptr_nonnull(strstr(fake[2].text, "secret"));
 	ck_assert_ptr_null(strstr(fake[3].text, "secret"));
@@ -186,12 +215,12 @@ START_TEST(ignore_filters_and_mentions_mark)
 	struct session *c = user("ned", 3, 0);
 
 	ck_assert_int_eq(session_ignore(c, a->key), 0);
-	ck_assert_int_eq(room_post(a, EVENT_MSG, "hey max", NULL), 0);
+	ck_assert_int_eq(post(a, EVENT_MSG, "hey max", NULL), 0);
 	ck_assert_ptr_null(strstr(fake[3].text, "hey max"));
 	ck_assert_ptr_nonnull(strstr(fake[2].text, "ev msg mention"));
 	ck_assert_ptr_null(strstr(fake[1].text, "mention"));
 	session_unignore(c, a->key);
-	ck_assert_int_eq(room_post(a, EVENT_MSG, "again", NULL), 0);
+	ck_assert_int_eq(post(a, EVENT_MSG, "again", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(fake[3].text, "again"));
 	(void)b;
 }
@@ -201,10 +230,10 @@ START_TEST(second_stream_replaces_first)
 {
 	struct session *a = user("oda", 1, 0);
 
-	session_attach(a, conn(2), NULL, 0);
+	attach(a, conn(2), NULL, 0);
 	ck_assert_int_eq(fake[1].ended, 1);
 	ck_assert_ptr_nonnull(strstr(fake[1].text, "replaced"));
-	ck_assert_int_eq(a->stream.fd, 2);
+	ck_assert_int_eq(a->stream.conn.fd, 2);
 }
 END_TEST
 
@@ -212,13 +241,13 @@ START_TEST(since_replays_after_n)
 {
 	struct session *a = user("pam", -1, 0);
 
-	room_post(a, EVENT_MSG, "two", NULL);		/* e2 */
-	room_post(a, EVENT_MSG, "three", NULL);		/* e3 */
-	session_attach(a, conn(4), "2", 0);
+	post(a, EVENT_MSG, "two", NULL);		/* e2 */
+	post(a, EVENT_MSG, "three", NULL);		/* e3 */
+	attach(a, conn(4), "2", 0);
 	ck_assert_ptr_nonnull(strstr(fake[4].text, "id=\"e3\""));
 	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e2\""));
 	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e1\""));
-	session_attach(a, conn(5), "x9", 0);	/* not a number: plain replay */
+	attach(a, conn(5), "x9", 0);	/* not a number: plain replay */
 	ck_assert_ptr_nonnull(strstr(fake[5].text, "id=\"e1\""));
 }
 END_TEST
@@ -229,12 +258,12 @@ START_TEST(line_budget_reloads_from_last_event)
 	int i;
 
 	config.lines = 10;
-	session_attach(a, conn(2), NULL, 0);
+	attach(a, conn(2), NULL, 0);
 	for (i = 0; i < 12 && !fake[2].ended; i++)
-		room_post(a, EVENT_MSG, "line", NULL);
+		post(a, EVENT_MSG, "line", NULL);
 	ck_assert_int_eq(fake[2].ended, 1);
 	ck_assert_ptr_nonnull(strstr(fake[2].text, "since="));
-	ck_assert_int_eq(a->stream.fd, -1);
+	ck_assert_int_eq(a->stream.conn.fd, -1);
 	ck_assert_ptr_nonnull(session_find(a->sid));
 }
 END_TEST
@@ -257,14 +286,14 @@ START_TEST(closing_line_at_the_budget_ends_once)
 	b = user("xia", 2, 0);
 	/* Two joins, then 6 to 9 lines on wes's stream when it ends. */
 	for (i = 1; i < before; i++)
-		room_post(b, EVENT_MSG, "line", NULL);
+		post(b, EVENT_MSG, "line", NULL);
 	ck_assert_int_eq(fake[1].ended, 0);
 	switch (why) {
 	case 0:
-		session_end(a, SESSION_LEAVE, "bye");
+		cmd_end(a, SESSION_LEAVE, "bye");
 		break;
 	case 1:
-		session_attach(a, conn(3), NULL, 0);
+		attach(a, conn(3), NULL, 0);
 		break;
 	case 2:
 		ck_assert_int_eq(session_renew(a), 0);
@@ -286,10 +315,10 @@ START_TEST(stale_handle_is_ignored)
 
 	old.gen = 7;
 	session_stream_lost(a, old, 0);
-	ck_assert_int_eq(a->stream.fd, 1);
-	session_attach(a, conn(2), NULL, 0);
+	ck_assert_int_eq(a->stream.conn.fd, 1);
+	attach(a, conn(2), NULL, 0);
 	session_stream_lost(a, conn(1), 0);
-	ck_assert_int_eq(a->stream.fd, 2);
+	ck_assert_int_eq(a->stream.conn.fd, 2);
 	session_stream_lost(a, conn(2), 0);
 	ck_assert(!session_streaming(a));
 	ck_assert_int_eq(a->deadline, (long long)config.grace * 1000);
@@ -306,7 +335,7 @@ START_TEST(ban_expires)
 	ck_assert_int_eq(room_banned(r, "other", "10.0.0.9", 59999), 1);
 	ck_assert_int_eq(room_banned(r, "other", "127.0.0.1", 59999), 0);
 	ck_assert_int_eq(room_banned(r, "sam", "10.0.0.9", 60000), 0);
-	session_sweep(60000 + SESSION_SWEEP_MS);
+	sweep(60000 + SESSION_SWEEP_MS);
 	ck_assert_ptr_null(r->bans);
 }
 END_TEST
@@ -318,9 +347,9 @@ START_TEST(empty_room_with_a_ban_waits_for_it)
 	ck_assert_int_eq(room_enter(session_new("uma", "navy", "127.0.0.1", 0),
 	    "den", 0), 0);
 	ck_assert_int_eq(room_ban(room_find("den"), "vic", "", 30000), 0);
-	session_end(session_by_name("uma"), SESSION_LEAVE, NULL);
+	cmd_end(session_by_name("uma"), SESSION_LEAVE, NULL);
 	ck_assert_ptr_nonnull(room_find("den"));	/* the ban keeps it */
-	session_sweep(30000 + SESSION_SWEEP_MS);
+	sweep(30000 + SESSION_SWEEP_MS);
 	ck_assert_ptr_null(room_find("den"));
 	(void)a;
 }
@@ -341,7 +370,7 @@ START_TEST(rooms_stop_at_the_cap)
 		snprintf(name, sizeof name, "r%d", i);
 		room_exit(a, "next", 1);
 		ck_assert_int_eq(room_enter(a, name, 0), 0);
-		room_post(a, EVENT_MSG, "kept?", NULL);
+		post(a, EVENT_MSG, "kept?", NULL);
 		ck_assert_int_eq(room_ban(a->room, "vic", "", 30000), 0);
 	}
 	ck_assert_int_eq(room_count(), ROOM_MAX);
@@ -354,10 +383,10 @@ START_TEST(rooms_stop_at_the_cap)
 	ck_assert_ptr_null(room_find("one-more"));
 	ck_assert_int_eq(room_enter(a, "r1", 0), 0);
 	ck_assert_ptr_nonnull(r->history);
-	ck_assert_int_eq(room_post(a, EVENT_MSG, "back", NULL), 0);
+	ck_assert_int_eq(post(a, EVENT_MSG, "back", NULL), 0);
 	ck_assert_uint_eq(r->count, 2);		/* the join and "back" */
 	/* The bans run out, the empty rooms go: there is room again. */
-	session_sweep(30000 + SESSION_SWEEP_MS);
+	sweep(30000 + SESSION_SWEEP_MS);
 	ck_assert_int_eq(room_count(), 2);
 	room_exit(a, "next", 1);
 	ck_assert_int_eq(room_enter(a, "one-more", 0), 0);
@@ -380,7 +409,7 @@ START_TEST(bans_stop_at_the_cap)
 	ck_assert_int_eq(room_ban(a->room, "u0", "10.0.0.1", 90000), 0);
 	ck_assert_int_eq(room_banned(a->room, "u0", "", 80000), 1);
 	ck_assert_int_eq(room_banned(a->room, "x", "10.0.0.1", 80000), 1);
-	session_sweep(1000 + SESSION_SWEEP_MS);		/* u0's first went */
+	sweep(1000 + SESSION_SWEEP_MS);		/* u0's first went */
 	ck_assert_int_eq(room_ban(a->room, "late", "", 5000), 0);
 	ck_assert_int_eq(room_banned(a->room, "late", "10.9.9.9", 4999), 1);
 }

@@ -13,6 +13,7 @@ Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
+Suite	*json_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
@@ -20,5 +21,7 @@ Suite	*itest_daemon_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
+Suite	*itest_api_suite(void);
+Suite	*fmt_json_suite(void);
 
 #endif
