@@ -581,9 +581,13 @@ def transport_checks(run, chatd, driver, chromium):
         b.get(chatd.url)
         wait_for("chatd's login page", lambda: b.css("#name"), 8)
         b.execute(WIRE_JS, WIRE, ["dora", "erin"])
-        t = wait_for("the EventSource and the WebSocket open",
-                     lambda: (lambda t: t and (t["errors"] or
-                              (t["sseOpen"] and t["wsOpen"]) and t))(state()), 5)
+
+        def ready():
+            t = state()
+            if t and (t["errors"] or (t["sseOpen"] and t["wsOpen"])):
+                return t
+            return None
+        t = wait_for("the EventSource and the WebSocket open", ready, 5)
         if t["errors"]:
             raise Fail("; ".join(t["errors"]))
         return "sessions %s.., %s.." % (t["sids"][0][:6], t["sids"][1][:6])
