@@ -31,13 +31,14 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o text.o transcript.o web.o worker.o \
-	event.o stream.o fmt_html.o fmt_json.o
+	event.o stream.o fmt_html.o fmt_text.o fmt_json.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
-	tests/check_loop.o tests/check_json.o tests/json_decode.o tests/check_fmt_json.o
+	tests/check_loop.o tests/check_fmt.o tests/check_json.o tests/json_decode.o \
+	tests/check_fmt_json.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
-	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o \
+	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
 	tests/itest_api.o
 
 all: chatd
@@ -89,6 +90,7 @@ event.o: event.c event.h fmt.h queue.h text.h
 stream.o: stream.c stream.h event.h fmt.h queue.h
 fmt_json.o: fmt_json.c fmt_json.h fmt.h event.h http.h json.h buf.h queue.h text.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
+fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h

@@ -477,6 +477,12 @@ do_chat(struct ctx *c)
 }
 
 static int
+do_chat_txt(struct ctx *c)
+{
+	return open_stream(c, &fmt_text, "text/plain; charset=utf-8");
+}
+
+static int
 by_key(const void *a, const void *b)
 {
 	return strcmp((*(struct session *const *)a)->key,
@@ -772,6 +778,7 @@ static const struct route {
 	{ "/login", do_login },
 	{ "/register", do_register },
 	{ "/chat", do_chat },
+	{ "/chat.txt", do_chat_txt },
 	{ "/talk", do_talk },
 	{ "/dotalk", do_dotalk },
 	{ "/names", do_names },

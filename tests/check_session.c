@@ -240,15 +240,29 @@ END_TEST
 START_TEST(since_replays_after_n)
 {
 	struct session *a = user("pam", -1, 0);
+	struct room *r = a->room;
+	unsigned long long join, two, three;
+	char since[32], id[3][32];
 
-	post(a, EVENT_MSG, "two", NULL);		/* e2 */
-	post(a, EVENT_MSG, "three", NULL);		/* e3 */
-	attach(a, conn(4), "2", 0);
-	ck_assert_ptr_nonnull(strstr(fake[4].text, "id=\"e3\""));
-	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e2\""));
-	ck_assert_ptr_null(strstr(fake[4].text, "id=\"e1\""));
+	post(a, EVENT_MSG, "two", NULL);
+	post(a, EVENT_MSG, "three", NULL);
+	/* Numbers are server-wide: read them from the room's history. */
+	ck_assert_uint_eq(r->count, 3);
+	join = r->history[r->first]->id;
+	two = r->history[(r->first + 1) % r->keep]->id;
+	three = r->history[(r->first + 2) % r->keep]->id;
+	ck_assert(join < two && two < three && three == r->seq);
+	snprintf(id[0], sizeof id[0], "id=\"e%llu\"", join);
+	snprintf(id[1], sizeof id[1], "id=\"e%llu\"", two);
+	snprintf(id[2], sizeof id[2], "id=\"e%llu\"", three);
+	snprintf(since, sizeof since, "%llu", two);
+	attach(a, conn(4), since, 0);
+	ck_assert_ptr_nonnull(strstr(fake[4].text, id[2]));
+	ck_assert_ptr_null(strstr(fake[4].text, id[1]));
+	ck_assert_ptr_null(strstr(fake[4].text, id[0]));
 	attach(a, conn(5), "x9", 0);	/* not a number: plain replay */
-	ck_assert_ptr_nonnull(strstr(fake[5].text, "id=\"e1\""));
+	ck_assert_ptr_nonnull(strstr(fake[5].text, id[0]));
+	ck_assert_ptr_nonnull(strstr(fake[5].text, id[2]));
 }
 END_TEST
 
@@ -322,6 +336,33 @@ START_TEST(stale_handle_is_ignored)
 	session_stream_lost(a, conn(2), 0);
 	ck_assert(!session_streaming(a));
 	ck_assert_int_eq(a->deadline, (long long)config.grace * 1000);
+}
+END_TEST
+
+/*
+ * Notices to a session with no open stream wait for the next one: the
+ * newest 64, before the replay; numbered events do not wait (the replay
+ * has them).
+ */
+START_TEST(notices_kept_for_the_next_stream)
+{
+	struct session *a = user("zoe", -1, 0);
+	char want[32];
+	int i;
+
+	for (i = 1; i <= STREAM_PENDING_MAX + 6; i++)
+		session_notice(a, "note %d.", i);
+	attach(a, conn(3), NULL, 0);
+	ck_assert_ptr_null(strstr(fake[3].text, "note 6."));
+	for (i = 7; i <= STREAM_PENDING_MAX + 6; i++) {
+		snprintf(want, sizeof want, "note %d.", i);
+		ck_assert_ptr_nonnull(strstr(fake[3].text, want));
+	}
+	ck_assert(strstr(fake[3].text, "note 70.") <
+	    strstr(fake[3].text, "joined lobby"));
+	/* Delivered once: the next stream starts empty of them. */
+	attach(a, conn(4), NULL, 0);
+	ck_assert_ptr_null(strstr(fake[4].text, "note 70."));
 }
 END_TEST
 
@@ -458,6 +499,7 @@ session_suite(void)
 	tcase_add_test(tc, line_budget_reloads_from_last_event);
 	tcase_add_loop_test(tc, closing_line_at_the_budget_ends_once, 0, 16);
 	tcase_add_test(tc, stale_handle_is_ignored);
+	tcase_add_test(tc, notices_kept_for_the_next_stream);
 	tcase_add_test(tc, ban_expires);
 	tcase_add_test(tc, empty_room_with_a_ban_waits_for_it);
 	tcase_add_test(tc, rooms_stop_at_the_cap);

@@ -12,6 +12,7 @@ static Suite *(*const suites[])(void) = {
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	fmt_suite,
 	loop_suite,
 	itest_conn_suite,
 	json_suite,
@@ -24,6 +25,7 @@ static Suite *(*const suites[])(void) = {
 	itest_sessions_suite,
 	itest_api_suite,
 	fmt_json_suite,
+	itest_text_suite,
 };
 
 int

@@ -11,6 +11,7 @@ Suite	*queue_suite(void);
 Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
+Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
 Suite	*json_suite(void);
@@ -23,5 +24,6 @@ Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 Suite	*itest_api_suite(void);
 Suite	*fmt_json_suite(void);
+Suite	*itest_text_suite(void);
 
 #endif
