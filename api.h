@@ -28,4 +28,15 @@ void	api_sweep(long long now);
  */
 void	api_error(struct buf *, int head_only, int status, const char *reason);
 
+struct session;
+
+/*
+ * A text message from a session's WebSocket: one talk line, exactly as
+ * /dotalk takes it (commands, rate limit; a /passwd answers later, as a
+ * notice).  Returns 200, or 400 or 429 with the refusal in reply for the
+ * caller to send as a notice.  The message may be modified.
+ */
+int	api_ws_line(struct session *, char *message, size_t len,
+	    long long now, struct buf *reply);
+
 #endif

@@ -579,6 +579,7 @@ main(int argc, char **argv)
 		conn_pass(CHATD_TICK_MS);
 	}
 	log_info("shutting down");
+	conn_stopping();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	accounts_close();

@@ -113,10 +113,19 @@ ctx_page(struct ctx *c, int status, const char *title, const char *html)
 	return status;
 }
 
+static const struct web_io *web_io;
+
 void
 web_init(const struct web_io *io)
 {
+	web_io = io;
 	later_init(io->resume);
+}
+
+int
+web_upgrade(struct conn_handle conn, const char *head, size_t len)
+{
+	return web_io->websocket(conn, head, len);
 }
 
 /* A token for a request about to wait; NULL (and a 503 page) without memory. */

@@ -15,6 +15,7 @@ static Suite *(*const suites[])(void) = {
 	fmt_suite,
 	loop_suite,
 	itest_conn_suite,
+	ws_suite,
 	json_suite,
 	itest_core_suite,
 	itest_rooms_suite,
@@ -26,6 +27,7 @@ static Suite *(*const suites[])(void) = {
 	itest_api_suite,
 	fmt_json_suite,
 	itest_text_suite,
+	itest_ws_suite,
 };
 
 int

@@ -14,6 +14,7 @@ Suite	*transcript_suite(void);
 Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
+Suite	*ws_suite(void);
 Suite	*json_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
@@ -25,5 +26,6 @@ Suite	*itest_sessions_suite(void);
 Suite	*itest_api_suite(void);
 Suite	*fmt_json_suite(void);
 Suite	*itest_text_suite(void);
+Suite	*itest_ws_suite(void);
 
 #endif
