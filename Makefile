@@ -169,7 +169,7 @@ clean:
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
 	install uninstall clean fuzz check-browser check-hostile check-mutate \
-	check-mutate-asan bench
+	check-mutate-asan bench bench-transports
 
 # libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
 # each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
@@ -244,8 +244,10 @@ check-mutate-asan:
 # Load benchmark (bench/README.md): chatd and nginx+nchan side by side at
 # each size in STREAMS (held streams, fan-out latency, deliveries a second,
 # memory per stream), then a login flood; server and generator on separate
-# cores.  `make bench STREAMS=1000` for one size.
+# cores.  `make bench STREAMS=1000` for one size.  TRANSPORTS: chatd's
+# streams (html, sse, ws); `make bench-transports`: all three at 1,000.
 STREAMS = 1000 5000 10000
+TRANSPORTS = html
 bench/load: bench/load.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/load.c
 
@@ -253,5 +255,9 @@ bench/flood: bench/flood.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/flood.c
 
 bench: chatd bench/load bench/flood
-	STREAMS="$(STREAMS)" sh bench/run.sh
+	STREAMS="$(STREAMS)" TRANSPORTS="$(TRANSPORTS)" sh bench/run.sh
+
+bench-transports: chatd bench/load
+	STREAMS=1000 SERVERS=chatd TRANSPORTS="html sse ws" FLOOD=0 \
+	    sh bench/run.sh
 

@@ -6,13 +6,20 @@ Chromium the way people use chatd: alice (scripts on) and bob (scripts off)
 log in through the login form, talk, whisper and leave; carol, a plain HTTP
 client, is the bystander who must not see the whisper.  A third browser
 opens seven chatd tabs at once, past the six connections a browser keeps per
-host and port.  Screenshots go to tests/out/.
+host and port.  A page on chatd's own origin (its login page, with a
+script injected over WebDriver, so nothing ships in chatd for it) logs dora
+and erin in over /api/login and opens an EventSource and a WebSocket:
+both must see frank's line with the same event number as his chat frame,
+and erin's WebSocket line must reach dora's EventSource.  Screenshots go to
+tests/out/.
 
 Usage: check_browser.py [-v] [--docs] [--six-off]
   -v         print chatd's whole log at the end
   --docs     also copy the chat screenshot to docs/screenshot.png
   --six-off  only show what seven tabs do with scripts off (no verdict)
 
+CHATD names the binary (./chatd by default); CHROMIUM and CHROMEDRIVER
+the browser and its driver.
 The last line is "N passed, N failed"; the exit status is 1 on a failure.
 Python 3 standard library only; everything started here is stopped here.
 """
@@ -45,6 +52,8 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-sync", "--no-first-run", "--disable-quic",
                 "--window-size=1366,768"]
 ROOM = "lounge"         # alice, bob and carol meet here
+WIRE = "wire"           # dora (EventSource), erin (WebSocket), frank (HTML)
+CHATD = os.environ.get("CHATD") or os.path.join(ROOT, "chatd")
 NO_SCRIPT = {"profile.managed_default_content_settings.javascript": 2}
 ENTER = "\ue007"
 PROFILES = None         # a temporary folder for the browsers' profiles
@@ -98,7 +107,7 @@ class Chatd:
 
     def __init__(self, *args):
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, "chatd"), "-p", "0", "-b", "127.0.0.1"] + list(args),
+            [CHATD, "-p", "0", "-b", "127.0.0.1"] + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, start_new_session=True)
         line = self.proc.stderr.readline()
@@ -514,6 +523,137 @@ def main_checks(run, chatd, driver, chromium):
     run.check("leave shows the goodbye page and the room sees it", leave)
 
 
+# Injected into chatd's login page: two sessions from /api/login, one
+# reading an EventSource, one a WebSocket.  Everything they read goes into
+# window.chatdT as plain data, which the test polls.
+WIRE_JS = r"""
+var room = arguments[0], names = arguments[1];
+var T = window.chatdT = {sse: [], ws: [], errors: [], sseOpen: false,
+                         wsOpen: false, wsClose: null, sids: null};
+function login(name) {
+  return fetch('/api/login', {method: 'POST', body: new URLSearchParams(
+      {name: name, room: room})}).then(function (r) {
+    return r.json().then(function (j) {
+      if (!r.ok) throw new Error('/api/login ' + name + ': ' + r.status +
+                                 ' ' + JSON.stringify(j));
+      return j;
+    });
+  });
+}
+function keep(list, o, lastEventId) {
+  list.push({id: o.id === undefined ? null : o.id, type: o.type,
+             from: o.from || null, text: o.text || null,
+             lastEventId: lastEventId === undefined ? null : lastEventId});
+}
+Promise.all([login(names[0]), login(names[1])]).then(function (s) {
+  T.sids = [s[0].sid, s[1].sid];
+  var es = window.chatdES = new EventSource('/api/events?sid=' + s[0].sid);
+  es.onopen = function () { T.sseOpen = true; };
+  es.onerror = function () { T.errors.push('EventSource error, readyState ' +
+                                           es.readyState); };
+  ['message', 'msg', 'action', 'whisper', 'join', 'leave', 'kick', 'topic',
+   'nick', 'notice', 'room', 'missed', 'end'].forEach(function (k) {
+    es.addEventListener(k, function (e) {
+      keep(T.sse, JSON.parse(e.data), e.lastEventId);
+    });
+  });
+  var ws = window.chatdWS = new WebSocket('ws://' + location.host +
+                                          '/api/ws?sid=' + s[1].sid);
+  ws.onopen = function () { T.wsOpen = true; };
+  ws.onmessage = function (e) { keep(T.ws, JSON.parse(e.data)); };
+  ws.onerror = function () { T.errors.push('WebSocket error'); };
+  ws.onclose = function (e) { T.wsClose = [e.code, e.wasClean, e.reason]; };
+}).catch(function (e) { T.errors.push(String(e)); });
+"""
+
+
+def transport_checks(run, chatd, driver, chromium):
+    """EventSource and WebSocket in Chromium, beside frank's chat frame."""
+    b = Browser(driver, "transports", chromium)
+    run.at_end(b.close)
+    frank = Carol(chatd, "frank", WIRE)
+    run.at_end(frank.close)
+
+    def state():
+        return b.execute("return window.chatdT || null;")
+
+    def opened():
+        b.get(chatd.url)
+        wait_for("chatd's login page", lambda: b.css("#name"), 8)
+        b.execute(WIRE_JS, WIRE, ["dora", "erin"])
+
+        def ready():
+            t = state()
+            if t and (t["errors"] or (t["sseOpen"] and t["wsOpen"])):
+                return t
+            return None
+        t = wait_for("the EventSource and the WebSocket open", ready, 5)
+        if t["errors"]:
+            raise Fail("; ".join(t["errors"]))
+        return "sessions %s.., %s.." % (t["sids"][0][:6], t["sids"][1][:6])
+    if not run.check("a page on chatd's origin logs in over /api/login and "
+                     "opens an EventSource and a WebSocket", opened):
+        return
+
+    def seen(where, text):
+        for e in state()[where]:
+            if e["text"] == text:
+                return e
+        return None
+
+    def html_id(text):
+        """The event number of text in frank's chat frame, or None."""
+        m = re.search(r'id="e(\d+)"[^\n]*%s' % re.escape(text), frank.stream())
+        return int(m.group(1)) if m else None
+
+    def from_dotalk():
+        line = "over the wire %d" % os.getpid()
+        start = time.monotonic()
+        frank.say(line)
+        sse = wait_for("frank's line in the EventSource", lambda: seen("sse", line), LIVE_S)
+        ws = wait_for("frank's line in the WebSocket", lambda: seen("ws", line), LIVE_S)
+        took = time.monotonic() - start
+        num = wait_for("frank's line in his chat frame", lambda: html_id(line), LIVE_S)
+        if sse["type"] != "msg" or ws["type"] != "msg" or sse["from"] != "frank":
+            raise Fail("EventSource %r, WebSocket %r" % (sse, ws))
+        if not (sse["id"] == ws["id"] == num and sse["lastEventId"] == str(num)):
+            raise Fail("event numbers: EventSource %s (lastEventId %r), "
+                       "WebSocket %s, chat frame e%s" % (
+                           sse["id"], sse["lastEventId"], ws["id"], num))
+        return "event %d in all three, %.2f s" % (num, took)
+    run.check("a line from /dotalk reaches the EventSource and the WebSocket "
+              "with the same event number", from_dotalk)
+
+    def ws_to_sse():
+        line = "typed into a websocket %d" % os.getpid()
+        start = time.monotonic()
+        b.execute("window.chatdWS.send(arguments[0]);", line)
+        sse = wait_for("erin's line in dora's EventSource", lambda: seen("sse", line), LIVE_S)
+        took = time.monotonic() - start
+        ws = wait_for("erin's line back in her WebSocket", lambda: seen("ws", line), LIVE_S)
+        num = wait_for("erin's line in frank's chat frame", lambda: html_id(line), LIVE_S)
+        if sse["from"] != "erin" or ws["from"] != "erin" or sse["type"] != "msg":
+            raise Fail("EventSource %r, WebSocket %r" % (sse, ws))
+        if not sse["id"] == ws["id"] == num:
+            raise Fail("event numbers %s, %s, e%s" % (sse["id"], ws["id"], num))
+        t = state()
+        if t["errors"]:
+            raise Fail("; ".join(t["errors"]))
+        return "event %d, %.2f s" % (num, took)
+    run.check("a line sent over the WebSocket reaches the EventSource and "
+              "the chat frame", ws_to_sse)
+
+    def closes():
+        b.execute("window.chatdWS.close(1000, 'bye');")
+        c = wait_for("the WebSocket's close", lambda: state()["wsClose"], 3)
+        if c[0] != 1000 or not c[1]:
+            raise Fail("closed with %r" % c)
+        b.execute("window.chatdES.close();")
+    run.check("the WebSocket closes cleanly (1000)", closes)
+    b.close()
+    frank.close()
+
+
 def open_tabs(b, url, count, room, stop_when_stuck=False):
     """Logs in uN in tab N; returns [(handle, talk frame ready, seconds)]."""
     tabs = []
@@ -639,7 +779,7 @@ def main():
             run.fail("find Chromium and chromedriver",
                      "not installed (apt-get install chromium chromium-driver)")
             return finish(run, t0)
-        if not os.access(os.path.join(ROOT, "chatd"), os.X_OK):
+        if not os.access(CHATD, os.X_OK):
             run.fail("find ./chatd", "build it first (make)")
             return finish(run, t0)
         chatd = Chatd("-g", str(GRACE_S))
@@ -650,6 +790,7 @@ def main():
             run.clean()
             return 0
         main_checks(run, chatd, driver, chromium)
+        transport_checks(run, chatd, driver, chromium)
         tab_checks(run, chatd, driver, chromium)
         if docs and os.path.exists(os.path.join(OUT, "alice.png")):
             os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
