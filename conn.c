@@ -73,7 +73,8 @@ struct conn {
 	struct addr	*addr;		/* counted there; NULL for a refusal */
 	char		 ip[SESSION_IP_BYTES];
 	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
-	struct ws_parser *ws;		/* a WebSocket's; NULL for HTTP */
+	int		 websocket;	/* upgraded: the stream is a WebSocket */
+	struct ws_parser *ws;		/* its parser while a frame is under way */
 	int		 ws_pings;	/* sent since the client was last heard */
 	long long	 ws_refused;	/* ms; the last rate-limit notice */
 };
@@ -166,7 +167,7 @@ set_state(int fd, enum conn_state st)
 		list_append(fd, LIST_LINGERING);
 		break;
 	case CONN_STREAMING:
-		if (c->ws != NULL) {
+		if (c->websocket) {
 			c->ws_pings = 0;
 			list_append(fd, LIST_WS);
 		} else
@@ -210,7 +211,7 @@ static unsigned long	 wait_gens;	/* a fresh one for each request that waits */
 static int
 ws_backed_up(const struct conn *c)
 {
-	return c->ws != NULL && c->state == CONN_STREAMING &&
+	return c->websocket && c->state == CONN_STREAMING &&
 	    c->out.bytes >= config.queue_max / CONN_WS_PAUSE_DIV;
 }
 
@@ -386,7 +387,7 @@ conn_end(struct conn_handle h)
 	c->session = NULL;
 	if (c->state == CONN_FREE || c->state == CONN_CLOSING)
 		return;
-	if (c->ws != NULL && c->state == CONN_STREAMING)
+	if (c->websocket && c->state == CONN_STREAMING)
 		ws_send_close(fd, stopping ? WS_CLOSE_GOING_AWAY :
 		    WS_CLOSE_NORMAL, NULL);
 	set_state(fd, CONN_RESPONDING);
@@ -505,6 +506,7 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 		c->refused = 1;
 		c->read_shut = c->dirty = 0;
 		c->session = NULL;
+		c->websocket = 0;
 		c->ws = NULL;
 		c->addr = NULL;
 		c->req = NULL;
@@ -632,6 +634,7 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	http_request_init(c->req);
 	c->dirty = c->read_shut = c->refused = 0;
 	c->session = NULL;
+	c->websocket = 0;
 	c->ws = NULL;
 	c->addr = a;
 	addr_conn_open(a);
@@ -926,6 +929,13 @@ ws_input(int fd, const char *data, size_t n)
 	enum ws_event ev;
 	size_t used;
 
+	if (c->ws == NULL) {
+		if ((c->ws = malloc(sizeof *c->ws)) == NULL) {
+			mark_closing(fd);
+			return;
+		}
+		ws_parser_init(c->ws);
+	}
 	while (n > 0 && c->state == CONN_STREAMING && c->session != NULL) {
 		ev = ws_parse(c->ws, data, n, &used);
 		data += used;
@@ -933,6 +943,14 @@ ws_input(int fd, const char *data, size_t n)
 		if (ev == WS_EV_MORE)
 			break;
 		ws_event(fd, ev);
+	}
+	/*
+	 * Between frames the parser holds nothing: an idle WebSocket keeps
+	 * no 8 KiB message buffer, only a pong now and then needs one.
+	 */
+	if (c->ws != NULL && ws_parser_idle(c->ws)) {
+		free(c->ws);
+		c->ws = NULL;
 	}
 }
 
@@ -1001,7 +1019,7 @@ read_request(int fd)
 	if (st == HTTP_OK) {
 		dispatch(fd, NULL);
 		/* A client may send its first frames right behind the head. */
-		if (c->ws != NULL && used < (size_t)n)
+		if (c->websocket && used < (size_t)n)
 			ws_input(fd, data + used, (size_t)n - used);
 	} else if (st != HTTP_INCOMPLETE)
 		parse_error(fd, st);
@@ -1063,15 +1081,9 @@ conn_websocket(struct conn_handle h, const char *head, size_t len)
 	struct conn *c = conn_get(h);
 	struct chunk *ch;
 
-	if (c == NULL || c->ws != NULL ||
-	    (c->ws = malloc(sizeof *c->ws)) == NULL)
+	if (c == NULL || c->websocket || (ch = chunk_new(head, len)) == NULL)
 		return -1;
-	if ((ch = chunk_new(head, len)) == NULL) {
-		free(c->ws);
-		c->ws = NULL;
-		return -1;
-	}
-	ws_parser_init(c->ws);
+	c->websocket = 1;
 	c->ws_pings = 0;
 	c->ws_refused = 0;
 	if (queue_push(h.fd, ch, (size_t)-1) == 0)
@@ -1121,7 +1133,7 @@ on_conn(int fd, int ready, void *arg)
 	now = loop_now_ms();
 	if ((ready & LOOP_READ) && c->state == CONN_READING)
 		read_request(fd);
-	else if ((ready & LOOP_READ) && c->ws != NULL &&
+	else if ((ready & LOOP_READ) && c->websocket &&
 	    c->state == CONN_STREAMING)
 		read_ws(fd);
 	else if (ready & LOOP_READ)

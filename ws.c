@@ -334,6 +334,13 @@ ws_parser_init(struct ws_parser *p)
 	p->reason = NULL;
 }
 
+int
+ws_parser_idle(const struct ws_parser *p)
+{
+	return p->final == WS_EV_MORE && p->state == ST_HEAD &&
+	    p->head_len == 0 && p->msg_op == 0;
+}
+
 static int
 is_control(int op)
 {

@@ -101,6 +101,12 @@ struct ws_parser {
 void	ws_parser_init(struct ws_parser *);
 
 /*
+ * 1 when the parser stands between frames with no message open and has
+ * not ended: a fresh ws_parser_init() would carry on exactly the same.
+ */
+int	ws_parser_idle(const struct ws_parser *);
+
+/*
  * Feeds `len` bytes; the parser resumes where the previous call stopped,
  * so a stream split anywhere parses the same.  Sets *used to the bytes
  * taken and returns at the first complete message or control frame; the

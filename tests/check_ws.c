@@ -945,6 +945,36 @@ START_TEST(test_writers_round_trip)
 }
 END_TEST
 
+/* Idle only between frames with no message open: then it may be freed. */
+START_TEST(test_parser_idle)
+{
+	static struct ws_parser p;
+	size_t used;
+
+	ws_parser_init(&p);
+	ck_assert(ws_parser_idle(&p));
+	st.len = 0;
+	add_frame(&st, 0x89, "hi", 2, key1);		/* a whole ping */
+	add_frame(&st, 0x01, "par", 3, key1);		/* a message begun */
+	add_frame(&st, 0x80, "t", 1, key1);		/* and ended */
+	ck_assert_int_eq(ws_parse(&p, st.d, 1, &used), WS_EV_MORE);
+	ck_assert(!ws_parser_idle(&p));			/* half a head */
+	ck_assert_int_eq(ws_parse(&p, st.d + 1, st.len - 1, &used),
+	    WS_EV_PING);
+	ck_assert(ws_parser_idle(&p));
+	ck_assert_int_eq(ws_parse(&p, st.d + 1 + used, 9, &used), WS_EV_MORE);
+	ck_assert(!ws_parser_idle(&p));			/* a fragment kept */
+	ck_assert_int_eq(ws_parse(&p, st.d + 8 + 9, st.len - 17, &used),
+	    WS_EV_TEXT);
+	ck_assert_str_eq(p.data, "part");
+	ck_assert(ws_parser_idle(&p));
+	st.len = 0;
+	add_frame(&st, 0x88, "", 0, key1);
+	ck_assert_int_eq(ws_parse(&p, st.d, st.len, &used), WS_EV_CLOSE);
+	ck_assert(!ws_parser_idle(&p));			/* ended for good */
+}
+END_TEST
+
 Suite *
 ws_suite(void)
 {
@@ -988,6 +1018,7 @@ ws_suite(void)
 	tcase_add_test(tc, test_control_frames);
 	tcase_add_test(tc, test_close_frames);
 	tcase_add_test(tc, test_writers_round_trip);
+	tcase_add_test(tc, test_parser_idle);
 	suite_add_tcase(s, tc);
 
 	return s;
