@@ -140,7 +140,8 @@ portable32:
 # targets name their own packages; .ci/run installs them.
 check-deps:
 	for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; true
-	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config
+	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config \
+	    python3 python3-websockets
 
 # On localhost only; `./chatd -b 0.0.0.0` serves others (see README.md).
 run: chatd
