@@ -193,11 +193,11 @@ fuzz/out/fuzz_json: fuzz/fuzz_json.c json.c json.h buf.c buf.h tests/json_decode
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -Itests -o $@ fuzz/fuzz_json.c json.c buf.c tests/json_decode.c
 
-fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws
-	$(MAKE) fuzz/out/fuzz_json && mkdir -p fuzz/out/corpus-json && \
-	    cp tests/fuzz-seeds/json/* fuzz/out/corpus-json/ && \
-	    ./fuzz/out/fuzz_json -max_total_time=$(FUZZTIME) -max_len=4096 \
-	    -artifact_prefix=fuzz/out/ fuzz/out/corpus-json
+fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws fuzz/out/fuzz_json
+	mkdir -p fuzz/out/corpus-json
+	cp tests/fuzz-seeds/json/* fuzz/out/corpus-json/
+	./fuzz/out/fuzz_json -max_total_time=$(FUZZTIME) -max_len=4096 \
+	    -artifact_prefix=fuzz/out/json- fuzz/out/corpus-json
 	mkdir -p fuzz/out/corpus-http
 	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
 	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \
