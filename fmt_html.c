@@ -45,7 +45,7 @@ html_head(int framing)
 			    "once.........");
 		buf_adds(&b, " -->\n");
 		/* Without scripts nothing reconnects: offer a link to this URL. */
-		buf_adds(&b, "<noscript><p class=\"again\"><a href=\"\">"
+		buf_adds(&b, "<noscript><p class=\"redo\"><a href=\"\">"
 		    "Reconnect</a></p></noscript>\n");
 		head = finish(&b);
 	}
