@@ -845,6 +845,80 @@ def phone_checks(run, chatd, driver, chromium, docs):
     run.check("at 390 px the names frame is at most a quarter of the width", narrow)
 
 
+def touch_checks(run, chatd, driver, chromium):
+    """Shift+Enter, a click on a name, a mention while the window is visible
+    but unfocused, and the no-script Reconnect link."""
+    b = Browser(driver, "tess", chromium)
+    run.at_end(b.close)
+    uma = Carol(chatd, "uma", "touch")
+    run.at_end(uma.close)
+
+    def shift_enter():
+        b.login(chatd.url, "tess", room="touch")
+        b.say("line one\ue008\ue007\ue000line two")
+        wait_for("the two-line message", lambda: b.has_line("line oneline two"), LIVE_S)
+        b.into("chat")
+        html = b.execute("var d = document.querySelectorAll('div.ev.msg');"
+                         " return d[d.length - 1].innerHTML;")
+        if "line one<br>line two" not in html:
+            raise Fail("sent as %r" % html)
+    if not run.check("Shift+Enter starts a new line, Enter sends", shift_enter):
+        return
+
+    def click_name():
+        wait_for("uma in the names frame", lambda: "uma" in b.names(), 3)
+
+        def click():    # the list may be replaced under the click: try again
+            b.into("names")
+            for el in b.find_all("css selector", "ul.names .nick"):
+                if b.text(el) == "uma":
+                    b.click(el)
+                    return True
+            return False
+        wait_for("a click on uma", click, 3)
+        b.into("talk")
+        v = b.execute("return document.getElementById('message').value;")
+        if v != "uma: ":
+            raise Fail("talk box holds %r" % v)
+        b.execute("document.getElementById('message').value = '';")
+    run.check("a click on a name puts it into the talk box", click_name)
+
+    def unfocused():
+        # Headless Chromium keeps its one window focused, so the page is
+        # told it has lost the focus, as it would be behind another window.
+        b.into(None)
+        b.execute("document.hasFocus = function () { return false; };")
+        b.into("chat")
+        if b.execute("return document.hidden;"):
+            raise Fail("the window is hidden")
+        # chat.js counts lines in the frame's first 1.5 s as history.
+        time.sleep(max(0, 2.0 - b.execute("return performance.now();") / 1000))
+        uma.say("tess, look here")
+        t = wait_for("the title alert", lambda: re.match(
+            r"\(1!\) touch - chatd$", b.top_title()), 3)
+        b.into(None)
+        b.execute("delete document.hasFocus; window.dispatchEvent(new Event('focus'));")
+        wait_for("the title back", lambda: b.top_title() == "touch - chatd", 2)
+        return "%r while visible and unfocused" % t.group(0)
+    run.check("a mention while the window is unfocused shows in the title", unfocused)
+
+    def noscript_link():
+        proxy = CutProxy(chatd.port)
+        run.at_end(proxy.close)
+        n = Browser(driver, "vic", chromium, prefs=NO_SCRIPT)
+        run.at_end(n.close)
+        n.login(proxy.url, "vic", room="touch")
+        wait_for("vic's join", lambda: n.has_line("vic", "join"), LIVE_S)
+        proxy.cut()
+        n.into("chat")
+        a = wait_for("the Reconnect link", lambda: n.css("p.redo a"), 3)
+        n.click(a)
+        n.into("talk")
+        n.say("vic is back")
+        wait_for("vic's line after following the link", lambda: n.has_line("vic is back"), LIVE_S)
+    run.check("without scripts the chat frame offers a Reconnect link that works", noscript_link)
+
+
 def six_off(chatd, driver, chromium):
     """What many tabs do with scripts off: the issue as users meet it."""
     b = Browser(driver, "tabs-noscript", chromium, prefs=NO_SCRIPT)
@@ -903,6 +977,7 @@ def main():
         reconnect_checks(run, chatd, driver, chromium)
         timezone_checks(run, chatd, driver_bin, chromium)
         phone_checks(run, chatd, driver, chromium, docs)
+        touch_checks(run, chatd, driver, chromium)
         if docs and os.path.exists(os.path.join(OUT, "alice.png")):
             os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
             shutil.copy(os.path.join(OUT, "alice.png"),
