@@ -102,15 +102,22 @@
 	}
 
 	/* A line has arrived: remember its number, count it if nobody saw it. */
+	/* Shows a line's time (UTC in its datetime) in the browser's zone. */
+	function localTime(t) {
+		var d = new Date(t.getAttribute("datetime"));
+
+		if (!isNaN(d.getTime()))
+			t.textContent = ("0" + d.getHours()).slice(-2) + ":" +
+			    ("0" + d.getMinutes()).slice(-2);
+	}
+
 	function arrived(n) {
-		var t = n.querySelector && n.querySelector("time[datetime]");
-		var d = t ? new Date(t.getAttribute("datetime")) : null;
+		var t = n.querySelector("time[datetime]");
 
 		if (n.id && /^e\d+$/.test(n.id))
 			last = n.id.slice(1);
-		if (d !== null && !isNaN(d.getTime()))	/* the browser's zone */
-			t.textContent = ("0" + d.getHours()).slice(-2) + ":" +
-			    ("0" + d.getMinutes()).slice(-2);
+		if (t !== null)
+			localTime(t);
 		if (/(^| )(join|leave|kick|nick|color)( |$)/.test(n.className))
 			namesSoon();	/* one fetch for a burst of them */
 		if ((!doc.hidden && focused()) ||
@@ -248,11 +255,14 @@
 			for (i = 0; i < records.length; i++) {
 				added = records[i].addedNodes;
 				for (j = 0; j < added.length; j++)
-					if (isLine(added[j]))
+					if (records[i].target === body && isLine(added[j]))
 						arrived(added[j]);
+					else if (added[j].nodeName === "TIME" &&
+					    added[j].hasAttribute("datetime"))
+						localTime(added[j]);	/* parsed after its line */
 			}
 			follow();
-		}).observe(body, { childList: true });
+		}).observe(body, { childList: true, subtree: true });
 		Array.prototype.forEach.call(body.childNodes, function (n) {
 			if (isLine(n))
 				arrived(n);
