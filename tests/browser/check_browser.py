@@ -612,6 +612,7 @@ class CutProxy:
         self.url = "http://127.0.0.1:%d/" % self.port
         self.lock = threading.Lock()
         self.pairs = []
+        self.refused = 0    # connections chatd was not there for
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -623,6 +624,7 @@ class CutProxy:
             try:
                 u = socket.create_connection(("127.0.0.1", self.target), 5)
             except OSError:
+                self.refused += 1
                 c.close()
                 continue
             with self.lock:
@@ -750,6 +752,26 @@ def reconnect_checks(run, chatd, driver, chromium):
     if not run.check("after the proxy cuts every connection the chat frame "
                      "comes back within 15 s, nothing twice", cut):
         return
+
+    def outage():
+        # chatd out of reach for 5 s: the frame tries after 1 and 3 s and
+        # says so once, then at 7 s finds chatd again (within -g 12).
+        proxy.target = free_port()
+        proxy.refused = 0
+        proxy.cut()
+        time.sleep(5)
+        tries = proxy.refused
+        proxy.target = chatd.port
+        erin.say("after the outage")
+        wait_for("the line after the outage", lambda: dave.has_line("after the outage"), 6, 0.25)
+        lines = dave.lines()
+        k = [sum(1 for c, _, _ in lines if cls in c.split()) for cls in ("reconnecting", "back")]
+        if k != [2, 2]:
+            raise Fail("%d reconnecting and %d back lines for two outages" % tuple(k))
+        if not 2 <= tries <= 5:
+            raise Fail("%d tries in 5 s" % tries)
+        return "%d tries in 5 s" % tries
+    run.check("a longer outage: the chat frame backs off and says so once", outage)
 
     def restart():
         # A new chatd behind the same proxy knows no session.
