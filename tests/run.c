@@ -26,6 +26,7 @@ static Suite *(*const suites[])(void) = {
 	itest_api_suite,
 	fmt_json_suite,
 	itest_text_suite,
+	itest_pages_suite,
 };
 
 int
