@@ -684,7 +684,7 @@ def room_checks(run, chatd, driver, chromium):
         b.into(None)
         b.execute("window.chatdOld = true; location.reload();")
         wait_for("the reloaded page", lambda: (b.into(None), b.execute(
-            "return !window.chatdOld && document.readyState === 'complete';"))[1], 5)
+            "return !window.chatdOld && !!document.querySelector('frame[name=talk]');"))[1], 5)
         wait_for("the talk frame", lambda: (b.into("talk"), b.css("#message"))[1], 5)
         wait_for("the old line", lambda: b.has_line("before the reload"), 3)
         b.say("after the reload")
