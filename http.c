@@ -683,6 +683,8 @@ http_reason(int status)
 		return "OK";
 	case HTTP_BAD_REQUEST:
 		return "Bad Request";
+	case HTTP_SEE_OTHER:
+		return "See Other";
 	case HTTP_FORBIDDEN:
 		return "Forbidden";
 	case HTTP_NOT_FOUND:

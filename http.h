@@ -24,6 +24,7 @@
 enum http_status {
 	HTTP_INCOMPLETE = 0,		/* parser: feed more bytes */
 	HTTP_OK = 200,
+	HTTP_SEE_OTHER = 303,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,

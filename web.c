@@ -310,6 +310,34 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	return status;
 }
 
+/*
+ * A 303 See Other to location (a path chatd made: no control characters),
+ * with a small page for clients that do not follow it.
+ */
+static int
+see_other(struct ctx *c, const char *location)
+{
+	struct buf body, *out = &c->resp->out;
+
+	buf_init(&body);
+	buf_printf(&body, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
+	    "width=device-width, initial-scale=1\">\n<title>See Other</title>"
+	    "</head>\n<body><p><a href=\"%s\" target=\"_top\">Continue</a>"
+	    "</p></body></html>\n", location);
+	http_response_head(out, HTTP_SEE_OTHER, WEB_HTML, (long)body.len,
+	    HTTP_NO_STORE);
+	/* The head ends in a blank line: the Location goes before it. */
+	if (out->len >= 2 && !out->failed) {
+		out->len -= 2;
+		buf_printf(out, "Location: %s\r\n\r\n", location);
+	}
+	if (!c->head_only)
+		buf_add(out, buf_str(&body), body.len);
+	buf_free(&body);
+	return c->resp->status = HTTP_SEE_OTHER;
+}
+
 static int
 frameset(struct ctx *c, const struct session *s)
 {
@@ -334,7 +362,7 @@ static int
 do_login(struct ctx *c)
 {
 	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX], room[WEB_VALUE_MAX];
-	char color[WEB_VALUE_MAX];
+	char color[WEB_VALUE_MAX], where[sizeof "/room?sid=" + SESSION_SID_LEN];
 	struct login l;
 	int status;
 
@@ -356,7 +384,19 @@ do_login(struct ctx *c)
 		return wait_for(c);
 	if (status != 0)
 		return login_page(c, status, l.field, l.why);
-	return frameset(c, l.session);
+	snprintf(where, sizeof where, "/room?sid=%s", l.session->sid);
+	return see_other(c, where);
+}
+
+/* GET /room: the frameset of a live session (a reload, a bookmark, a tab). */
+static int
+do_room(struct ctx *c)
+{
+	struct session *s;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	return frameset(c, s);
 }
 
 /*
@@ -785,6 +825,7 @@ static const struct route {
 } routes[] = {
 	{ "/", do_index },
 	{ "/login", do_login },
+	{ "/room", do_room },
 	{ "/register", do_register },
 	{ "/chat", do_chat },
 	{ "/chat.txt", do_chat_txt },

@@ -183,6 +183,15 @@ START_TEST(html_kinds_and_hint_links)
 	    "class=\"ev notice\""));
 	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
 	    "Goodbye &amp; &lt;so long&gt;"));
+	/* chat.js reconnects after any end but one marked so. */
+	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
+	    " data-end=\"\""));
+	event_unref(ev);
+	ev = make(EVENT_NOTICE, "x");
+	ev->time = 1796126645;	/* 2026-12-01 12:04:05 UTC */
+	ck_assert_ptr_null(strstr(render(&fmt_html, ev, 0, NULL), "data-end"));
+	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
+	    "<time class=\"ts\" datetime=\"2026-12-01T12:04:05Z\">"));
 	event_unref(ev);
 }
 END_TEST

@@ -957,7 +957,7 @@ struct reason_case {
 };
 
 static const struct reason_case reasons[] = {
-	{ 200, "OK" }, { 303, "Unknown" }, { 400, "Bad Request" },
+	{ 200, "OK" }, { 303, "See Other" }, { 400, "Bad Request" },
 	{ 403, "Forbidden" }, { 404, "Not Found" }, { 409, "Conflict" },
 	{ 411, "Length Required" }, { 413, "Payload Too Large" },
 	{ 429, "Too Many Requests" },

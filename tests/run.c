@@ -28,6 +28,7 @@ static Suite *(*const suites[])(void) = {
 	fmt_json_suite,
 	itest_text_suite,
 	itest_ws_suite,
+	itest_pages_suite,
 };
 
 int

@@ -27,5 +27,6 @@ Suite	*itest_api_suite(void);
 Suite	*fmt_json_suite(void);
 Suite	*itest_text_suite(void);
 Suite	*itest_ws_suite(void);
+Suite	*itest_pages_suite(void);
 
 #endif
