@@ -36,6 +36,7 @@
 #include "loop.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "text.h"
 #include "transcript.h"
 
@@ -555,6 +556,7 @@ main(int argc, char **argv)
 	    LOOP_READ, on_accounts, NULL) == -1)
 		fatal("%s: the accounts helper", loop_backend());
 	start_event_ids();	/* before the lobby: its floor is the start */
+	stats_init(time(NULL));
 	if (room_init() == -1)
 		fatalx("out of memory");
 	limit = conn_init(fds, config.naddresses, config.max_conns,

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "transcript.h"
 
 static struct room	*rooms;
@@ -260,6 +261,7 @@ room_post(struct room *r, const struct event_source *from,
 		find_mentions(ev);
 	ev->id = event_next_id();
 	r->seq = ev->id;
+	stats_event();
 	remember(r, ev);
 	fan_out(r, ev);
 	return 0;
@@ -431,8 +433,10 @@ room_enter(struct session *s, const char *name, long long now)
 
 	(void)now;
 	if (r == NULL) {
-		if (nrooms >= ROOM_MAX)
+		if (nrooms >= ROOM_MAX) {
+			stats_refused(STATS_REFUSED_ROOM_CAP);
 			return ROOM_FULL;
+		}
 		if ((r = room_create(name)) == NULL)
 			return -1;
 		created = strcmp(r->name, ROOM_RANDOM) != 0;

@@ -1,6 +1,7 @@
 /* stream.c: one open stream of a session: its connection handle, format, cursor, budget and kept notices. */
 #include <string.h>
 
+#include "stats.h"
 #include "stream.h"
 
 static const struct stream_io *io;
@@ -79,6 +80,7 @@ stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
 	st->budget = f->reload != NULL ? budget : 0;
 	st->closing = 0;
 	st->last_send = now;
+	stats_stream(f->name, 1);
 	if (f->head != NULL && send_chunk(st, f->head(framing), now) == -1)
 		rc = -1;
 	/* Kept notices go first, and do not count against the budget. */
@@ -109,6 +111,7 @@ end_reload(struct stream *st)
 	struct chunk *c;
 
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if ((c = st->fmt->reload(st->sid, st->cursor)) != NULL) {
 		io->send(h, c);
 		chunk_unref(c);
@@ -150,6 +153,7 @@ stream_event(struct stream *st, struct event *ev, int marked, long long now)
 	c = event_bytes(ev, st->fmt, st->framing, marked, st->sid);
 	if (send_chunk(st, c, now) == -1)
 		return STREAM_DROPPED;
+	stats_delivery();
 	if (ev->id != 0)
 		st->cursor = ev->id;
 	if (st->budget > 0 && ++st->lines >= st->budget && !st->closing) {
@@ -207,6 +211,7 @@ stream_end(struct stream *st, struct event *last)
 	if (h.fd < 0)
 		return;
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if (last != NULL && (c = event_bytes(last, st->fmt, st->framing, 0,
 	    st->sid)) != NULL) {
 		io->send(h, c);
@@ -235,5 +240,6 @@ stream_lost(struct stream *st, struct conn_handle conn)
 	    st->conn.gen != conn.gen)
 		return 0;
 	st->conn = closed;	/* the connection layer ignores the stale handle */
+	stats_stream(st->fmt->name, -1);
 	return 1;
 }

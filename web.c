@@ -14,6 +14,7 @@
 #include "login.h"
 #include "room.h"
 #include "session.h"
+#include "status.h"
 #include "text.h"
 #include "web.h"
 
@@ -770,6 +771,82 @@ do_talk_js(struct ctx *c)
 	    frame_talk_js_len);
 }
 
+/*
+ * The status routes answer the loopback address (status_local()) and an
+ * administrator's sid; anyone else gets 403 in the route's own format.
+ */
+static int
+status_allowed(struct ctx *c, int kind)
+{
+	static const char why[] = "The status is shown only to the loopback "
+	    "address and to an administrator's session.";
+	char sid[SESSION_SID_LEN + 2];
+	struct session *s;
+	struct buf body;
+
+	if (status_local(c->req->ip) ||
+	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
+	    (s = session_find(sid)) != NULL && s->admin))
+		return 1;
+	c->resp->status = HTTP_FORBIDDEN;
+	if (kind == 0)
+		ctx_page(c, HTTP_FORBIDDEN, "Forbidden", "<p>The status is shown "
+		    "only to the loopback address and to an administrator's "
+		    "session.</p>\n");
+	else if (kind == 1)
+		api_error(&c->resp->out, c->head_only, HTTP_FORBIDDEN, why);
+	else {
+		buf_init(&body);
+		buf_printf(&body, "%s\n", why);
+		ctx_respond(c, HTTP_FORBIDDEN, "text/plain; charset=utf-8", &body,
+		    HTTP_NO_STORE);
+		buf_free(&body);
+	}
+	return 0;
+}
+
+static int
+do_status(struct ctx *c)
+{
+	struct buf html;
+
+	if (!status_allowed(c, 0))
+		return HTTP_FORBIDDEN;
+	buf_init(&html);
+	status_html(&html);
+	ctx_page(c, HTTP_OK, "chatd status", buf_str(&html));
+	buf_free(&html);
+	return HTTP_OK;
+}
+
+static int
+do_status_json(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 1))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_json(&body);
+	ctx_respond(c, HTTP_OK, API_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
+static int
+do_metrics(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 2))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_metrics(&body);
+	ctx_respond(c, HTTP_OK, STATUS_METRICS_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
 static const struct route {
 	const char	*path;
 	int		 (*handler)(struct ctx *);
@@ -786,6 +863,9 @@ static const struct route {
 	{ "/style.css", do_style },
 	{ "/chat.js", do_chat_js },
 	{ "/talk.js", do_talk_js },
+	{ "/status", do_status },
+	{ "/status.json", do_status_json },
+	{ "/metrics", do_metrics },
 };
 
 /*
