@@ -36,10 +36,10 @@ OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_json.o tests/json_decode.o \
-	tests/check_fmt_json.o
+	tests/check_fmt_json.o tests/check_stats.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o
+	tests/itest_api.o tests/itest_status.o
 
 all: chatd
 
@@ -100,8 +100,8 @@ web.o: web.c web.h status.h api.h later.h login.h fmt.h stream.h event.h config.
 api.o: api.c api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
 login.o: login.c stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
-tests/check_json.o tests/json_decode.o tests/itest_api.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

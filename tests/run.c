@@ -26,6 +26,8 @@ static Suite *(*const suites[])(void) = {
 	itest_api_suite,
 	fmt_json_suite,
 	itest_text_suite,
+	stats_suite,
+	itest_status_suite,
 };
 
 int

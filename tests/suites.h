@@ -25,5 +25,7 @@ Suite	*itest_sessions_suite(void);
 Suite	*itest_api_suite(void);
 Suite	*fmt_json_suite(void);
 Suite	*itest_text_suite(void);
+Suite	*stats_suite(void);
+Suite	*itest_status_suite(void);
 
 #endif
