@@ -462,8 +462,8 @@ START_TEST(status_json_is_json_with_every_figure)
 	static const char *const keys[] = { "\"started\":", "\"uptime\":",
 	    "\"loop\":", "\"connections\":{\"reading\":", "\"streaming\":",
 	    "\"streams\":{\"html\":", "\"sse\":", "\"sessions\":1",
-	    "\"watchers\":0", "\"rooms\":[{\"name\":\"lobby\",\"people\":1,"
-	    "\"last_event\":", "\"history\":", "\"queued_bytes\":",
+	    "\"watchers\":0",
+	    ("\"rooms\":[{\"name\":\"lobby\",\"people\":1,\"last_event\":"), "\"history\":", "\"queued_bytes\":",
 	    "\"events\":", "\"deliveries\":", "\"refusals\":{\"full\":0,",
 	    "\"per_address\":", "\"login_rate\":", "\"queue\":",
 	    "\"total_queue\":", "\"room_cap\":", "\"session_cap\":" };
