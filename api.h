@@ -9,6 +9,7 @@
 #define API_TYPE	"application/json; charset=utf-8"
 #define API_POLL_DEFAULT_S	25	/* a long poll's timeout, seconds */
 #define API_POLL_MAX_S		60	/* the longest one may ask for */
+#define API_PUBLISH_FROM	"server"	/* a published event's name without from= */
 
 /* 1 if a request path (still encoded) is /api or below it. */
 int	api_path(const char *path);
