@@ -28,7 +28,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
 	room.o session.o stats.o status.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o
@@ -39,7 +39,7 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_fmt_json.o tests/check_stats.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_status.o
+	tests/itest_api.o tests/itest_status.o tests/itest_pub.o
 
 all: chatd
 
@@ -74,9 +74,10 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 # Header dependencies, written out.
 accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 addr.o: addr.c addr.h
+tokens.o: tokens.c tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
-chatd.o: chatd.c stats.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+chatd.o: chatd.c stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
 conn.o: conn.c stats.h api.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
@@ -96,12 +97,12 @@ fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h status.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+web.o: web.c web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c tokens.h config.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
 login.o: login.c stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
-tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

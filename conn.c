@@ -644,7 +644,8 @@ accept_some(int listen_fd)
 static void
 access_log(const struct conn *c, int status, size_t bytes)
 {
-	static const char *const methods[] = { "-", "GET", "HEAD", "POST" };
+	static const char *const methods[] = { "-", "GET", "HEAD", "POST",
+	    "OPTIONS" };
 	const struct http_request *r = c->req;
 	char date[32];
 	time_t t = time(NULL);

@@ -1,4 +1,5 @@
 /* stream.c: one open stream of a session: its connection handle, format, cursor, budget and kept notices. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats.h"
@@ -63,6 +64,49 @@ send_chunk(struct stream *st, struct chunk *c, long long now)
 	return rc;
 }
 
+/* Header lines for the heads of streams begun until it is reset. */
+static const char *head_extra;
+
+void
+stream_head_extra(const char *lines)
+{
+	head_extra = lines != NULL && *lines ? lines : NULL;
+}
+
+/*
+ * The format's shared head with head_extra before its blank line: a
+ * copy for this stream alone.  Without extra lines, the shared head.
+ */
+static struct chunk *
+head_with_extra(struct chunk *c)
+{
+	struct chunk *n;
+	size_t i, at, el;
+	char *tmp;
+
+	if (c == NULL || head_extra == NULL)
+		return c;
+	for (i = 0, at = 0; i + 4 <= c->len; i++)
+		if (memcmp(c->data + i, "\r\n\r\n", 4) == 0) {
+			at = i + 2;
+			break;
+		}
+	if (at == 0)
+		return c;
+	el = strlen(head_extra);
+	if ((tmp = malloc(c->len + el)) == NULL) {
+		chunk_unref(c);
+		return NULL;
+	}
+	memcpy(tmp, c->data, at);
+	memcpy(tmp + at, head_extra, el);
+	memcpy(tmp + at + el, c->data + at, c->len - at);
+	n = chunk_new(tmp, c->len + el);
+	free(tmp);
+	chunk_unref(c);
+	return n;
+}
+
 int
 stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
     int framing, const char *sid, int budget, long long now)
@@ -81,7 +125,8 @@ stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
 	st->closing = 0;
 	st->last_send = now;
 	stats_stream(f->name, 1);
-	if (f->head != NULL && send_chunk(st, f->head(framing), now) == -1)
+	if (f->head != NULL && send_chunk(st, head_with_extra(f->head(framing)),
+	    now) == -1)
 		rc = -1;
 	/* Kept notices go first, and do not count against the budget. */
 	while ((ev = pop_pending(st)) != NULL) {

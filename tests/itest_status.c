@@ -1,5 +1,6 @@
 /* itest_status.c: /status, /status.json and /metrics: access, formats, and figures that follow the server. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -348,6 +349,46 @@ START_TEST(only_loopback_and_admins_see_the_status)
 }
 END_TEST
 
+START_TEST(a_backend_token_opens_the_status)
+{
+	static const char *const paths[] = { "/status", "/status.json",
+	    "/metrics" };
+	struct server s;
+	struct reply r;
+	char dir[256], path[300], req[512];
+	FILE *f;
+	size_t i;
+
+	itest_scratch(dir, sizeof dir, "stok");
+	snprintf(path, sizeof path, "%s/tokens", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("# status\ntok-for-status\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	srv_start(&s, "-T", path, NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nAuthorization: "
+		    "Bearer tok-for-status\r\n\r\n", paths[i]);
+		from(s.port, "127.0.0.2", req, &r);
+		ck_assert_int_eq(r.status, 200);
+		reply_free(&r);
+		snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nAuthorization: "
+		    "Bearer tok-for-statuz\r\n\r\n", paths[i]);
+		from(s.port, "127.0.0.2", req, &r);
+		ck_assert_int_eq(r.status, 403);
+		reply_free(&r);
+	}
+	/* Without -T no token opens it. */
+	srv_stop_clean(&s);
+	srv_start(&s, NULL);
+	from(s.port, "127.0.0.2", "GET /metrics HTTP/1.0\r\nAuthorization: "
+	    "Bearer tok-for-status\r\n\r\n", &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 START_TEST(metrics_follow_sessions_and_streams)
 {
 	struct server s;
@@ -500,6 +541,7 @@ itest_status_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, only_loopback_and_admins_see_the_status);
+	tcase_add_test(tc, a_backend_token_opens_the_status);
 	tcase_add_test(tc, metrics_follow_sessions_and_streams);
 	tcase_add_test(tc, counters_grow_with_events_and_refusals);
 	tcase_add_test(tc, status_json_is_json_with_every_figure);

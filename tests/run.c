@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
 	itest_web_suite,
 	itest_sessions_suite,
 	itest_api_suite,
+	itest_pub_suite,
 	fmt_json_suite,
 	itest_text_suite,
 	stats_suite,
