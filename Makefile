@@ -28,18 +28,18 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/style.css \
 	frames/chat.js frames/talk.js
 
-OBJ = accounts.o addr.o api.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
-	room.o session.o sha1.o text.o transcript.o web.o worker.o \
+	room.o session.o sha1.o stats.o status.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
-	tests/check_fmt_json.o
+	tests/check_fmt_json.o tests/check_stats.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o
 
 all: chatd
 
@@ -74,20 +74,23 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 # Header dependencies, written out.
 accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 addr.o: addr.c addr.h
+tokens.o: tokens.c tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
-chatd.o: chatd.c cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+chatd.o: chatd.c stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
-conn.o: conn.c api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
+conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 json.o: json.c json.h buf.h
 log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
-room.o: room.c room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
+stats.o: stats.c stats.h buf.h
+status.o: status.c status.h stats.h http.h json.h loop.h room.h session.h stream.h event.h fmt.h queue.h buf.h text.h
+room.o: room.c stats.h room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
 session.o: session.c session.h stream.h event.h fmt.h addr.h config.h log.h queue.h buf.h text.h
 event.o: event.c event.h fmt.h queue.h text.h
-stream.o: stream.c stream.h event.h fmt.h queue.h
+stream.o: stream.c stats.h stream.h event.h fmt.h queue.h
 fmt_json.o: fmt_json.c fmt_json.h fmt.h event.h http.h json.h buf.h queue.h text.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
 fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
@@ -96,14 +99,14 @@ sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+web.o: web.c web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
-login.o: login.c login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
-tests/check_json.o tests/json_decode.o tests/itest_api.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
+login.o: login.c stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)

@@ -1,9 +1,11 @@
 /* api.c: the JSON API under /api/: login, say, names, rooms, leave, and the SSE and long-poll streams. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "cmd.h"
+#include "config.h"
 #include "event.h"
 #include "fmt_json.h"
 #include "http.h"
@@ -13,6 +15,8 @@
 #include "room.h"
 #include "session.h"
 #include "stream.h"
+#include "text.h"
+#include "tokens.h"
 #include "ws.h"
 
 #define API_GET		0x1	/* methods a route answers; HEAD goes with GET */
@@ -46,22 +50,22 @@ api_path(const char *path)
 }
 
 /*
- * A response: the head (with an Allow header when allow is not NULL) and
- * the body, or the head alone for HEAD.
+ * A response: the head (with one more header line, such as "Allow: GET",
+ * when extra is not NULL) and the body, or the head alone for HEAD.
  */
 static void
 respond(struct buf *out, int head_only, int status, const struct buf *body,
-    const char *allow)
+    const char *extra)
 {
 	struct buf head;
 
 	buf_init(&head);
 	http_response_head(&head, status, API_TYPE, (long)body->len,
 	    HTTP_NO_STORE);
-	if (allow != NULL && head.len >= 2 && !head.failed) {
+	if (extra != NULL && head.len >= 2 && !head.failed) {
 		/* Before the blank line that ends the head. */
 		buf_add(out, head.data, head.len - 2);
-		buf_printf(out, "Allow: %s\r\n\r\n", allow);
+		buf_printf(out, "%s\r\n\r\n", extra);
 	} else
 		buf_add(out, buf_str(&head), head.len);
 	buf_free(&head);
@@ -314,6 +318,98 @@ api_leave(struct api *a)
 		return HTTP_FORBIDDEN;
 	cmd_end(s, SESSION_LEAVE, "left");
 	return ok_true(a);
+}
+
+const char *
+api_bearer(const char *auth)
+{
+	static const char scheme[] = "Bearer ";
+	size_t i;
+
+	for (i = 0; i < sizeof scheme - 1; i++)
+		if ((auth[i] | 0x20) != (scheme[i] | 0x20))
+			return NULL;
+	while (auth[i] == ' ')
+		i++;
+	return auth[i] != '\0' ? auth + i : NULL;
+}
+
+/*
+ * A backend's event: numbered, kept, written to the transcript and sent
+ * to every stream of the room, marked as a backend's (from.backend) so
+ * that it never passes for a user's line, even under a user's name.
+ */
+static int
+api_publish(struct api *a)
+{
+	char room[WEB_VALUE_MAX], text[WEB_VALUE_MAX], from[WEB_VALUE_MAX];
+	char kind[WEB_VALUE_MAX];
+	struct event_source src;
+	enum event_kind k = EVENT_MSG;
+	enum text_verdict v;
+	unsigned long long id;
+	struct room *r;
+	struct buf body;
+	size_t len;
+	int n, rc;
+
+	if (!tokens_enabled())
+		return fail(a, HTTP_NOT_FOUND, "Publishing is not enabled "
+		    "(chatd runs without -T).");
+	if (!tokens_check(api_bearer(a->req->http->authorization))) {
+		buf_init(&body);
+		json_error(&body, "The request needs a valid token "
+		    "(Authorization: Bearer TOKEN).");
+		a->resp->status = HTTP_UNAUTHORIZED;
+		respond(&a->resp->out, a->head_only, HTTP_UNAUTHORIZED, &body,
+		    "WWW-Authenticate: Bearer realm=\"chatd\"");
+		buf_free(&body);
+		return HTTP_UNAUTHORIZED;
+	}
+	param(a, "room", room, sizeof room, 0);
+	n = param(a, "text", text, sizeof text, 1);
+	if (param(a, "from", from, sizeof from, 0) == -1)
+		snprintf(from, sizeof from, "%s", API_PUBLISH_FROM);
+	param(a, "kind", kind, sizeof kind, 0);
+	if (!text_valid_room(room) || strcmp(room, ROOM_RANDOM) == 0)
+		return fail(a, HTTP_BAD_REQUEST, TEXT_ROOM_RULE);
+	if ((r = room_find(room)) != NULL && r->private)
+		return fail(a, HTTP_FORBIDDEN, "That room is a private pair.");
+	if (!text_valid_name(from) || strlen(from) >= sizeof src.name)
+		return fail(a, HTTP_BAD_REQUEST, TEXT_NAME_RULE);
+	if (*kind == '\0' || strcmp(kind, "msg") == 0)
+		k = EVENT_MSG;
+	else if (strcmp(kind, "action") == 0)
+		k = EVENT_ACTION;
+	else if (strcmp(kind, "notice") == 0)
+		k = EVENT_NOTICE;
+	else
+		return fail(a, HTTP_BAD_REQUEST, "The kind is msg, action or "
+		    "notice.");
+	len = n < 0 ? 0 : (size_t)n;
+	if (n == -2)
+		return fail(a, HTTP_BAD_REQUEST, text_verdict_reason(
+		    TEXT_TOO_LONG));
+	if ((v = text_clean_message(text, &len, (size_t)config.message_max)) !=
+	    TEXT_OK)
+		return fail(a, HTTP_BAD_REQUEST, text_verdict_reason(v));
+	memset(&src, 0, sizeof src);
+	/* A valid name fits. */
+	memcpy(src.name, from, strlen(from) + 1);
+	text_fold_name(src.name, src.key);
+	src.backend = 1;
+	if ((rc = room_publish(room, &src, k, text, &id)) == ROOM_FULL)
+		return fail(a, HTTP_UNAVAILABLE, "There are too many rooms.");
+	if (rc != 0)
+		return fail(a, HTTP_INTERNAL_ERROR, "The event could not be "
+		    "recorded.");
+	buf_init(&body);
+	json_obj_begin(&body);
+	json_kv_ull(&body, "id", id);
+	json_obj_end(&body);
+	ok(a, &body);
+	buf_free(&body);
+	return HTTP_OK;
 }
 
 /* A stream's head for HEAD: the type, no length, nothing else. */
@@ -607,6 +703,7 @@ static const struct api_route {
 	{ API_PREFIX "/events", API_GET, api_events },
 	{ API_PREFIX "/poll", API_GET, api_poll },
 	{ API_PREFIX "/ws", API_GET, api_ws },
+	{ API_PREFIX "/publish", API_POST, api_publish },
 };
 
 /* 405: the route exists, the method is not one it takes. */
@@ -620,7 +717,7 @@ wrong_method(struct api *a, int methods)
 	    "This request takes GET or HEAD.");
 	a->resp->status = HTTP_METHOD_NOT_ALLOWED;
 	respond(&a->resp->out, a->head_only, HTTP_METHOD_NOT_ALLOWED, &body,
-	    methods == API_POST ? "POST" : "GET, HEAD");
+	    methods == API_POST ? "Allow: POST" : "Allow: GET, HEAD");
 	buf_free(&body);
 	return HTTP_METHOD_NOT_ALLOWED;
 }

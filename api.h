@@ -9,6 +9,7 @@
 #define API_TYPE	"application/json; charset=utf-8"
 #define API_POLL_DEFAULT_S	25	/* a long poll's timeout, seconds */
 #define API_POLL_MAX_S		60	/* the longest one may ask for */
+#define API_PUBLISH_FROM	"server"	/* a published event's name without from= */
 
 /* 1 if a request path (still encoded) is /api or below it. */
 int	api_path(const char *path);
@@ -18,6 +19,9 @@ int	api_path(const char *path);
  * cross-site and %-escape checks), with the conventions of web_handle().
  */
 void	api_handle(const struct web_request *, struct web_response *);
+
+/* The token of "Authorization: Bearer TOKEN" (scheme in any case), or NULL. */
+const char *api_bearer(const char *authorization);
 
 /* Answers the long polls whose timeout has come (an empty list). */
 void	api_sweep(long long now);

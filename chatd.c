@@ -32,12 +32,16 @@
 #include "config.h"
 #include "conn.h"
 #include "event.h"
+#include "http.h"
 #include "log.h"
 #include "loop.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "text.h"
+#include "tokens.h"
 #include "transcript.h"
+#include "web.h"
 
 #define CHATD_BACKLOG		128
 #define CHATD_TICK_MS		250	/* longest sleep: timers */
@@ -232,13 +236,13 @@ listen_all(int *fds, char where[][CHATD_WHERE_BYTES])
 static const char *
 absolute(const char *path)
 {
-	static char bufs[3][4096];
+	static char bufs[4][4096];
 	static int next;
 	char cwd[2048], *b;
 
 	if (path == NULL || path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
 		return path;
-	b = bufs[next++ % 3];
+	b = bufs[next++ % 4];
 	snprintf(b, sizeof bufs[0], "%s/%s", cwd, path);
 	return b;
 }
@@ -439,6 +443,21 @@ on_accounts(int fd, int ready, void *arg)
 	}
 }
 
+/* A bad token file keeps the tokens in force; the log says why. */
+static void
+reload_tokens(void)
+{
+	char why[256];
+
+	if (config.tokenfile == NULL)
+		return;
+	if (tokens_load(config.tokenfile, why, sizeof why) == -1)
+		log_warnx("SIGHUP: %s: %s; the %d tokens read before stay",
+		    config.tokenfile, why, tokens_count());
+	else
+		log_info("SIGHUP: %d tokens read", tokens_count());
+}
+
 /* The accounts file is reread off the loop; on_accounts() warns after. */
 static void
 reload(void)
@@ -447,6 +466,7 @@ reload(void)
 	log_info("SIGHUP: reopening the transcript, rereading accounts");
 	transcript_reopen();
 	accounts_reload_start();
+	reload_tokens();
 }
 
 /*
@@ -521,6 +541,7 @@ main(int argc, char **argv)
 {
 	char where[CONFIG_ADDRESSES_MAX][CHATD_WHERE_BYTES];
 	int fds[CONFIG_ADDRESSES_MAX];
+	char why[256];
 	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
@@ -531,8 +552,18 @@ main(int argc, char **argv)
 	config.accounts = absolute(config.accounts);
 	config.transcript = absolute(config.transcript);
 	config.pidfile = absolute(config.pidfile);
+	config.tokenfile = absolute(config.tokenfile);
 	if (config.put_user != NULL)
 		return put_account();
+	if (config.tokenfile != NULL && tokens_load(config.tokenfile, why,
+	    sizeof why) == -1) {
+		fprintf(stderr, "chatd: -T %s: %s\n", config.tokenfile, why);
+		return 1;
+	}
+	web_set_origins((const char *const *)config.origins, config.norigins);
+	if (http_set_frame_ancestors((const char *const *)config.origins,
+	    config.norigins) == -1)
+		fatalx("out of memory");
 	setup_signals();
 	nofile = raise_nofile();
 	if (config.pidfile)
@@ -555,6 +586,7 @@ main(int argc, char **argv)
 	    LOOP_READ, on_accounts, NULL) == -1)
 		fatal("%s: the accounts helper", loop_backend());
 	start_event_ids();	/* before the lobby: its floor is the start */
+	stats_init(time(NULL));
 	if (room_init() == -1)
 		fatalx("out of memory");
 	limit = conn_init(fds, config.naddresses, config.max_conns,
@@ -586,5 +618,6 @@ main(int argc, char **argv)
 	transcript_close();
 	remove_pidfile();
 	config_free();
+	tokens_free();
 	return 0;
 }

@@ -40,7 +40,9 @@ config_usage(void *stream)
 	    "[-k keepalive_s] [-l lines]\n"
 	    "             [-L transcript] [-m message_chars] [-p port] "
 	    "[-P pidfile]\n"
-	    "             [-q queue_kib] [-Q total_mib] [-u user] [-U name]\n");
+	    "             [-q queue_kib] [-Q total_mib] [-T tokenfile] [-u user] "
+	    "[-U name] [-W]\n"
+	    "             [-O origin[,origin...]]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -80,6 +82,73 @@ parse_admins(const char *list)
 		config.admins[config.nadmins++][n] = '\0';
 		if (!text_valid_name(config.admins[config.nadmins - 1]))
 			return -1;
+		if (comma == NULL)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* 1 if s[0..n) is scheme://host[:port] with no path: an origin. */
+static int
+valid_origin(const char *s, size_t n)
+{
+	const char *p, *end = s + n, *host;
+	int digits = 0;
+
+	if (n > CONFIG_ORIGIN_MAX)
+		return 0;
+	if (n > 7 && strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else if (n > 8 && strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else
+		return 0;
+	for (p = host; p < end && *p != ':'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '[' || *p == ']'))
+			return 0;
+	if (p == host)
+		return 0;
+	/* An IPv6 literal keeps its colons inside the brackets. */
+	if (*host == '[') {
+		for (p = host; p < end && *p != ']'; p++)
+			if (!(strchr("0123456789abcdefABCDEF:.", *p) || p == host))
+				return 0;
+		if (p == end)
+			return 0;
+		p++;
+	}
+	if (p == end)
+		return 1;
+	if (*p++ != ':')
+		return 0;
+	for (; p < end; p++, digits++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return digits >= 1 && digits <= 5;
+}
+
+/* Splits -O's comma-separated origins, kept in lower case. */
+static int
+parse_origins(const char *list)
+{
+	const char *p = list, *comma;
+	size_t n, i;
+	char *o;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!valid_origin(p, n) || config.norigins == CONFIG_ORIGINS_MAX)
+			return -1;
+		if ((o = malloc(n + 1)) == NULL)
+			return -1;
+		for (i = 0; i < n; i++)
+			o[i] = (p[i] >= 'A' && p[i] <= 'Z') ? p[i] - 'A' + 'a' :
+			    p[i];
+		o[n] = '\0';
+		config.origins[config.norigins++] = o;
 		if (comma == NULL)
 			return 0;
 		p = comma + 1;
@@ -167,7 +236,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:p:P:q:Q:u:U:")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:O:p:P:q:Q:T:u:U:W")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)
@@ -186,7 +255,14 @@ config_parse(int argc, char **argv)
 		case 'G': config.no_guests = 1; break;
 		case 'h': config_usage(stdout); return 1;
 		case 'L': config.transcript = optarg; break;
+		case 'O':
+			if (parse_origins(optarg) == -1)
+				return bad_flag(ch, optarg, "not a list of origins "
+				    "(scheme://host[:port], no path)");
+			break;
 		case 'P': config.pidfile = optarg; break;
+		case 'T': config.tokenfile = optarg; break;
+		case 'W': config.watchers = 1; break;
 		case 'u': config.user = optarg; break;
 		case 'U':
 			if (!text_valid_name(optarg))
@@ -238,4 +314,6 @@ config_free(void)
 {
 	while (config.nadmins > 0)
 		free(config.admins[--config.nadmins]);
+	while (config.norigins > 0)
+		free(config.origins[--config.norigins]);
 }

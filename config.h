@@ -24,6 +24,8 @@
 #define CONFIG_COUNT_MAX		INT_MAX	/* largest -c, -i and -l */
 #define CONFIG_ADMINS_MAX		32
 #define CONFIG_ADDRESSES_MAX		8	/* -b given this often at most */
+#define CONFIG_ORIGINS_MAX		16	/* -O origins */
+#define CONFIG_ORIGIN_MAX		271	/* bytes in one: scheme://host:port */
 
 struct config {
 	int		 daemonize;		/* -d */
@@ -47,6 +49,10 @@ struct config {
 	int		 nadmins;
 	char		*admins[CONFIG_ADMINS_MAX];	/* -a */
 	const char	*put_user;		/* -U: write this account, exit */
+	const char	*tokenfile;		/* -T */
+	int		 watchers;		/* -W */
+	int		 norigins;
+	char		*origins[CONFIG_ORIGINS_MAX];	/* -O, lower case */
 };
 
 extern struct config config;

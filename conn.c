@@ -24,17 +24,19 @@
 #include "queue.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "web.h"
 #include "ws.h"
 
+/* Numbered as stats.h counts them. */
 enum conn_state {
-	CONN_FREE = 0,
-	CONN_READING,		/* reading the request */
-	CONN_RESPONDING,	/* writing a finite response, then close */
-	CONN_LINGERING,		/* response sent; draining input until EOF */
-	CONN_STREAMING,		/* a chat frame */
-	CONN_CLOSING,		/* to be closed at the end of this pass */
-	CONN_WAITING		/* the answer waits for the accounts helper */
+	CONN_FREE = STATS_CONN_FREE,
+	CONN_READING = STATS_CONN_READING,	/* reading the request */
+	CONN_RESPONDING = STATS_CONN_RESPONDING,	/* a finite response, then close */
+	CONN_LINGERING = STATS_CONN_LINGERING,	/* response sent; input until EOF */
+	CONN_STREAMING = STATS_CONN_STREAMING,	/* a chat frame */
+	CONN_CLOSING = STATS_CONN_CLOSING,	/* closed at the end of this pass */
+	CONN_WAITING = STATS_CONN_WAITING	/* waits for the accounts helper */
 };
 
 /*
@@ -153,6 +155,7 @@ set_state(int fd, enum conn_state st)
 {
 	struct conn *c = &conns[fd];
 
+	stats_conn_state(c->state, st);
 	c->state = st;
 	if (c->refused && st != CONN_CLOSING)
 		return;
@@ -183,6 +186,7 @@ static void
 queue_changed(struct conn *c, size_t before)
 {
 	queued = queued - before + c->out.bytes;
+	stats_queued(queued);
 	if (before == 0 && c->out.bytes > 0)
 		nqueued++;
 	else if (before > 0 && c->out.bytes == 0)
@@ -296,6 +300,7 @@ cut_biggest(void)
 		log_info("%s: cut off: %zu bytes queued, all connections hold "
 		    "%zu, the limit is %zu", conns[fd].ip, conns[fd].out.bytes,
 		    queued, config.total_queue_max);
+		stats_refused(STATS_REFUSED_TOTAL_QUEUE);
 		mark_closing(fd);
 	}
 	/*
@@ -342,6 +347,7 @@ conn_send(struct conn_handle h, struct chunk *chunk)
 	if (queue_push(fd, chunk, config.queue_max) == -1) {
 		log_info("%s: cut off: %zu bytes queued, the limit is %zu",
 		    c->ip, c->out.bytes, config.queue_max);
+		stats_refused(STATS_REFUSED_QUEUE);
 		mark_closing(fd);
 		return -1;
 	}
@@ -483,6 +489,7 @@ release(int fd)
 	if (c->addr != NULL)
 		addr_conn_close(c->addr);
 	gen = c->gen;
+	stats_conn_state(c->state, CONN_FREE);
 	memset(c, 0, sizeof *c);
 	c->gen = gen + 1;	/* every handle to it is stale now */
 }
@@ -605,17 +612,20 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	if (fd >= capacity || (a = addr_get(ip)) == NULL) {
 		log_info("%s: refused: descriptor %d, %d connections open", ip,
 		    fd, nconns);
+		stats_refused(STATS_REFUSED_FULL);
 		refuse(fd, ip, busy_page, 1);
 		return;
 	}
 	if (addr_conns(a) >= per_ip) {
 		log_info("%s: refused: %d connections from this address", ip,
 		    addr_conns(a));
+		stats_refused(STATS_REFUSED_PER_ADDRESS);
 		refuse(fd, ip, crowd_page, 1);
 		return;
 	}
 	if (nconns >= max_conns && drop_oldest_reader() == -1) {
 		log_info("%s: refused: %d connections open", ip, nconns);
+		stats_refused(STATS_REFUSED_FULL);
 		refuse(fd, ip, busy_page, 1);
 		return;
 	}
@@ -658,8 +668,10 @@ shed_one(int listen_fd)
 	if (spare_fd != -1) {
 		close(spare_fd);
 		/* No descriptor to spare for lingering: one write, and close. */
-		if ((fd = accept(listen_fd, NULL, NULL)) != -1)
+		if ((fd = accept(listen_fd, NULL, NULL)) != -1) {
+			stats_refused(STATS_REFUSED_FULL);
 			refuse(fd, "?", busy_page, 0);
+		}
 		spare_fd = open("/dev/null", O_RDONLY);
 	}
 	log_warnx("out of file descriptors: accepting paused");
@@ -693,7 +705,8 @@ accept_some(int listen_fd)
 static void
 access_log(const struct conn *c, int status, size_t bytes)
 {
-	static const char *const methods[] = { "-", "GET", "HEAD", "POST" };
+	static const char *const methods[] = { "-", "GET", "HEAD", "POST",
+	    "OPTIONS" };
 	const struct http_request *r = c->req;
 	char date[32];
 	time_t t = time(NULL);
@@ -769,6 +782,7 @@ dispatch(int fd, void *later)
 	web_handle(&req, &resp);
 	if (resp.pending) {
 		/* Nothing watched: the helper's answer comes through conn_resume(). */
+		stats_conn_state(c->state, CONN_WAITING);
 		c->state = CONN_WAITING;
 		c->wait_gen = req.gen;
 		buf_free(&resp.out);
@@ -1110,6 +1124,7 @@ conn_resume(int fd, unsigned long gen, void *later)
 	    conns[fd].wait_gen != gen)
 		return -1;
 	now = loop_now_ms();
+	stats_conn_state(CONN_WAITING, CONN_READING);
 	conns[fd].state = CONN_READING;
 	dispatch(fd, later);
 	return 0;

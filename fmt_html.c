@@ -56,6 +56,13 @@ html_head(int framing)
 static void
 render_nick(struct buf *b, const struct event_source *who)
 {
+	/* A backend's name has no colour and a mark no user name can hold. */
+	if (who->backend) {
+		buf_adds(b, "<span class=\"nick backend\"><bdi>");
+		http_html_escape(b, who->name, strlen(who->name));
+		buf_adds(b, "</bdi> [backend]</span>");
+		return;
+	}
 	buf_printf(b, "<span class=\"nick\"%s%s%s><bdi>", *who->color ?
 	    " style=\"color:" : "", who->color, *who->color ? "\"" : "");
 	http_html_escape(b, who->name, strlen(who->name));
@@ -116,8 +123,8 @@ html_event(const struct event *ev, int marked, int framing, const char *sid)
 	buf_init(&b);
 	strftime(stamp, sizeof stamp, "%H:%M", localtime(&ev->time));
 	strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ev->time));
-	buf_printf(&b, "<div class=\"ev %s%s\"", html_class(ev->kind),
-	    marked ? " mention" : "");
+	buf_printf(&b, "<div class=\"ev %s%s%s\"", html_class(ev->kind),
+	    ev->from.backend ? " backend" : "", marked ? " mention" : "");
 	if (ev->id != 0)
 		buf_printf(&b, " id=\"e%llu\"", ev->id);
 	if (ev->kind == EVENT_END)	/* scripts must not reconnect after it */
@@ -183,6 +190,10 @@ html_event(const struct event *ev, int marked, int framing, const char *sid)
 	case EVENT_ROOM:
 	case EVENT_MISSED:
 	case EVENT_END:
+		if (ev->from.backend) {
+			render_nick(&b, &ev->from);
+			buf_adds(&b, "<span class=\"sep\">:</span> ");
+		}
 		render_text(&b, ev->text);
 		if (ev->hint != NULL && sid != NULL) {
 			buf_printf(&b, " <a href=\"/dotalk?sid=%s&amp;message=",

@@ -56,6 +56,8 @@ fmt_json_object(struct buf *b, const struct event *ev, int marked)
 		json_kv_str(b, "from", ev->from.name);
 		if (*ev->from.color)
 			json_kv_str(b, "color", ev->from.color);
+		if (ev->from.backend)
+			json_kv_bool(b, "backend", 1);
 	}
 	if (*ev->to.name)
 		json_kv_str(b, "to", ev->to.name);

@@ -69,6 +69,9 @@ put_clean(struct buf *b, const char *s)
 	}
 }
 
+/* After a backend's name: no user name can hold it (no spaces, no brackets). */
+#define FMT_TEXT_BACKEND	" [backend]"
+
 static struct chunk *
 text_event(const struct event *ev, int marked, int framing, const char *sid)
 {
@@ -84,12 +87,16 @@ text_event(const struct event *ev, int marked, int framing, const char *sid)
 	case EVENT_MSG:
 		buf_addc(&b, '<');
 		put_clean(&b, ev->from.name);
+		if (ev->from.backend)
+			buf_adds(&b, FMT_TEXT_BACKEND);
 		buf_adds(&b, "> ");
 		put_clean(&b, ev->text);
 		break;
 	case EVENT_ACTION:
 		buf_adds(&b, "* ");
 		put_clean(&b, ev->from.name);
+		if (ev->from.backend)
+			buf_adds(&b, FMT_TEXT_BACKEND);
 		buf_addc(&b, ' ');
 		put_clean(&b, ev->text);
 		break;
@@ -146,6 +153,10 @@ text_event(const struct event *ev, int marked, int framing, const char *sid)
 	case EVENT_MISSED:
 	case EVENT_END:
 		buf_adds(&b, "*** ");
+		if (ev->from.backend) {
+			put_clean(&b, ev->from.name);
+			buf_adds(&b, FMT_TEXT_BACKEND ": ");
+		}
 		put_clean(&b, ev->text);
 		if (ev->hint != NULL) {
 			buf_adds(&b, " (type ");

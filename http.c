@@ -1,5 +1,6 @@
 /* http.c: request parser, form decoding, HTML escaping, response heads. */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -30,14 +31,22 @@ enum {
  * framed only by our own frameset, and may fetch (the JSON API, SSE,
  * WebSocket) only from us.
  */
-#define CSP	"default-src 'none'; script-src 'self'; " \
+#define CSP_HEAD "default-src 'none'; script-src 'self'; " \
 		"style-src 'self' 'unsafe-inline'; img-src 'self' data:; " \
-		"form-action 'self'; frame-src 'self'; " \
-		"frame-ancestors 'self'; base-uri 'none'; connect-src 'self'"
+		"form-action 'self'; frame-src 'self'; "
+#define CSP_TAIL "base-uri 'none'; connect-src 'self'"
+#define CSP	CSP_HEAD "frame-ancestors 'self'; " CSP_TAIL
+
+/* The security headers every head carries; -O origins may frame us. */
+static char	*security = NULL;
+#define SECURITY_DEFAULT "X-Content-Type-Options: nosniff\r\n" \
+	"Referrer-Policy: same-origin\r\n" \
+	"X-Frame-Options: SAMEORIGIN\r\n" \
+	"Content-Security-Policy: " CSP "\r\n"
 
 /* Form keys whose values never reach the access log. */
 static const char *const secret_keys[] = {
-	"sid", "passwd", "old", "new", "message"
+	"sid", "passwd", "old", "new", "message", "text"
 };
 
 void
@@ -154,6 +163,8 @@ method_of(const char *s, size_t n)
 		return HTTP_HEAD;
 	if (n == 4 && memcmp(s, "POST", 4) == 0)
 		return HTTP_POST;
+	if (n == 7 && memcmp(s, "OPTIONS", 7) == 0)
+		return HTTP_OPTIONS;
 	return HTTP_METHOD_NONE;
 }
 
@@ -343,6 +354,16 @@ set_host(struct http_request *r, const char *s, size_t n)
 	return set_field(r->host, sizeof r->host, &r->has_host, s, n);
 }
 
+/* Keeps a header's first value when it fits; a longer one counts as absent. */
+static void
+keep_first(char *dst, size_t size, const char *v, size_t n)
+{
+	if (!*dst && n < size) {
+		memcpy(dst, v, n);
+		dst[n] = '\0';
+	}
+}
+
 /*
  * Parses "Name: value" and keeps the headers chatd uses.  A line starting
  * with white space (an obsolete folded continuation) has no name and is
@@ -373,7 +394,15 @@ parse_header(struct http_request *r, const char *s, size_t n)
 	if (same_name(s, k, "Origin"))
 		return set_field(r->origin, sizeof r->origin, &r->has_origin,
 		    s + v, end - v);
-	if (same_name(s, k, "Upgrade"))
+	if (same_name(s, k, "Authorization"))
+		/* Too long for any token: as if absent, so it fails as one. */
+		keep_first(r->authorization, sizeof r->authorization, s + v,
+		    end - v);
+	else if (same_name(s, k, "Last-Event-ID"))
+		/* Only a resumption hint: one that cannot be a number is absent. */
+		keep_first(r->last_event_id, sizeof r->last_event_id, s + v,
+		    end - v);
+	else if (same_name(s, k, "Upgrade"))
 		join_field(r->upgrade, sizeof r->upgrade, &r->upgrade_over,
 		    s + v, end - v);
 	else if (same_name(s, k, "Connection"))
@@ -385,15 +414,6 @@ parse_header(struct http_request *r, const char *s, size_t n)
 	else if (same_name(s, k, "Sec-WebSocket-Version"))
 		once_field(r->ws_version, sizeof r->ws_version,
 		    &r->has_ws_version, s + v, end - v);
-	if (same_name(s, k, "Last-Event-ID")) {
-		/* Only a resumption hint: one that cannot be a number is absent. */
-		if (!*r->last_event_id && (size_t)(end - v) < sizeof
-		    r->last_event_id) {
-			memcpy(r->last_event_id, s + v, end - v);
-			r->last_event_id[end - v] = '\0';
-		}
-		return HTTP_INCOMPLETE;
-	}
 	else if (same_name(s, k, "Content-Type"))
 		r->form = is_form_type(s + v, end - v);
 	else if (same_name(s, k, "Transfer-Encoding"))
@@ -685,6 +705,10 @@ http_reason(int status)
 		return "Bad Request";
 	case HTTP_SEE_OTHER:
 		return "See Other";
+	case HTTP_NO_CONTENT:
+		return "No Content";
+	case HTTP_UNAUTHORIZED:
+		return "Unauthorized";
 	case HTTP_FORBIDDEN:
 		return "Forbidden";
 	case HTTP_NOT_FOUND:
@@ -746,13 +770,38 @@ http_response_head(struct buf *b, int status, const char *content_type,
 	 * own forms' POSTs, and those must be told from other sites'.  A
 	 * link out of chatd still carries no referrer, so no sid leaks.
 	 */
-	buf_adds(b, "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: same-origin\r\n"
-	    "X-Frame-Options: SAMEORIGIN\r\n"
-	    "Content-Security-Policy: " CSP "\r\n"
-	    "Connection: close\r\n"
+	buf_adds(b, security != NULL ? security : SECURITY_DEFAULT);
+	buf_adds(b, "Connection: close\r\n"
 	    "\r\n");
 	return b->failed ? -1 : 0;
+}
+
+int
+http_set_frame_ancestors(const char *const *origins, int n)
+{
+	struct buf b;
+	int i;
+
+	free(security);
+	security = NULL;
+	if (n == 0)
+		return 0;
+	buf_init(&b);
+	/* No X-Frame-Options: it cannot name other sites, and would win. */
+	buf_adds(&b, "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "Content-Security-Policy: " CSP_HEAD "frame-ancestors 'self'");
+	for (i = 0; i < n; i++)
+		if (header_value_ok(origins[i]) && strchr(origins[i], ';') ==
+		    NULL)
+			buf_printf(&b, " %s", origins[i]);
+	buf_adds(&b, "; " CSP_TAIL "\r\n");
+	if (b.failed) {
+		buf_free(&b);
+		return -1;
+	}
+	security = b.data;	/* kept for the life of the process */
+	return 0;
 }
 
 static int

@@ -11,6 +11,7 @@
 #define HTTP_HEAD_TIMEOUT_MS	10000	/* a head must be complete by then */
 #define HTTP_HOST_MAX		255	/* Host value, bytes: a DNS name and a port */
 #define HTTP_ORIGIN_MAX		(HTTP_HOST_MAX + 16)	/* Origin: scheme://host:port */
+#define HTTP_AUTH_MAX		300	/* Authorization kept: "Bearer " and a token */
 #define HTTP_EVENT_ID_MAX	20	/* Last-Event-ID kept: a number below 2^64 */
 #define HTTP_CACHE_MAX_AGE	3600	/* seconds a static file may be cached */
 #define HTTP_UPGRADE_MAX	64	/* Upgrade, repeats joined, bytes */
@@ -24,8 +25,10 @@
 enum http_status {
 	HTTP_INCOMPLETE = 0,		/* parser: feed more bytes */
 	HTTP_OK = 200,
+	HTTP_NO_CONTENT = 204,
 	HTTP_SEE_OTHER = 303,
 	HTTP_BAD_REQUEST = 400,
+	HTTP_UNAUTHORIZED = 401,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
 	HTTP_METHOD_NOT_ALLOWED = 405,
@@ -44,7 +47,8 @@ enum http_method {
 	HTTP_METHOD_NONE = 0,
 	HTTP_GET,
 	HTTP_HEAD,
-	HTTP_POST
+	HTTP_POST,
+	HTTP_OPTIONS		/* CORS preflight; web.c answers it */
 };
 
 /* The head's current line, then the body, share one buffer of this size. */
@@ -77,6 +81,8 @@ struct http_request {
 	int	 has_origin;		/* an Origin header came */
 	char	 origin[HTTP_ORIGIN_MAX + 1];	/* its value; "" if none */
 	char	 host[HTTP_HOST_MAX + 1];	/* the Host value; "" if none */
+	/* Authorization; "" if none or longer than HTTP_AUTH_MAX (never logged) */
+	char	 authorization[HTTP_AUTH_MAX + 1];
 	/* Last-Event-ID (SSE); "" if none, or longer than any event number */
 	char	 last_event_id[HTTP_EVENT_ID_MAX + 1];
 	size_t	 body_len;
@@ -111,7 +117,7 @@ void	http_request_init(struct http_request *);
  * (spaces, or longer than HTTP_HOST_MAX), an Origin longer than
  * HTTP_ORIGIN_MAX, a second Host or Origin, 411 a POST without
  * Content-Length, 431 head over HTTP_HEAD_MAX, 413 body over HTTP_BODY_MAX,
- * 501 a method other than GET/HEAD/POST or a Transfer-Encoding, 505 a
+ * 501 a method other than GET/HEAD/POST/OPTIONS or a Transfer-Encoding, 505 a
  * version other than HTTP/1.0 or HTTP/1.1.
  */
 enum http_status http_parse(struct http_request *, const char *, size_t,
@@ -152,6 +158,13 @@ int	http_html_escape(struct buf *, const char *s, size_t n);
 
 /* The reason phrase of a status ("Not Found"); "Unknown" for others. */
 const char *http_reason(int status);
+
+/*
+ * Lets pages from these origins frame chatd's pages: every head after
+ * this says frame-ancestors 'self' and them, and no X-Frame-Options.
+ * n 0: the default (same origin only).  -1 if out of memory.
+ */
+int	http_set_frame_ancestors(const char *const *origins, int n);
 
 #define HTTP_NO_STORE	0x1	/* Cache-Control: no-store */
 #define HTTP_CACHE	0x2	/* Cache-Control: max-age (static files) */

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "transcript.h"
 
 static struct room	*rooms;
@@ -84,7 +85,8 @@ room_destroy(struct room *r)
 static void
 room_idle(struct room *r)
 {
-	if (r->nmembers > 0 || strcmp(r->name, ROOM_DEFAULT) == 0)
+	if (r->nmembers > 0 || r->published ||
+	    strcmp(r->name, ROOM_DEFAULT) == 0)
 		return;
 	if (r->bans == NULL)
 		room_destroy(r);
@@ -214,6 +216,15 @@ record(const struct room *r, const struct event *ev)
 		return transcript_write(ev->time, r->name, ev->text, "nick",
 		    ev->from.name);
 	default:
+		if (ev->from.backend) {
+			/* Marked as in the text format: never a user's line. */
+			buf_init(&b);
+			buf_printf(&b, "%s [backend]", ev->from.name);
+			rc = b.failed ? -1 : transcript_write(ev->time, r->name,
+			    b.data, event_kind_name(ev->kind), ev->text);
+			buf_free(&b);
+			return rc;
+		}
 		return transcript_write(ev->time, r->name, ev->from.name,
 		    event_kind_name(ev->kind), ev->text);
 	}
@@ -260,8 +271,33 @@ room_post(struct room *r, const struct event_source *from,
 		find_mentions(ev);
 	ev->id = event_next_id();
 	r->seq = ev->id;
+	stats_event();
 	remember(r, ev);
 	fan_out(r, ev);
+	return 0;
+}
+
+int
+room_publish(const char *name, const struct event_source *from,
+    enum event_kind kind, const char *text, unsigned long long *id)
+{
+	struct room *r = room_find(name);
+
+	if (r == NULL) {
+		if (nrooms >= ROOM_MAX)
+			return ROOM_FULL;
+		if ((r = room_create(name)) == NULL)
+			return -1;
+	}
+	if (r->history == NULL) {
+		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+			return -1;
+		r->floor = event_last_id();
+	}
+	r->published = 1;
+	if (room_post(r, from, kind, text, NULL) == -1)
+		return -1;
+	*id = r->seq;
 	return 0;
 }
 
@@ -431,8 +467,10 @@ room_enter(struct session *s, const char *name, long long now)
 
 	(void)now;
 	if (r == NULL) {
-		if (nrooms >= ROOM_MAX)
+		if (nrooms >= ROOM_MAX) {
+			stats_refused(STATS_REFUSED_ROOM_CAP);
 			return ROOM_FULL;
+		}
 		if ((r = room_create(name)) == NULL)
 			return -1;
 		created = strcmp(r->name, ROOM_RANDOM) != 0;

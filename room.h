@@ -37,6 +37,7 @@ struct room {
 	struct session	*members;
 	int		 nmembers;
 	int		 private;		/* a pair made by `random` */
+	int		 published;		/* a backend posted here: kept empty */
 	char		 (*ops)[TEXT_NAME_BYTES];	/* operator keys */
 	int		 nops;
 	struct ban	*bans;
@@ -77,6 +78,16 @@ void	room_exit(struct session *, const char *reason, int quiet);
  */
 int	room_post(struct room *, const struct event_source *from,
 	    enum event_kind, const char *text, const struct session *to);
+
+/*
+ * Posts a backend's event (from.backend set) to the room of that name,
+ * making it if missing; a room a backend posted to stays while empty, as
+ * the lobby does.  Sets *id to the event's number.  Returns 0, ROOM_FULL
+ * if the room would be one more than ROOM_MAX, or -1 (out of memory, or
+ * the transcript refused it).
+ */
+int	room_publish(const char *name, const struct event_source *from,
+	    enum event_kind, const char *text, unsigned long long *id);
 
 /*
  * After a rename: what the room keeps under the old key (operator status,

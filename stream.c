@@ -1,6 +1,8 @@
 /* stream.c: one open stream of a session: its connection handle, format, cursor, budget and kept notices. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "stream.h"
 
 static const struct stream_io *io;
@@ -62,6 +64,49 @@ send_chunk(struct stream *st, struct chunk *c, long long now)
 	return rc;
 }
 
+/* Header lines for the heads of streams begun until it is reset. */
+static const char *head_extra;
+
+void
+stream_head_extra(const char *lines)
+{
+	head_extra = lines != NULL && *lines ? lines : NULL;
+}
+
+/*
+ * The format's shared head with head_extra before its blank line: a
+ * copy for this stream alone.  Without extra lines, the shared head.
+ */
+static struct chunk *
+head_with_extra(struct chunk *c)
+{
+	struct chunk *n;
+	size_t i, at, el;
+	char *tmp;
+
+	if (c == NULL || head_extra == NULL)
+		return c;
+	for (i = 0, at = 0; i + 4 <= c->len; i++)
+		if (memcmp(c->data + i, "\r\n\r\n", 4) == 0) {
+			at = i + 2;
+			break;
+		}
+	if (at == 0)
+		return c;
+	el = strlen(head_extra);
+	if ((tmp = malloc(c->len + el)) == NULL) {
+		chunk_unref(c);
+		return NULL;
+	}
+	memcpy(tmp, c->data, at);
+	memcpy(tmp + at, head_extra, el);
+	memcpy(tmp + at + el, c->data + at, c->len - at);
+	n = chunk_new(tmp, c->len + el);
+	free(tmp);
+	chunk_unref(c);
+	return n;
+}
+
 int
 stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
     int framing, const char *sid, int budget, long long now)
@@ -79,7 +124,9 @@ stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
 	st->budget = f->reload != NULL ? budget : 0;
 	st->closing = 0;
 	st->last_send = now;
-	if (f->head != NULL && send_chunk(st, f->head(framing), now) == -1)
+	stats_stream(f->name, 1);
+	if (f->head != NULL && send_chunk(st, head_with_extra(f->head(framing)),
+	    now) == -1)
 		rc = -1;
 	/* Kept notices go first, and do not count against the budget. */
 	while ((ev = pop_pending(st)) != NULL) {
@@ -109,6 +156,7 @@ end_reload(struct stream *st)
 	struct chunk *c;
 
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if ((c = st->fmt->reload(st->sid, st->cursor)) != NULL) {
 		io->send(h, c);
 		chunk_unref(c);
@@ -150,6 +198,7 @@ stream_event(struct stream *st, struct event *ev, int marked, long long now)
 	c = event_bytes(ev, st->fmt, st->framing, marked, st->sid);
 	if (send_chunk(st, c, now) == -1)
 		return STREAM_DROPPED;
+	stats_delivery();
 	if (ev->id != 0)
 		st->cursor = ev->id;
 	if (st->budget > 0 && ++st->lines >= st->budget && !st->closing) {
@@ -207,6 +256,7 @@ stream_end(struct stream *st, struct event *last)
 	if (h.fd < 0)
 		return;
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if (last != NULL && (c = event_bytes(last, st->fmt, st->framing, 0,
 	    st->sid)) != NULL) {
 		io->send(h, c);
@@ -235,5 +285,6 @@ stream_lost(struct stream *st, struct conn_handle conn)
 	    st->conn.gen != conn.gen)
 		return 0;
 	st->conn = closed;	/* the connection layer ignores the stale handle */
+	stats_stream(st->fmt->name, -1);
 	return 1;
 }

@@ -49,6 +49,13 @@ struct stream {
 
 void	stream_init(const struct stream_io *);
 
+/*
+ * Header lines (each ending in CRLF) that the heads of streams begun
+ * from now on carry, such as CORS for a request from an -O origin;
+ * NULL or "": none.  The caller keeps the string until it resets this.
+ */
+void	stream_head_extra(const char *lines);
+
 /* A closed stream slot with nothing pending. */
 void	stream_reset(struct stream *);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "accounts.h"
 #include "api.h"
@@ -14,7 +15,10 @@
 #include "login.h"
 #include "room.h"
 #include "session.h"
+#include "status.h"
+#include "stream.h"
 #include "text.h"
+#include "tokens.h"
 #include "web.h"
 
 #define WEB_HTML		"text/html; charset=utf-8"
@@ -819,6 +823,84 @@ do_talk_js(struct ctx *c)
 	    frame_talk_js_len);
 }
 
+/*
+ * The status routes answer the loopback address (status_local()), an
+ * administrator's sid and a -T token; anyone else gets 403 in the route's
+ * own format.
+ */
+static int
+status_allowed(struct ctx *c, int kind)
+{
+	static const char why[] = "The status is shown only to the loopback "
+	    "address, an administrator's session and a backend's token.";
+	char sid[SESSION_SID_LEN + 2];
+	struct session *s;
+	struct buf body;
+
+	if (status_local(c->req->ip) ||
+	    tokens_check(api_bearer(c->req->http->authorization)) ||
+	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
+	    (s = session_find(sid)) != NULL && s->admin))
+		return 1;
+	c->resp->status = HTTP_FORBIDDEN;
+	if (kind == 0)
+		ctx_page(c, HTTP_FORBIDDEN, "Forbidden", "<p>The status is shown "
+		    "only to the loopback address, an administrator's session "
+		    "and a backend's token.</p>\n");
+	else if (kind == 1)
+		api_error(&c->resp->out, c->head_only, HTTP_FORBIDDEN, why);
+	else {
+		buf_init(&body);
+		buf_printf(&body, "%s\n", why);
+		ctx_respond(c, HTTP_FORBIDDEN, "text/plain; charset=utf-8", &body,
+		    HTTP_NO_STORE);
+		buf_free(&body);
+	}
+	return 0;
+}
+
+static int
+do_status(struct ctx *c)
+{
+	struct buf html;
+
+	if (!status_allowed(c, 0))
+		return HTTP_FORBIDDEN;
+	buf_init(&html);
+	status_html(&html);
+	ctx_page(c, HTTP_OK, "chatd status", buf_str(&html));
+	buf_free(&html);
+	return HTTP_OK;
+}
+
+static int
+do_status_json(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 1))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_json(&body);
+	ctx_respond(c, HTTP_OK, API_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
+static int
+do_metrics(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 2))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_metrics(&body);
+	ctx_respond(c, HTTP_OK, STATUS_METRICS_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
 static const struct route {
 	const char	*path;
 	int		 (*handler)(struct ctx *);
@@ -836,6 +918,9 @@ static const struct route {
 	{ "/style.css", do_style },
 	{ "/chat.js", do_chat_js },
 	{ "/talk.js", do_talk_js },
+	{ "/status", do_status },
+	{ "/status.json", do_status_json },
+	{ "/metrics", do_metrics },
 };
 
 /*
@@ -889,10 +974,93 @@ route(struct ctx *c)
 	    "There is no such page here.");
 }
 
+/* Paths pages of -O origins may read with CORS: the JSON API and the streams. */
+static int
+cors_path(const char *path)
+{
+	return api_path(path) || strcmp(path, "/chat.txt") == 0 ||
+	    strcmp(path, "/chat") == 0;
+}
+
+/*
+ * The CORS lines for a request (each ending in CRLF) into b: the
+ * allowed origin echoed for a request from an -O origin, and Vary:
+ * Origin on every answer that could carry it.  Nothing without -O.
+ * Returns 1 if the request came from an -O origin.
+ */
+static int
+cors_lines(const struct http_request *h, char *b, size_t size)
+{
+	int i;
+
+	*b = '\0';
+	if (norigins == 0 || !cors_path(h->path))
+		return 0;
+	for (i = 0; h->has_origin && i < norigins; i++)
+		if (strcasecmp(h->origin, origins[i]) == 0) {
+			snprintf(b, size, "Access-Control-Allow-Origin: %s\r\n"
+			    "Vary: Origin\r\n", origins[i]);
+			return 1;
+		}
+	snprintf(b, size, "Vary: Origin\r\n");
+	return 0;
+}
+
+/* Puts header lines into a complete response, before its blank line. */
+static void
+add_head_lines(struct buf *out, const char *lines)
+{
+	const char *end;
+	struct buf n;
+	size_t at;
+
+	if (*lines == '\0' || out->len == 0 || out->failed ||
+	    (end = strstr(out->data, "\r\n\r\n")) == NULL)
+		return;
+	at = (size_t)(end - out->data) + 2;
+	buf_init(&n);
+	buf_add(&n, out->data, at);
+	buf_adds(&n, lines);
+	buf_add(&n, out->data + at, out->len - at);
+	buf_free(out);
+	*out = n;
+}
+
+/*
+ * OPTIONS: with -O, a CORS preflight to the API or a stream gets 204,
+ * with the methods and headers allowed when it comes from an -O origin.
+ * Elsewhere, and without -O, OPTIONS stays unimplemented (501).
+ */
+static void
+preflight(struct ctx *c, const char *lines, int allowed)
+{
+	const struct http_request *h = c->req->http;
+	struct web_response *resp = c->resp;
+
+	if (norigins == 0 || !cors_path(h->path)) {
+		resp->status = HTTP_NOT_IMPLEMENTED;
+		web_error_for(&resp->out, h->path, 0, HTTP_NOT_IMPLEMENTED,
+		    "chatd answers OPTIONS only for its API and streams, "
+		    "and only with -O.");
+		return;
+	}
+	resp->status = HTTP_NO_CONTENT;
+	http_response_head(&resp->out, HTTP_NO_CONTENT,
+	    "text/plain; charset=utf-8", -1, HTTP_NO_STORE);
+	add_head_lines(&resp->out, allowed ? "Allow: " WEB_CORS_METHODS "\r\n"
+	    "Access-Control-Allow-Methods: " WEB_CORS_METHODS "\r\n"
+	    "Access-Control-Allow-Headers: " WEB_CORS_HEADERS "\r\n"
+	    "Access-Control-Max-Age: " WEB_CORS_MAX_AGE "\r\n" :
+	    "Allow: " WEB_CORS_METHODS "\r\n");
+	add_head_lines(&resp->out, lines);
+}
+
 void
 web_handle(const struct web_request *req, struct web_response *resp)
 {
+	char lines[WEB_CORS_LINES_MAX];
 	struct ctx c;
+	int allowed;
 
 	c.req = req;
 	c.resp = resp;
@@ -900,7 +1068,16 @@ web_handle(const struct web_request *req, struct web_response *resp)
 	c.later = req->later;
 	resp->stream = NULL;
 	resp->pending = 0;
+	allowed = cors_lines(req->http, lines, sizeof lines);
+	if (req->http->method == HTTP_OPTIONS) {
+		preflight(&c, lines, allowed);
+		return;
+	}
+	/* A stream's head is queued as it begins, inside the route. */
+	stream_head_extra(lines);
 	route(&c);
+	stream_head_extra(NULL);
+	add_head_lines(&resp->out, lines);
 	/* Whatever answered, a HEAD gets the head alone. */
 	if (c.head_only && resp->stream == NULL)
 		http_strip_body(&resp->out);

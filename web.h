@@ -10,6 +10,10 @@
 #define WEB_NAMES_REFRESH_S	10	/* names frame refresh, seconds */
 #define WEB_WHISPER_OPTIONS_MAX	100	/* whisper targets listed */
 #define WEB_INT_BYTES		16	/* an int in decimal, sign and NUL */
+#define WEB_CORS_METHODS	"GET, HEAD, POST, OPTIONS"	/* -O preflight */
+#define WEB_CORS_HEADERS	"Authorization, Content-Type, Last-Event-ID"
+#define WEB_CORS_MAX_AGE	"600"	/* seconds a browser may keep a preflight */
+#define WEB_CORS_LINES_MAX	(HTTP_ORIGIN_MAX + 64)	/* CORS header lines */
 
 struct session;
 

@@ -255,7 +255,7 @@ static const struct parse_case bad[] = {
 	/* methods: answered as soon as the request line is in */
 	BAD("PUT / HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED),
 	BAD("DELETE /x HTTP/1.1\r\n", HTTP_NOT_IMPLEMENTED),
-	BAD("OPTIONS / HTTP/1.1\n", HTTP_NOT_IMPLEMENTED),
+	BAD("PATCH / HTTP/1.1\n", HTTP_NOT_IMPLEMENTED),
 	BAD("get / HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED),
 	BAD("GETS / HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED),
 	BAD("BREW /pot HTTP/1.0\r\n", HTTP_NOT_IMPLEMENTED),

@@ -25,10 +25,13 @@ static Suite *(*const suites[])(void) = {
 	itest_web_suite,
 	itest_sessions_suite,
 	itest_api_suite,
+	itest_pub_suite,
 	fmt_json_suite,
 	itest_text_suite,
 	itest_ws_suite,
 	itest_pages_suite,
+	stats_suite,
+	itest_status_suite,
 };
 
 int

@@ -24,9 +24,12 @@ Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
 Suite	*itest_api_suite(void);
+Suite	*itest_pub_suite(void);
 Suite	*fmt_json_suite(void);
 Suite	*itest_text_suite(void);
 Suite	*itest_ws_suite(void);
 Suite	*itest_pages_suite(void);
+Suite	*stats_suite(void);
+Suite	*itest_status_suite(void);
 
 #endif
