@@ -98,9 +98,10 @@ login_from(int port, const char *src, const char *form, char sid[SID_BYTES])
 	    strlen(form), form);
 	from(port, src, req, &r);
 	status = r.status;
-	if (status == 200) {
-		ck_assert_ptr_nonnull(p = strstr(r.body, "sid="));
-		memcpy(sid, p + 4, SID_BYTES - 1);
+	/* A login answers 303 to /room?sid=... */
+	if (status == 303) {
+		ck_assert_ptr_nonnull(p = strstr(r.head, "Location: /room?sid="));
+		memcpy(sid, p + strlen("Location: /room?sid="), SID_BYTES - 1);
 		sid[SID_BYTES - 1] = '\0';
 	}
 	reply_free(&r);
@@ -325,13 +326,13 @@ START_TEST(only_loopback_and_admins_see_the_status)
 	}
 	/* A user's sid is not enough; an administrator's is. */
 	ck_assert_int_eq(login_from(s.port, "127.0.0.2",
-	    "name=pat&passwd=pw", sid), 200);
+	    "name=pat&passwd=pw", sid), 303);
 	snprintf(target, sizeof target, "/metrics?sid=%s", sid);
 	get_from(s.port, "127.0.0.2", "GET", target, &r);
 	ck_assert_int_eq(r.status, 403);
 	reply_free(&r);
 	ck_assert_int_eq(login_from(s.port, "127.0.0.2",
-	    "name=boss&passwd=pw", sid), 200);
+	    "name=boss&passwd=pw", sid), 303);
 	for (i = 0; i < 3; i++) {
 		snprintf(target, sizeof target, "%s?sid=%s", paths[i], sid);
 		get_from(s.port, "127.0.0.2", "GET", target, &r);
