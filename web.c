@@ -583,6 +583,8 @@ whisper_options(struct buf *b, const struct session *s, const char *to)
 	struct session *v[WEB_WHISPER_OPTIONS_MAX + 1], *m;
 	int i, n = 0;
 
+	if (s->room->private)	/* strangers: no names to whisper to */
+		return;
 	for (m = s->room->members; m != NULL; m = m->room_next)
 		if (m != s && m != target)
 			keep_first(v, &n, WEB_WHISPER_OPTIONS_MAX, m);
@@ -597,13 +599,38 @@ whisper_options(struct buf *b, const struct session *s, const char *to)
 	}
 }
 
+/*
+ * Where a user of `random` stands: waiting for a stranger, talking with
+ * one, or left alone; the last two offer the next stranger.
+ */
+static void
+random_state(struct buf *b, const struct session *s)
+{
+	const char *line;
+
+	if (strcmp(s->room->name, ROOM_RANDOM) == 0) {
+		buf_adds(b, "<p class=\"state waiting\" role=\"status\">"
+		    "Waiting for a stranger&hellip;</p>\n");
+		return;
+	}
+	if (!s->room->private)
+		return;
+	line = s->room->nmembers > 1 ? "<p class=\"state paired\" role=\""
+	    "status\">You are talking with a stranger." :
+	    "<p class=\"state ended\" role=\"status\">The stranger left.";
+	buf_printf(b, "<form method=\"post\" action=\"/dotalk?sid=%s\" "
+	    "class=\"next\">%s\n<input type=\"hidden\" name=\"message\" "
+	    "value=\"/join " ROOM_RANDOM "\">\n<button type=\"submit\">Next "
+	    "stranger</button></p></form>\n", s->sid, line);
+}
+
 /* The talk frame, with a line for the user and the text to keep. */
 static int
 talk_frame(struct ctx *c, const struct session *s, int status,
     const char *reply, const char *keep, const char *to)
 {
-	struct buf body, r, k, opts;
-	struct var vars[6];
+	struct buf body, r, k, opts, st;
+	struct var vars[7];
 
 	buf_init(&body); buf_init(&r); buf_init(&k); buf_init(&opts);
 	if (reply != NULL && *reply) {
@@ -614,15 +641,19 @@ talk_frame(struct ctx *c, const struct session *s, int status,
 	}
 	esc(&k, keep);
 	whisper_options(&opts, s, to);
+	buf_init(&st);
+	random_state(&st, s);
 	vars[0].name = "sid"; vars[0].html = s->sid;
 	vars[1].name = "reply"; vars[1].html = buf_str(&r);
 	vars[2].name = "message"; vars[2].html = buf_str(&k);
 	vars[3].name = "options"; vars[3].html = buf_str(&opts);
 	vars[4].name = "room"; vars[4].html = s->room->name;
-	vars[5].name = NULL;
+	vars[5].name = "state"; vars[5].html = buf_str(&st);
+	vars[6].name = NULL;
 	render(&body, frame_talk_html, frame_talk_html_len, vars);
 	ctx_respond(c, status, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&r); buf_free(&k); buf_free(&opts);
+	buf_free(&st);
 	return status;
 }
 
@@ -708,12 +739,14 @@ static void
 names_line(struct buf *b, const struct session *viewer, const struct session *m)
 {
 	int op = room_is_op(m->room, m);
+	int hide = m->room->private && m != viewer;	/* a stranger */
 
-	buf_printf(b, "<li class=\"user%s%s\">%s<span class=\"nick\" "
-	    "style=\"color:%s\"><bdi>", op ? " op" : "", m->away ? " away" : "",
+	buf_printf(b, "<li class=\"user%s%s\">%s<span class=\"nick\"%s%s%s>"
+	    "<bdi>", op ? " op" : "", m->away ? " away" : "",
 	    op ? "<span class=\"opmark\" title=\"operator\">@</span>" : "",
-	    m->color);
-	esc(b, m->name);
+	    hide ? "" : " style=\"color:", hide ? "" : m->color,
+	    hide ? "" : "\"");
+	esc(b, hide ? ROOM_STRANGER : m->name);
 	buf_adds(b, "</bdi></span>");
 	if (m == viewer)
 		buf_adds(b, " <span class=\"you\">(you)</span>");

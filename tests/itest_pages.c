@@ -327,6 +327,81 @@ START_TEST(lite_in_text_browsers)
 }
 END_TEST
 
+/* Room random: the queue, anonymity, no way in from outside, the talk frame. */
+START_TEST(random_rules)
+{
+	struct server s;
+	struct stream a, b, c, o;
+	struct reply r;
+	const char *sa, *sb, *sc, *so;
+	char target[160];
+
+	srv_start(&s, NULL);
+	/* ann waits, then closes her frame: she is out of the queue. */
+	ck_assert_ptr_nonnull(sa = cl_login(s.port, "name=ann&room=random",
+	    NULL));
+	ck_assert_int_eq(stream_open(&a, s.port, sa, NULL), 200);
+	ck_assert(stream_wait(&a, "joined random", 2000));
+	get_sid(s.port, "/talk", sa, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "class=\"state waiting\""));
+	reply_free(&r);
+	stream_close(&a);
+	poll(NULL, 0, 200);
+	ck_assert_ptr_nonnull(sb = cl_login(s.port, "name=bob&room=random",
+	    NULL));
+	ck_assert_int_eq(stream_open(&b, s.port, sb, NULL), 200);
+	ck_assert(stream_wait(&b, "joined random</div>", 2000));
+	get_sid(s.port, "/talk", sb, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "class=\"state waiting\""));
+	reply_free(&r);
+	/* cal comes: bob and cal are a pair of strangers. */
+	ck_assert_ptr_nonnull(sc = cl_login(s.port, "name=cal&room=random",
+	    NULL));
+	ck_assert_int_eq(stream_open(&c, s.port, sc, NULL), 200);
+	ck_assert(stream_wait(&b, "A stranger is here", 2000));
+	ck_assert_int_eq(cl_say(s.port, sc, "hi%20there"), 200);
+	ck_assert(stream_wait(&b, "<bdi>stranger</bdi></span><span class=\"sep"
+	    "\">:</span> <bdi class=\"tx\">hi there", 2000));
+	ck_assert_int_eq(stream_count(&b, ">cal<"), 0);
+	ck_assert_int_eq(stream_count(&b, "<span class=\"nick\"><bdi>stranger"
+	    "</bdi></span><span class=\"sep\">"), 1);
+	ck_assert_int_eq(cl_say(s.port, sb, "%2Fwho"), 200);
+	ck_assert(stream_wait(&b, "stranger", 2000));
+	ck_assert(stream_wait(&b, "bob stranger</bdi>", 2000) ||
+	    stream_count(&b, "stranger bob</bdi>") == 1);
+	ck_assert_int_eq(stream_count(&b, ">cal<"), 0);
+	get_sid(s.port, "/talk", sb, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "class=\"state paired\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "Next stranger</button>"));
+	ck_assert_ptr_null(strstr(r.body, ">cal<"));
+	reply_free(&r);
+	get_sid(s.port, "/lite", sb, &r);
+	ck_assert_ptr_null(strstr(r.body, ">cal<"));
+	reply_free(&r);
+	/* From outside, the pair's names do not exist. */
+	ck_assert_ptr_nonnull(so = cl_login(s.port, "name=out", NULL));
+	ck_assert_int_eq(stream_open(&o, s.port, so, NULL), 200);
+	ck_assert_int_eq(cl_say(s.port, so, "%2Fmsg%20cal%20psst"), 200);
+	ck_assert(stream_wait(&o, "Nobody called cal is here.", 2000));
+	ck_assert_int_eq(cl_say(s.port, so, "%2Fwhois%20bob"), 200);
+	ck_assert(stream_wait(&o, "Nobody called bob is here.", 2000));
+	ck_assert_int_eq(stream_count(&c, "psst"), 0);
+	/* cal leaves: bob is told, and offered the next stranger. */
+	snprintf(target, sizeof target, "/leave?sid=%s", sc);
+	cl_get(s.port, target, &r);
+	reply_free(&r);
+	ck_assert(stream_wait(&b, "The stranger left.", 2000));
+	get_sid(s.port, "/talk", sb, &r);
+	ck_assert_ptr_nonnull(strstr(r.body, "class=\"state ended\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "value=\"/join random\""));
+	reply_free(&r);
+	stream_close(&b);
+	stream_close(&c);
+	stream_close(&o);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_pages_suite(void)
 {
@@ -340,6 +415,7 @@ itest_pages_suite(void)
 	tcase_add_test(tc, lite_shows_and_posts);
 	tcase_add_test(tc, lite_holds_the_session);
 	tcase_add_test(tc, lite_in_text_browsers);
+	tcase_add_test(tc, random_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }
