@@ -239,6 +239,8 @@ room_post(struct room *r, const struct event_source *from,
 	struct event *ev;
 
 	/* In a pair of strangers nobody has a name or a colour. */
+	if (r->private && (kind == EVENT_NICK || kind == EVENT_COLOR))
+		return 0;
 	if (r->private && from != NULL && !from->backend) {
 		memset(&anon, 0, sizeof anon);
 		snprintf(anon.name, sizeof anon.name, "%s", ROOM_STRANGER);

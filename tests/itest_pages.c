@@ -365,6 +365,13 @@ START_TEST(random_rules)
 	ck_assert_int_eq(stream_count(&b, ">cal<"), 0);
 	ck_assert_int_eq(stream_count(&b, "<span class=\"nick\"><bdi>stranger"
 	    "</bdi></span><span class=\"sep\">"), 1);
+	/* A new name or colour shows nothing either. */
+	ck_assert_int_eq(cl_say(s.port, sc, "%2Fnick%20calvin"), 200);
+	ck_assert_int_eq(cl_say(s.port, sc, "%2Fcolor%20red"), 200);
+	ck_assert_int_eq(cl_say(s.port, sc, "after"), 200);
+	ck_assert(stream_wait(&b, "<bdi class=\"tx\">after", 2000));
+	ck_assert_int_eq(stream_count(&b, "calvin"), 0);
+	ck_assert_int_eq(stream_count(&b, "red"), 0);
 	ck_assert_int_eq(cl_say(s.port, sb, "%2Fwho"), 200);
 	ck_assert(stream_wait(&b, "stranger", 2000));
 	ck_assert(stream_wait(&b, "bob stranger</bdi>", 2000) ||
@@ -381,8 +388,8 @@ START_TEST(random_rules)
 	/* From outside, the pair's names do not exist. */
 	ck_assert_ptr_nonnull(so = cl_login(s.port, "name=out", NULL));
 	ck_assert_int_eq(stream_open(&o, s.port, so, NULL), 200);
-	ck_assert_int_eq(cl_say(s.port, so, "%2Fmsg%20cal%20psst"), 200);
-	ck_assert(stream_wait(&o, "Nobody called cal is here.", 2000));
+	ck_assert_int_eq(cl_say(s.port, so, "%2Fmsg%20calvin%20psst"), 200);
+	ck_assert(stream_wait(&o, "Nobody called calvin is here.", 2000));
 	ck_assert_int_eq(cl_say(s.port, so, "%2Fwhois%20bob"), 200);
 	ck_assert(stream_wait(&o, "Nobody called bob is here.", 2000));
 	ck_assert_int_eq(stream_count(&c, "psst"), 0);
