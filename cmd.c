@@ -89,7 +89,9 @@ target(struct cmd *c, const char *name, int same_room)
 		tell(c, "Nobody by that name is here. " TEXT_NAME_RULE);
 		return NULL;
 	}
-	if ((t = session_by_name(name)) == NULL) {
+	/* Strangers in a pair have no names, outside it or in. */
+	if ((t = session_by_name(name)) == NULL ||
+	    (t != c->s && t->room != NULL && t->room->private)) {
 		tell(c, "Nobody called %s is here.", name);
 		return NULL;
 	}
@@ -390,7 +392,8 @@ cmd_who(struct cmd *c)
 	buf_printf(&b, "In %s:", c->s->room->name);
 	for (m = c->s->room->members; m != NULL; m = m->room_next)
 		buf_printf(&b, " %s%s%s", room_is_op(m->room, m) ? "@" : "",
-		    m->name, m->away ? " (away)" : "");
+		    m->room->private && m != c->s ? ROOM_STRANGER : m->name,
+		    m->away ? " (away)" : "");
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);

@@ -246,8 +246,18 @@ int
 room_post(struct room *r, const struct event_source *from,
     enum event_kind kind, const char *text, const struct session *to)
 {
+	struct event_source anon;
 	struct event *ev;
 
+	/* In a pair of strangers nobody has a name or a colour. */
+	if (r->private && (kind == EVENT_NICK || kind == EVENT_COLOR))
+		return 0;
+	if (r->private && from != NULL && !from->backend) {
+		memset(&anon, 0, sizeof anon);
+		snprintf(anon.name, sizeof anon.name, "%s", ROOM_STRANGER);
+		snprintf(anon.key, sizeof anon.key, "%s", ROOM_STRANGER);
+		from = &anon;
+	}
 	if ((ev = event_new(kind, from, text)) == NULL)
 		return -1;
 	snprintf(ev->room, sizeof ev->room, "%s", r->name);
@@ -437,10 +447,19 @@ remove_member(struct room *r, struct session *s)
 static struct room *
 pair_up(struct session *s, struct room *waiting)
 {
-	struct session *other = waiting->members;
+	struct session *other;
 	struct room *pair;
 
-	if (other == NULL || other == s)
+	/*
+	 * One whose stream closed has left the queue (they wait on in the
+	 * room while the grace runs, should the frame come back); one whose
+	 * stream has not opened yet (a login on its way) is waiting.
+	 */
+	for (other = waiting->members; other != NULL; other = other->room_next)
+		if (other != s && (session_streaming(other) ||
+		    other->stream.fmt == NULL))
+			break;
+	if (other == NULL)
 		return waiting;
 	if (nrooms >= ROOM_MAX || (pair = room_create(ROOM_RANDOM)) == NULL)
 		return waiting;

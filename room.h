@@ -9,6 +9,7 @@
 
 #define ROOM_DEFAULT		"lobby"
 #define ROOM_RANDOM		"random"	/* pairs strangers two by two */
+#define ROOM_STRANGER		"stranger"	/* everyone's name in a pair */
 #define ROOM_KEEP_MIN		200	/* events kept for since= even with small -H */
 #define ROOM_TOPIC_MAX		200	/* code points */
 #define ROOM_BAN_DEFAULT_MIN	60	/* /ban without minutes */

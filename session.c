@@ -495,3 +495,11 @@ session_shutdown(void)
 		session_end(all, SESSION_SHUTDOWN);
 	}
 }
+
+void
+session_hold(struct session *s, long long now)
+{
+	if (!session_streaming(s))
+		s->deadline = now + (long long)config.grace * 1000 +
+		    SESSION_HOLD_MS;
+}

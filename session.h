@@ -18,6 +18,7 @@
 #define SESSION_BURST		5	/* rate limit: bucket size */
 #define SESSION_REFILL_MS	1000	/* rate limit: one token per second */
 #define SESSION_SWEEP_MS	250	/* how often timers are checked */
+#define SESSION_HOLD_MS		60000	/* past -g, for sessions held by /lite */
 
 struct room;
 
@@ -153,6 +154,12 @@ int	session_set_away(struct session *, const char *reason);	/* NULL: back */
 void	session_set_color(struct session *, const char *color);	/* valid */
 void	session_set_account(struct session *, int registered, int admin);
 void	session_touch(struct session *, long long now);	/* for /whois idle */
+
+/*
+ * A page request (/lite) holds a session that has no stream: it lives
+ * while they come at least every -g + SESSION_HOLD_MS.
+ */
+void	session_hold(struct session *, long long now);
 
 /*
  * Runs the timers: keepalives, and grace and first-open limits: a session

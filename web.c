@@ -8,11 +8,13 @@
 #include "api.h"
 #include "cmd.h"
 #include "config.h"
+#include "event.h"
 #include "fmt.h"
 #include "frames.h"
 #include "later.h"
 #include "log.h"
 #include "login.h"
+#include "queue.h"
 #include "room.h"
 #include "session.h"
 #include "status.h"
@@ -594,6 +596,8 @@ whisper_options(struct buf *b, const struct session *s, const char *to)
 	struct session *v[WEB_WHISPER_OPTIONS_MAX + 1], *m;
 	int i, n = 0;
 
+	if (s->room->private)	/* strangers: no names to whisper to */
+		return;
 	for (m = s->room->members; m != NULL; m = m->room_next)
 		if (m != s && m != target)
 			keep_first(v, &n, WEB_WHISPER_OPTIONS_MAX, m);
@@ -608,13 +612,38 @@ whisper_options(struct buf *b, const struct session *s, const char *to)
 	}
 }
 
+/*
+ * Where a user of `random` stands: waiting for a stranger, talking with
+ * one, or left alone; the last two offer the next stranger.
+ */
+static void
+random_state(struct buf *b, const struct session *s)
+{
+	const char *line;
+
+	if (strcmp(s->room->name, ROOM_RANDOM) == 0) {
+		buf_adds(b, "<p class=\"state waiting\" role=\"status\">"
+		    "Waiting for a stranger&hellip;</p>\n");
+		return;
+	}
+	if (!s->room->private)
+		return;
+	line = s->room->nmembers > 1 ? "<p class=\"state paired\" role=\""
+	    "status\">You are talking with a stranger." :
+	    "<p class=\"state ended\" role=\"status\">The stranger left.";
+	buf_printf(b, "<form method=\"post\" action=\"/dotalk?sid=%s\" "
+	    "class=\"next\">%s\n<input type=\"hidden\" name=\"message\" "
+	    "value=\"/join " ROOM_RANDOM "\">\n<button type=\"submit\">Next "
+	    "stranger</button></p></form>\n", s->sid, line);
+}
+
 /* The talk frame, with a line for the user and the text to keep. */
 static int
 talk_frame(struct ctx *c, const struct session *s, int status,
     const char *reply, const char *keep, const char *to)
 {
-	struct buf body, r, k, opts;
-	struct var vars[6];
+	struct buf body, r, k, opts, st;
+	struct var vars[7];
 
 	buf_init(&body); buf_init(&r); buf_init(&k); buf_init(&opts);
 	if (reply != NULL && *reply) {
@@ -625,15 +654,19 @@ talk_frame(struct ctx *c, const struct session *s, int status,
 	}
 	esc(&k, keep);
 	whisper_options(&opts, s, to);
+	buf_init(&st);
+	random_state(&st, s);
 	vars[0].name = "sid"; vars[0].html = s->sid;
 	vars[1].name = "reply"; vars[1].html = buf_str(&r);
 	vars[2].name = "message"; vars[2].html = buf_str(&k);
 	vars[3].name = "options"; vars[3].html = buf_str(&opts);
 	vars[4].name = "room"; vars[4].html = s->room->name;
-	vars[5].name = NULL;
+	vars[5].name = "state"; vars[5].html = buf_str(&st);
+	vars[6].name = NULL;
 	render(&body, frame_talk_html, frame_talk_html_len, vars);
 	ctx_respond(c, status, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&r); buf_free(&k); buf_free(&opts);
+	buf_free(&st);
 	return status;
 }
 
@@ -719,12 +752,14 @@ static void
 names_line(struct buf *b, const struct session *viewer, const struct session *m)
 {
 	int op = room_is_op(m->room, m);
+	int hide = m->room->private && m != viewer;	/* a stranger */
 
-	buf_printf(b, "<li class=\"user%s%s\">%s<span class=\"nick\" "
-	    "style=\"color:%s\"><bdi>", op ? " op" : "", m->away ? " away" : "",
+	buf_printf(b, "<li class=\"user%s%s\">%s<span class=\"nick\"%s%s%s>"
+	    "<bdi>", op ? " op" : "", m->away ? " away" : "",
 	    op ? "<span class=\"opmark\" title=\"operator\">@</span>" : "",
-	    m->color);
-	esc(b, m->name);
+	    hide ? "" : " style=\"color:", hide ? "" : m->color,
+	    hide ? "" : "\"");
+	esc(b, hide ? ROOM_STRANGER : m->name);
 	buf_adds(b, "</bdi></span>");
 	if (m == viewer)
 		buf_adds(b, " <span class=\"you\">(you)</span>");
@@ -772,6 +807,124 @@ do_names(struct ctx *c)
 	ctx_respond(c, HTTP_OK, WEB_HTML, &body, HTTP_NO_STORE);
 	buf_free(&body); buf_free(&list); buf_free(&topic);
 	return HTTP_OK;
+}
+
+/* Lines of the /lite page, for a viewer (hint links carry its sid). */
+struct lite {
+	struct buf	*b;
+	const char	*sid;
+};
+
+/* Appends an event as the chat frame shows it. */
+static void
+lite_line(void *arg, struct event *ev, int marked)
+{
+	struct lite *l = arg;
+	struct chunk *ch;
+
+	if ((ch = event_bytes(ev, &fmt_html, 0, marked, l->sid)) != NULL) {
+		buf_add(l->b, ch->data, ch->len);
+		chunk_unref(ch);
+	}
+}
+
+/* The /lite page: notices kept for it, the room's last lines, who is here. */
+static int
+lite_page(struct ctx *c, struct session *s)
+{
+	struct buf body, notices, lines, list, topic;
+	struct session **v;
+	struct event *ev;
+	struct lite ln, nt;
+	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
+	struct var vars[9];
+	int i;
+
+	buf_init(&body); buf_init(&notices); buf_init(&lines);
+	buf_init(&list); buf_init(&topic);
+	ln.b = &lines; nt.b = &notices;
+	ln.sid = nt.sid = s->sid;
+	/* A HEAD changes nothing: the kept notices wait for the GET. */
+	while (!c->head_only && (ev = stream_take_kept(&s->stream)) != NULL) {
+		lite_line(&nt, ev, 0);
+		event_unref(ev);
+	}
+	if (s->room != NULL)
+		room_replay_each(s, NULL, lite_line, &ln);
+	if ((v = sorted_members(s)) != NULL)
+		for (i = 0; v[i] != NULL; i++)
+			names_line(&list, s, v[i]);
+	free(v);
+	esc(&topic, s->room->topic);
+	snprintf(refresh, sizeof refresh, "%d", WEB_LITE_REFRESH_S);
+	snprintf(count, sizeof count, "%d", s->room->nmembers);
+	vars[0].name = "sid"; vars[0].html = s->sid;
+	vars[1].name = "room"; vars[1].html = s->room->name;
+	vars[2].name = "topic"; vars[2].html = buf_str(&topic);
+	vars[3].name = "names"; vars[3].html = buf_str(&list);
+	vars[4].name = "refresh"; vars[4].html = refresh;
+	vars[5].name = "count"; vars[5].html = count;
+	vars[6].name = "notices"; vars[6].html = notices.len ?
+	    buf_str(&notices) : "";
+	vars[7].name = "lines"; vars[7].html = buf_str(&lines);
+	vars[8].name = NULL;
+	render(&body, frame_lite_html, frame_lite_html_len, vars);
+	ctx_respond(c, HTTP_OK, WEB_HTML, &body, HTTP_NO_STORE);
+	buf_free(&body); buf_free(&notices); buf_free(&lines);
+	buf_free(&list); buf_free(&topic);
+	return HTTP_OK;
+}
+
+/*
+ * GET or POST /lite: one page for browsers without frames.  A message is
+ * posted, its answer kept as a notice (the session has no stream), and
+ * the answer is a 303 back to the page, so that a reload posts nothing.
+ * Each request holds the session as a stream would.
+ */
+static int
+do_lite(struct ctx *c)
+{
+	char message[WEB_VALUE_MAX], where[sizeof "/lite?sid=" +
+	    SESSION_SID_LEN];
+	char sid[SESSION_SID_LEN + 1];
+	struct session *s;
+	struct later *l;
+	struct buf reply;
+	int n, status;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	memcpy(sid, s->sid, sizeof sid);
+	snprintf(where, sizeof where, "/lite?sid=%s", sid);
+	if (c->later != NULL) {		/* /passwd, answered off the loop */
+		if (c->later->status != HTTP_OK && *c->later->reply)
+			session_notice(s, "%s", c->later->reply);
+		return see_other(c, where);
+	}
+	session_hold(s, c->req->now);
+	n = raw_param(c, "message", message, sizeof message);
+	if (c->head_only || n < 0)
+		return lite_page(c, s);
+	if ((l = wait_token(c)) == NULL)
+		return HTTP_UNAVAILABLE;
+	buf_init(&reply);
+	status = cmd_talk(s, message, (size_t)n, "", c->req->now, &reply,
+	    later_talk, l);
+	if (status == CMD_PENDING) {
+		buf_free(&reply);
+		return wait_for(c);
+	}
+	free(l);
+	/* /quit ends the session: the page says goodbye. */
+	if ((s = session_find(sid)) == NULL) {
+		buf_free(&reply);
+		return goodbye(c);
+	}
+	/* Answers are notices already; a refusal (too fast, too long) is not. */
+	if (status != HTTP_OK && reply.len > 0)
+		session_notice(s, "%s", buf_str(&reply));
+	buf_free(&reply);
+	return see_other(c, where);
 }
 
 static int
@@ -915,6 +1068,7 @@ static const struct route {
 	{ "/dotalk", do_dotalk },
 	{ "/names", do_names },
 	{ "/leave", do_leave },
+	{ "/lite", do_lite },
 	{ "/style.css", do_style },
 	{ "/chat.js", do_chat_js },
 	{ "/talk.js", do_talk_js },

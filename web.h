@@ -8,6 +8,7 @@
 
 #define WEB_VALUE_MAX		(HTTP_HEAD_MAX + 1)	/* any decoded value fits */
 #define WEB_NAMES_REFRESH_S	10	/* names frame refresh, seconds */
+#define WEB_LITE_REFRESH_S	10	/* /lite page refresh, seconds */
 #define WEB_WHISPER_OPTIONS_MAX	100	/* whisper targets listed */
 #define WEB_INT_BYTES		16	/* an int in decimal, sign and NUL */
 #define WEB_CORS_METHODS	"GET, HEAD, POST, OPTIONS"	/* -O preflight */

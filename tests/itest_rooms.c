@@ -595,8 +595,11 @@ START_TEST(random_pairs_strangers)
 	/* The two talk in private. */
 	say(s.port, sa, "hello stranger");
 	ck_assert(stream_wait(&b, "hello stranger", WAIT_MS));
+	/* As strangers: no names, no colours (issue 13). */
 	page_of(s.port, "/names", sa, &r);
-	ck_assert_ptr_nonnull(strstr(r.body, "<bdi>bob</bdi>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<span class=\"nick\"><bdi>"
+	    "stranger</bdi>"));
+	ck_assert_ptr_null(strstr(r.body, "bob"));
 	reply_free(&r);
 	say(s.port, sc, "/rooms");
 	ck_assert(stream_wait(&c, "Rooms:", WAIT_MS));
@@ -646,11 +649,12 @@ START_TEST(random_pair_stays_private)
 	open_stream(&b, s.port, sb);
 	say(s.port, sa, "/join random");
 	say(s.port, sb, "/join random");
-	ck_assert(stream_wait(&b, "alice</bdi></span> joined", WAIT_MS));
+	ck_assert(stream_wait(&b, "stranger</bdi></span> joined", WAIT_MS));
 	page_of(s.port, "/names", sb, &r);
 	ck_assert_ptr_nonnull(h2 = strstr(r.body, "<h2>"));
 	snprintf(pair, sizeof pair, "%.*s", (int)strcspn(h2 + 4, " <"), h2 + 4);
-	ck_assert_ptr_nonnull(strstr(r.body, "<bdi>alice</bdi>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "<bdi>stranger</bdi>"));
+	ck_assert_ptr_null(strstr(r.body, "alice"));
 	ck_assert_ptr_null(strstr(r.body, "dave"));
 	reply_free(&r);
 	ck_assert_str_ne(pair, "random");
