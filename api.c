@@ -412,6 +412,15 @@ api_publish(struct api *a)
 	return HTTP_OK;
 }
 
+/* 1 if the request names no session but a room: a watcher (-W). */
+static int
+watching(struct api *a, char *room, size_t size)
+{
+	if (param(a, "sid", room, size, 1) != -1)
+		return 0;
+	return param(a, "room", room, size, 0) >= 0;
+}
+
 /* A stream's head for HEAD: the type, no length, nothing else. */
 static int
 stream_head(struct api *a, const char *type)
@@ -439,16 +448,20 @@ static int
 api_events(struct api *a)
 {
 	char since[ROOM_SINCE_DIGITS + 2];
+	char room[WEB_VALUE_MAX];
 	const char *from;
 	struct session *s;
 
+	param(a, "since", since, sizeof since, 0);
+	from = is_number(a->req->http->last_event_id) ?
+	    a->req->http->last_event_id : *since ? since : NULL;
+	if (watching(a, room, sizeof room))
+		return web_watch(a->req, a->resp, &fmt_json_sse, FMT_SSE_TYPE,
+		    room, from, 0);
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (a->head_only)
 		return stream_head(a, FMT_SSE_TYPE);
-	param(a, "since", since, sizeof since, 0);
-	from = is_number(a->req->http->last_event_id) ?
-	    a->req->http->last_event_id : *since ? since : NULL;
 	session_attach(s, a->req->conn, &fmt_json_sse, 0, a->req->now);
 	if (s->room != NULL)
 		room_replay(s, from);
@@ -543,6 +556,7 @@ static int
 api_poll(struct api *a)
 {
 	char since[ROOM_SINCE_DIGITS + 2], tmo[ROOM_SINCE_DIGITS + 2];
+	char room[WEB_VALUE_MAX];
 	struct session *s;
 	struct collect c;
 	struct event *ev;
@@ -550,16 +564,21 @@ api_poll(struct api *a)
 	unsigned long long next = 0;
 	long long timeout = API_POLL_DEFAULT_S, now = a->req->now;
 
-	if ((s = need_session(a)) == NULL)
-		return HTTP_FORBIDDEN;
-	if (a->head_only)
-		return stream_head(a, FMT_JSON_TYPE);
 	param(a, "since", since, sizeof since, 0);
 	/* Not a number: as if absent. */
 	if (param(a, "timeout", tmo, sizeof tmo, 0) > 0 && is_number(tmo))
 		timeout = strlen(tmo) > 2 ? API_POLL_MAX_S : atoi(tmo);
 	if (timeout > API_POLL_MAX_S)
 		timeout = API_POLL_MAX_S;
+	/* A watcher's poll with timeout 0 still answers: 1 ms. */
+	if (watching(a, room, sizeof room))
+		return web_watch(a->req, a->resp, &fmt_json_poll, FMT_JSON_TYPE,
+		    room, is_number(since) ? since : NULL,
+		    timeout > 0 ? timeout * 1000 : 1);
+	if ((s = need_session(a)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (a->head_only)
+		return stream_head(a, FMT_JSON_TYPE);
 	/* The poll before this one answers now, with nothing. */
 	if (session_streaming(s) && s->stream.fmt == &fmt_json_poll)
 		session_poll_done(s, now);

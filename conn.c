@@ -705,6 +705,7 @@ dispatch(int fd, void *later)
 	resp.status = HTTP_INTERNAL_ERROR;
 	resp.stream = NULL;
 	resp.pending = 0;
+	resp.watching = 0;
 	buf_init(&resp.out);
 	web_handle(&req, &resp);
 	if (resp.pending) {
@@ -715,8 +716,9 @@ dispatch(int fd, void *later)
 		update_watch(fd);
 		return;
 	}
-	access_log(c, resp.status, resp.stream ? 0 : resp.out.len);
-	if (resp.stream != NULL) {
+	access_log(c, resp.status, resp.stream || resp.watching ? 0 :
+	    resp.out.len);
+	if (resp.stream != NULL || resp.watching) {
 		/* A stream can be cut off or reloaded while its history is queued. */
 		if (c->state == CONN_READING) {
 			set_state(fd, CONN_STREAMING);
@@ -916,6 +918,8 @@ reap(void)
 		/* May end the session and broadcast a leave: more to flush. */
 		if (s != NULL && session_stream_lost(s, h, now))
 			cmd_end(s, SESSION_TIMEOUT, NULL);
+		else if (s == NULL)
+			room_watch_lost(h);
 	}
 }
 
