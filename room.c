@@ -17,6 +17,7 @@ struct watcher {
 	struct stream	 stream;
 	struct room	*room;
 	long long	 deadline;	/* a long poll's end, ms; 0: a stream */
+	struct conn_handle conn;	/* kept: the stream lets go of its own */
 	struct watcher	*prev, *next;
 };
 
@@ -76,7 +77,7 @@ static void
 unwatch(struct watcher *w, const char *why)
 {
 	struct room *r = w->room;
-	int fd = w->stream.conn.fd;
+	int fd = w->conn.fd;
 
 	if (fd >= 0 && fd < nwatch_fd && watch_fd[fd] == w)
 		watch_fd[fd] = NULL;
@@ -680,6 +681,7 @@ room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
 	}
 	stream_reset(&w->stream);
 	w->room = r;
+	w->conn = conn;
 	w->deadline = poll_deadline;
 	w->next = r->watchers;
 	if (r->watchers != NULL)
@@ -717,7 +719,7 @@ room_watch_lost(struct conn_handle conn)
 	struct watcher *w;
 
 	if (conn.fd < 0 || conn.fd >= nwatch_fd ||
-	    (w = watch_fd[conn.fd]) == NULL || w->stream.conn.gen != conn.gen)
+	    (w = watch_fd[conn.fd]) == NULL || w->conn.gen != conn.gen)
 		return 0;
 	stream_lost(&w->stream, conn);
 	unwatch(w, NULL);

@@ -477,7 +477,7 @@ START_TEST(watchers_read_only_not_in_names_no_whispers)
 	    "since=%llu", id);
 	cl_get(s.port, target, &r);
 	ck_assert_msg(strncmp(r.body, "{\"events\":[],\"next\":", 20) == 0,
-	    "%s", r.body);
+	    "%d %s %s", r.status, r.head, r.body);
 	reply_free(&r);
 	/* A watcher cannot talk: a say without a session is refused. */
 	cl_post(s.port, "/api/say", "room=lobby&message=hi", &r);
@@ -486,6 +486,45 @@ START_TEST(watchers_read_only_not_in_names_no_whispers)
 	stream_close(&sse);
 	stream_close(&txt);
 	srv_stop_clean(&s);
+}
+END_TEST
+
+START_TEST(publish_keeps_the_origin_rule_and_room_cap)
+{
+	struct server s;
+	struct reply r;
+	char path[300], req[REQ_MAX], form[64], line[512];
+	const char *body = "room=lobby&text=hi";
+	FILE *f;
+	int i, marked = 0;
+
+	start_with_tokens(&s, path, sizeof path, NULL);
+	/* Another site's page, no -O: refused even with the token. */
+	snprintf(req, sizeof req, "POST /api/publish HTTP/1.0\r\n"
+	    "Origin: http://evil.test\r\nAuthorization: Bearer " TOKEN "\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	cl_raw(s.port, req, strlen(req), &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	publish_ok(s.port, "room=lobby&text=kept&from=ci&kind=action");
+	/* The room cap: the lobby and 999 more, then 503. */
+	for (i = 1; i < 1000; i++) {
+		snprintf(form, sizeof form, "room=r%d&text=x", i);
+		publish_ok(s.port, form);
+	}
+	ck_assert_int_eq(publish(s.port, "Bearer " TOKEN, "room=onemore&text=x",
+	    &r), 503);
+	reply_free(&r);
+	srv_stop_clean(&s);
+	/* The transcript marks the backend's line too. */
+	snprintf(path, sizeof path, "%s/transcript", s.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, "\tlobby\tci [backend]\taction\tkept\n"))
+			marked = 1;
+	fclose(f);
+	ck_assert(marked);
 }
 END_TEST
 
@@ -505,6 +544,7 @@ itest_pub_suite(void)
 	tcase_add_test(tc, cors_and_preflight_only_with_O);
 	tcase_add_test(tc, cors_for_exactly_the_O_origins);
 	tcase_add_test(tc, bad_O_values_exit_2);
+	tcase_add_test(tc, publish_keeps_the_origin_rule_and_room_cap);
 	tcase_add_test(tc, watchers_need_W);
 	tcase_add_test(tc, watchers_read_only_not_in_names_no_whispers);
 	suite_add_tcase(s, tc);
