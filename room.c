@@ -663,6 +663,8 @@ int
 room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
     const char *since, long long now, long long poll_deadline)
 {
+	/* stream_begin() copies a whole sid's bytes: no session, all NUL. */
+	static const char nosid[STREAM_SID_BYTES];
 	struct watcher *w;
 	struct event *ev;
 	unsigned i, start;
@@ -695,7 +697,7 @@ room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
 	 * poll answers one event (its answer ends with it, next = its
 	 * number), or none at the deadline (next = the room's last).
 	 */
-	stream_begin(&w->stream, conn, f, 0, "", poll_deadline != 0, now);
+	stream_begin(&w->stream, conn, f, 0, nosid, poll_deadline != 0, now);
 	stream_set_cursor(&w->stream, r->seq);
 	start = watch_start(r, w, parse_since(r, since), &missed);
 	if (missed && poll_deadline == 0 && (ev = event_new(EVENT_MISSED,
