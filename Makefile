@@ -34,7 +34,7 @@ OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
-	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
+	tests/check_session.o tests/check_accounts.o tests/check_transcript.o tests/check_tokens.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_json.o tests/json_decode.o \
 	tests/check_fmt_json.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
@@ -75,6 +75,7 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 addr.o: addr.c addr.h
 tokens.o: tokens.c tokens.h
+tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 chatd.o: chatd.c tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h

@@ -319,21 +319,6 @@ api_leave(struct api *a)
 	return ok_true(a);
 }
 
-/* The token of "Authorization: Bearer TOKEN" (scheme in any case), or NULL. */
-static const char *
-bearer(const char *auth)
-{
-	static const char scheme[] = "Bearer ";
-	size_t i;
-
-	for (i = 0; i < sizeof scheme - 1; i++)
-		if ((auth[i] | 0x20) != (scheme[i] | 0x20))
-			return NULL;
-	while (auth[i] == ' ')
-		i++;
-	return auth[i] != '\0' ? auth + i : NULL;
-}
-
 /*
  * A backend's event: numbered, kept, written to the transcript and sent
  * to every stream of the room, marked as a backend's (from.backend) so
@@ -356,7 +341,7 @@ api_publish(struct api *a)
 	if (!tokens_enabled())
 		return fail(a, HTTP_NOT_FOUND, "Publishing is not enabled "
 		    "(chatd runs without -T).");
-	if (!tokens_check(bearer(a->req->http->authorization))) {
+	if (!tokens_check(tokens_bearer(a->req->http->authorization))) {
 		buf_init(&body);
 		json_error(&body, "The request needs a valid token "
 		    "(Authorization: Bearer TOKEN).");
