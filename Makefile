@@ -30,16 +30,16 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 
 OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
-	room.o session.o text.o transcript.o web.o worker.o \
-	event.o stream.o fmt_html.o fmt_text.o fmt_json.o
+	room.o session.o sha1.o stats.o status.o text.o transcript.o web.o worker.o \
+	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o tests/check_tokens.o \
-	tests/check_loop.o tests/check_fmt.o tests/check_json.o tests/json_decode.o \
-	tests/check_fmt_json.o
+	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
+	tests/check_fmt_json.o tests/check_stats.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_pub.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o
 
 all: chatd
 
@@ -78,30 +78,36 @@ tokens.o: tokens.c tokens.h
 tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
-chatd.o: chatd.c tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+chatd.o: chatd.c stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
-conn.o: conn.c api.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
+conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 json.o: json.c json.h buf.h
 log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
-room.o: room.c room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
+stats.o: stats.c stats.h buf.h
+status.o: status.c status.h stats.h http.h json.h loop.h room.h session.h stream.h event.h fmt.h queue.h buf.h text.h
+room.o: room.c stats.h room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
 session.o: session.c session.h stream.h event.h fmt.h addr.h config.h log.h queue.h buf.h text.h
 event.o: event.c event.h fmt.h queue.h text.h
-stream.o: stream.c stream.h event.h fmt.h queue.h
+stream.o: stream.c stats.h stream.h event.h fmt.h queue.h
 fmt_json.o: fmt_json.c fmt_json.h fmt.h event.h http.h json.h buf.h queue.h text.h
 fmt_html.o: fmt_html.c fmt.h event.h frames.h http.h buf.h queue.h text.h
 fmt_text.o: fmt_text.c fmt.h event.h http.h buf.h queue.h text.h
+fmt_ws.o: fmt_ws.c fmt_json.h fmt.h event.h ws.h buf.h queue.h text.h
+sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c tokens.h config.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+web.o: web.c web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
-login.o: login.c login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h
-tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
+ws.o: ws.c ws.h sha1.h
+tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
+login.o: login.c stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
+tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
 	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
@@ -138,7 +144,8 @@ portable32:
 # targets name their own packages; .ci/run installs them.
 check-deps:
 	for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; true
-	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config
+	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config \
+	    python3 python3-websockets
 
 # On localhost only; `./chatd -b 0.0.0.0` serves others (see README.md).
 run: chatd
@@ -167,10 +174,11 @@ clean:
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
 	install uninstall clean fuzz check-browser check-hostile check-mutate \
-	check-mutate-asan bench
+	check-mutate-asan bench bench-transports
 
-# libFuzzer target for http.c (clang only): `make fuzz FUZZTIME=300`.  The
-# corpus grows in fuzz/out/ (ignored by git) from the seeds, which stay small.
+# libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
+# each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
+# by git) from the seeds, which stay small.
 FUZZCC    = clang
 FUZZTIME  = 60
 FUZZFLAGS = -std=c99 -pedantic -g -O1 $(WARNFLAGS) $(WERROR) \
@@ -180,21 +188,30 @@ fuzz/out/fuzz_http: fuzz/fuzz_http.c http.c http.h buf.c buf.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_http.c http.c buf.c
 
+fuzz/out/fuzz_ws: fuzz/fuzz_ws.c ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf.h
+	mkdir -p fuzz/out
+	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_ws.c ws.c sha1.c text.c buf.c
+
 # The JSON writer, checked by the tests' strict decoder.
 fuzz/out/fuzz_json: fuzz/fuzz_json.c json.c json.h buf.c buf.h tests/json_decode.c tests/json_decode.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -Itests -o $@ fuzz/fuzz_json.c json.c buf.c tests/json_decode.c
 
-fuzz: fuzz/out/fuzz_http
-	$(MAKE) fuzz/out/fuzz_json && mkdir -p fuzz/out/corpus-json && \
-	    cp tests/fuzz-seeds/json/* fuzz/out/corpus-json/ && \
-	    ./fuzz/out/fuzz_json -max_total_time=$(FUZZTIME) -max_len=4096 \
-	    -artifact_prefix=fuzz/out/ fuzz/out/corpus-json
+fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws fuzz/out/fuzz_json
+	mkdir -p fuzz/out/corpus-json
+	cp tests/fuzz-seeds/json/* fuzz/out/corpus-json/
+	./fuzz/out/fuzz_json -max_total_time=$(FUZZTIME) -max_len=4096 \
+	    -artifact_prefix=fuzz/out/json- fuzz/out/corpus-json
 	mkdir -p fuzz/out/corpus-http
 	cp tests/fuzz-seeds/http/* fuzz/out/corpus-http/
 	./fuzz/out/fuzz_http -max_total_time=$(FUZZTIME) -max_len=20000 \
 	    -dict=fuzz/http.dict -artifact_prefix=fuzz/out/ \
 	    fuzz/out/corpus-http
+	mkdir -p fuzz/out/corpus-ws
+	cp tests/fuzz-seeds/ws/* fuzz/out/corpus-ws/
+	./fuzz/out/fuzz_ws -max_total_time=$(FUZZTIME) -max_len=20000 \
+	    -dict=fuzz/ws.dict -artifact_prefix=fuzz/out/ws- \
+	    fuzz/out/corpus-ws
 
 
 # chatd in headless Chromium through chromedriver (apt-get install chromium
@@ -232,8 +249,10 @@ check-mutate-asan:
 # Load benchmark (bench/README.md): chatd and nginx+nchan side by side at
 # each size in STREAMS (held streams, fan-out latency, deliveries a second,
 # memory per stream), then a login flood; server and generator on separate
-# cores.  `make bench STREAMS=1000` for one size.
+# cores.  `make bench STREAMS=1000` for one size.  TRANSPORTS: chatd's
+# streams (html, sse, ws); `make bench-transports`: all three at 1,000.
 STREAMS = 1000 5000 10000
+TRANSPORTS = html
 bench/load: bench/load.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/load.c
 
@@ -241,5 +260,9 @@ bench/flood: bench/flood.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/flood.c
 
 bench: chatd bench/load bench/flood
-	STREAMS="$(STREAMS)" sh bench/run.sh
+	STREAMS="$(STREAMS)" TRANSPORTS="$(TRANSPORTS)" sh bench/run.sh
+
+bench-transports: chatd bench/load
+	STREAMS=1000 SERVERS=chatd TRANSPORTS="html sse ws" FLOOD=0 \
+	    sh bench/run.sh
 

@@ -17,6 +17,7 @@
 #include "stream.h"
 #include "text.h"
 #include "tokens.h"
+#include "ws.h"
 
 #define API_GET		0x1	/* methods a route answers; HEAD goes with GET */
 #define API_POST	0x2
@@ -319,6 +320,12 @@ api_leave(struct api *a)
 	return ok_true(a);
 }
 
+const char *
+api_bearer(const char *auth)
+{
+	return tokens_bearer(auth);
+}
+
 /*
  * A backend's event: numbered, kept, written to the transcript and sent
  * to every stream of the room, marked as a backend's (from.backend) so
@@ -605,6 +612,95 @@ api_poll(struct api *a)
 	return HTTP_OK;
 }
 
+/*
+ * 400 for an upgrade that is not one; a wrong version also names the one
+ * chatd speaks (RFC 6455 4.4).
+ */
+static int
+bad_handshake(struct api *a, enum ws_handshake why, const char *reason)
+{
+	struct buf out;
+
+	a->resp->status = HTTP_BAD_REQUEST;
+	buf_init(&out);
+	api_error(&out, 0, HTTP_BAD_REQUEST, reason);
+	if (why == WS_HS_BAD_VERSION && out.len >= 4 && !out.failed) {
+		/* Before the blank line that ends the head. */
+		const char *end = strstr(buf_str(&out), "\r\n\r\n");
+
+		buf_add(&a->resp->out, out.data, (size_t)(end - out.data) + 2);
+		buf_adds(&a->resp->out, "Sec-WebSocket-Version: " WS_VERSION
+		    "\r\n");
+		buf_adds(&a->resp->out, end + 2);
+	} else
+		buf_add(&a->resp->out, buf_str(&out), out.len);
+	buf_free(&out);
+	return HTTP_BAD_REQUEST;
+}
+
+/* "" when a header was absent: ws_handshake_check() takes NULL. */
+static const char *
+header(const char *value, int seen)
+{
+	return seen || *value ? value : NULL;
+}
+
+/*
+ * GET /api/ws: the handshake, then the session's stream in WebSocket
+ * frames, replacing any other stream it has, with a replay after since.
+ */
+static int
+api_ws(struct api *a)
+{
+	const struct http_request *h = a->req->http;
+	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
+	char head[WS_RESPONSE_MAX];
+	enum ws_handshake hs;
+	struct session *s;
+	size_t n;
+
+	if (h->method != HTTP_GET || h->minor != 1)
+		return bad_handshake(a, WS_HS_OK, "A WebSocket opens with a GET "
+		    "in HTTP/1.1.");
+	hs = ws_handshake_check(header(h->upgrade, 0),
+	    header(h->connection, 0), header(h->ws_key, h->has_ws_key),
+	    header(h->ws_version, h->has_ws_version));
+	if (hs != WS_HS_OK)
+		return bad_handshake(a, hs, ws_handshake_reason(hs));
+	if ((s = need_session(a)) == NULL)
+		return HTTP_FORBIDDEN;
+	n = ws_handshake_response(head, h->ws_key);
+	if (web_upgrade(a->req->conn, head, n) == -1)
+		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
+		    "try again.");
+	param(a, "since", since, sizeof since, 0);
+	session_attach(s, a->req->conn, &fmt_ws, 0, a->req->now);
+	if (s->room != NULL)
+		room_replay(s, *since ? since : NULL);
+	a->resp->stream = s;
+	return a->resp->status = 101;
+}
+
+/* /passwd through a WebSocket: cmd.c has told the session already. */
+static void
+ws_talk_done(void *arg, int status, const char *reply)
+{
+	(void)arg;
+	(void)status;
+	(void)reply;
+}
+
+int
+api_ws_line(struct session *s, char *message, size_t len, long long now,
+    struct buf *reply)
+{
+	int status;
+
+	status = cmd_talk(s, message, len, NULL, now, reply, ws_talk_done,
+	    NULL);
+	return status == CMD_PENDING ? HTTP_OK : status;
+}
+
 static const struct api_route {
 	const char	*path;
 	int		 methods;
@@ -617,6 +713,7 @@ static const struct api_route {
 	{ API_PREFIX "/leave", API_POST, api_leave },
 	{ API_PREFIX "/events", API_GET, api_events },
 	{ API_PREFIX "/poll", API_GET, api_poll },
+	{ API_PREFIX "/ws", API_GET, api_ws },
 	{ API_PREFIX "/publish", API_POST, api_publish },
 };
 

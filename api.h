@@ -20,6 +20,9 @@ int	api_path(const char *path);
  */
 void	api_handle(const struct web_request *, struct web_response *);
 
+/* The token of "Authorization: Bearer TOKEN" (scheme in any case), or NULL. */
+const char *api_bearer(const char *authorization);
+
 /* Answers the long polls whose timeout has come (an empty list). */
 void	api_sweep(long long now);
 
@@ -28,5 +31,16 @@ void	api_sweep(long long now);
  * when head_only.
  */
 void	api_error(struct buf *, int head_only, int status, const char *reason);
+
+struct session;
+
+/*
+ * A text message from a session's WebSocket: one talk line, exactly as
+ * /dotalk takes it (commands, rate limit; a /passwd answers later, as a
+ * notice).  Returns 200, or 400 or 429 with the refusal in reply for the
+ * caller to send as a notice.  The message may be modified.
+ */
+int	api_ws_line(struct session *, char *message, size_t len,
+	    long long now, struct buf *reply);
 
 #endif

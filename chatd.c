@@ -37,6 +37,7 @@
 #include "loop.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "text.h"
 #include "tokens.h"
 #include "transcript.h"
@@ -585,6 +586,7 @@ main(int argc, char **argv)
 	    LOOP_READ, on_accounts, NULL) == -1)
 		fatal("%s: the accounts helper", loop_backend());
 	start_event_ids();	/* before the lobby: its floor is the start */
+	stats_init(time(NULL));
 	if (room_init() == -1)
 		fatalx("out of memory");
 	limit = conn_init(fds, config.naddresses, config.max_conns,
@@ -609,6 +611,7 @@ main(int argc, char **argv)
 		conn_pass(CHATD_TICK_MS);
 	}
 	log_info("shutting down");
+	conn_stopping();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	accounts_close();

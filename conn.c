@@ -24,16 +24,19 @@
 #include "queue.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "web.h"
+#include "ws.h"
 
+/* Numbered as stats.h counts them. */
 enum conn_state {
-	CONN_FREE = 0,
-	CONN_READING,		/* reading the request */
-	CONN_RESPONDING,	/* writing a finite response, then close */
-	CONN_LINGERING,		/* response sent; draining input until EOF */
-	CONN_STREAMING,		/* a chat frame */
-	CONN_CLOSING,		/* to be closed at the end of this pass */
-	CONN_WAITING		/* the answer waits for the accounts helper */
+	CONN_FREE = STATS_CONN_FREE,
+	CONN_READING = STATS_CONN_READING,	/* reading the request */
+	CONN_RESPONDING = STATS_CONN_RESPONDING,	/* a finite response, then close */
+	CONN_LINGERING = STATS_CONN_LINGERING,	/* response sent; input until EOF */
+	CONN_STREAMING = STATS_CONN_STREAMING,	/* a chat frame */
+	CONN_CLOSING = STATS_CONN_CLOSING,	/* closed at the end of this pass */
+	CONN_WAITING = STATS_CONN_WAITING	/* waits for the accounts helper */
 };
 
 /*
@@ -48,12 +51,13 @@ enum conn_list {
 	LIST_RESPONDING,
 	LIST_LINGERING,
 	LIST_REFUSED,
+	LIST_WS,		/* WebSockets, by when their client was last heard */
 	LIST_COUNT
 };
 
-static const long long list_timeout[LIST_COUNT] = {
+static long long list_timeout[LIST_COUNT] = {
 	0, HTTP_HEAD_TIMEOUT_MS, CONN_RESPONSE_TIMEOUT_MS, CONN_LINGER_MS,
-	CONN_REFUSED_TIMEOUT_MS
+	CONN_REFUSED_TIMEOUT_MS, 0	/* LIST_WS: -k, set by conn_init() */
 };
 
 struct conn {
@@ -71,6 +75,10 @@ struct conn {
 	struct addr	*addr;		/* counted there; NULL for a refusal */
 	char		 ip[SESSION_IP_BYTES];
 	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
+	int		 websocket;	/* upgraded: the stream is a WebSocket */
+	struct ws_parser *ws;		/* its parser while a frame is under way */
+	int		 ws_pings;	/* sent since the client was last heard */
+	long long	 ws_refused;	/* ms; the last rate-limit notice */
 };
 
 static struct {
@@ -90,6 +98,7 @@ static struct holder	*holders;	/* scratch for cutting the biggest queues */
 static int		 listen_fds[CONN_LISTEN_MAX], nlisten;
 static int		 spare_fd = -1;	/* given up to shed a connection on EMFILE */
 static int		 max_conns, per_ip, nconns, nrefused;
+static int		 stopping;	/* WebSockets close with 1001 */
 static int		 nqueued;	/* connections with output queued */
 static size_t		 queued;	/* bytes queued for all of them */
 static long long	 now, accept_paused_until;
@@ -146,6 +155,7 @@ set_state(int fd, enum conn_state st)
 {
 	struct conn *c = &conns[fd];
 
+	stats_conn_state(c->state, st);
 	c->state = st;
 	if (c->refused && st != CONN_CLOSING)
 		return;
@@ -159,6 +169,13 @@ set_state(int fd, enum conn_state st)
 	case CONN_LINGERING:
 		list_append(fd, LIST_LINGERING);
 		break;
+	case CONN_STREAMING:
+		if (c->websocket) {
+			c->ws_pings = 0;
+			list_append(fd, LIST_WS);
+		} else
+			list_unlink(fd);
+		break;
 	default:
 		list_unlink(fd);
 	}
@@ -169,6 +186,7 @@ static void
 queue_changed(struct conn *c, size_t before)
 {
 	queued = queued - before + c->out.bytes;
+	stats_queued(queued);
 	if (before == 0 && c->out.bytes > 0)
 		nqueued++;
 	else if (before > 0 && c->out.bytes == 0)
@@ -185,8 +203,21 @@ queue_clear(struct conn *c)
 }
 
 static int	conn_resume(int, unsigned long, void *);
-static const struct web_io web_io = { conn_resume };
+static int	conn_websocket(struct conn_handle, const char *, size_t);
+static const struct web_io web_io = { conn_resume, conn_websocket };
 static unsigned long	 wait_gens;	/* a fresh one for each request that waits */
+
+/*
+ * A WebSocket client whose answers it does not read is not read either:
+ * what it sends waits in the kernel, not here.  Its pongs wait too, so
+ * one that never reads is closed as silent.
+ */
+static int
+ws_backed_up(const struct conn *c)
+{
+	return c->websocket && c->state == CONN_STREAMING &&
+	    c->out.bytes >= config.queue_max / CONN_WS_PAUSE_DIV;
+}
 
 /* Sets what the loop watches on a connection from its state and queue. */
 static void
@@ -202,7 +233,7 @@ update_watch(int fd)
 		break;
 	case CONN_RESPONDING:
 	case CONN_STREAMING:
-		ev = c->read_shut ? 0 : LOOP_READ;
+		ev = c->read_shut || ws_backed_up(c) ? 0 : LOOP_READ;
 		if (c->out.bytes > 0)
 			ev |= LOOP_WRITE;
 		break;
@@ -269,6 +300,7 @@ cut_biggest(void)
 		log_info("%s: cut off: %zu bytes queued, all connections hold "
 		    "%zu, the limit is %zu", conns[fd].ip, conns[fd].out.bytes,
 		    queued, config.total_queue_max);
+		stats_refused(STATS_REFUSED_TOTAL_QUEUE);
 		mark_closing(fd);
 	}
 	/*
@@ -315,6 +347,7 @@ conn_send(struct conn_handle h, struct chunk *chunk)
 	if (queue_push(fd, chunk, config.queue_max) == -1) {
 		log_info("%s: cut off: %zu bytes queued, the limit is %zu",
 		    c->ip, c->out.bytes, config.queue_max);
+		stats_refused(STATS_REFUSED_QUEUE);
 		mark_closing(fd);
 		return -1;
 	}
@@ -322,6 +355,31 @@ conn_send(struct conn_handle h, struct chunk *chunk)
 		return -1;	/* cut for -Q */
 	mark_dirty(fd);
 	return 0;
+}
+
+/* Queues a whole frame; -1 if it could not be (the connection is cut). */
+static int
+ws_send(int fd, const char *frame, size_t len)
+{
+	struct chunk *ch;
+	int rc = -1;
+
+	if (len > 0 && (ch = chunk_new(frame, len)) != NULL) {
+		if ((rc = queue_push(fd, ch, (size_t)-1)) == 0)
+			mark_dirty(fd);
+		chunk_unref(ch);
+	}
+	if (rc == -1)
+		mark_closing(fd);
+	return rc;
+}
+
+static void
+ws_send_close(int fd, unsigned code, const char *reason)
+{
+	char frame[WS_CONTROL_FRAME_MAX];
+
+	ws_send(fd, frame, ws_close_frame(frame, code, reason));
 }
 
 static void
@@ -335,6 +393,9 @@ conn_end(struct conn_handle h)
 	c->session = NULL;
 	if (c->state == CONN_FREE || c->state == CONN_CLOSING)
 		return;
+	if (c->websocket && c->state == CONN_STREAMING)
+		ws_send_close(fd, stopping ? WS_CLOSE_GOING_AWAY :
+		    WS_CLOSE_NORMAL, NULL);
 	set_state(fd, CONN_RESPONDING);
 	mark_dirty(fd);
 }
@@ -389,6 +450,7 @@ conn_init(const int *fds, int nfds, int want, int ip_max)
 	if (max_conns < 1)
 		max_conns = 1;
 	per_ip = ip_max;
+	list_timeout[LIST_WS] = (long long)config.keepalive * 1000;
 	spare_fd = open("/dev/null", O_RDONLY);
 	busy_page = render_error(HTTP_UNAVAILABLE, "The server is full. Please "
 	    "try again in a moment.");
@@ -419,6 +481,7 @@ release(int fd)
 	list_unlink(fd);
 	queue_clear(c);
 	free(c->req);
+	free(c->ws);
 	if (c->refused)
 		nrefused--;
 	else
@@ -426,6 +489,7 @@ release(int fd)
 	if (c->addr != NULL)
 		addr_conn_close(c->addr);
 	gen = c->gen;
+	stats_conn_state(c->state, CONN_FREE);
 	memset(c, 0, sizeof *c);
 	c->gen = gen + 1;	/* every handle to it is stale now */
 }
@@ -449,6 +513,8 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 		c->refused = 1;
 		c->read_shut = c->dirty = 0;
 		c->session = NULL;
+		c->websocket = 0;
+		c->ws = NULL;
 		c->addr = NULL;
 		c->req = NULL;
 		outq_init(&c->out);
@@ -546,17 +612,20 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	if (fd >= capacity || (a = addr_get(ip)) == NULL) {
 		log_info("%s: refused: descriptor %d, %d connections open", ip,
 		    fd, nconns);
+		stats_refused(STATS_REFUSED_FULL);
 		refuse(fd, ip, busy_page, 1);
 		return;
 	}
 	if (addr_conns(a) >= per_ip) {
 		log_info("%s: refused: %d connections from this address", ip,
 		    addr_conns(a));
+		stats_refused(STATS_REFUSED_PER_ADDRESS);
 		refuse(fd, ip, crowd_page, 1);
 		return;
 	}
 	if (nconns >= max_conns && drop_oldest_reader() == -1) {
 		log_info("%s: refused: %d connections open", ip, nconns);
+		stats_refused(STATS_REFUSED_FULL);
 		refuse(fd, ip, busy_page, 1);
 		return;
 	}
@@ -575,6 +644,8 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	http_request_init(c->req);
 	c->dirty = c->read_shut = c->refused = 0;
 	c->session = NULL;
+	c->websocket = 0;
+	c->ws = NULL;
 	c->addr = a;
 	addr_conn_open(a);
 	outq_init(&c->out);
@@ -597,8 +668,10 @@ shed_one(int listen_fd)
 	if (spare_fd != -1) {
 		close(spare_fd);
 		/* No descriptor to spare for lingering: one write, and close. */
-		if ((fd = accept(listen_fd, NULL, NULL)) != -1)
+		if ((fd = accept(listen_fd, NULL, NULL)) != -1) {
+			stats_refused(STATS_REFUSED_FULL);
 			refuse(fd, "?", busy_page, 0);
+		}
 		spare_fd = open("/dev/null", O_RDONLY);
 	}
 	log_warnx("out of file descriptors: accepting paused");
@@ -710,6 +783,7 @@ dispatch(int fd, void *later)
 	web_handle(&req, &resp);
 	if (resp.pending) {
 		/* Nothing watched: the helper's answer comes through conn_resume(). */
+		stats_conn_state(c->state, CONN_WAITING);
 		c->state = CONN_WAITING;
 		c->wait_gen = req.gen;
 		buf_free(&resp.out);
@@ -773,6 +847,172 @@ parse_error(int fd, int status)
 	update_watch(fd);
 }
 
+/*
+ * The client went or spoke in a way that ends the WebSocket: a close
+ * frame (echo its code), or one we send (a failure, binary).  The stream
+ * is lost as when a connection drops: the session has its grace period.
+ */
+static void
+ws_finish(int fd, unsigned code, const char *reason)
+{
+	struct conn *c = &conns[fd];
+	struct session *s = c->session;
+	struct conn_handle h;
+
+	h.fd = fd;
+	h.gen = c->gen;
+	c->session = NULL;
+	if (reason != NULL)
+		log_info("%s: WebSocket closed with %u: %s", c->ip, code,
+		    reason);
+	ws_send_close(fd, code, reason);
+	if (c->state != CONN_CLOSING) {
+		set_state(fd, CONN_RESPONDING);
+		update_watch(fd);
+	}
+	if (s != NULL && session_stream_lost(s, h, now))
+		cmd_end(s, SESSION_TIMEOUT, NULL);
+}
+
+/*
+ * A text message: one talk line.  Refusals come back as notices; those
+ * of the rate limit at most once per token, so that a flood of frames
+ * gets a trickle of notices and no growing queue.
+ */
+static void
+ws_text(int fd, const char *data, size_t len)
+{
+	static char line[WS_MESSAGE_MAX + 1];
+	struct conn *c = &conns[fd];
+	struct buf reply;
+	int status;
+
+	memcpy(line, data, len);
+	line[len] = '\0';
+	buf_init(&reply);
+	status = api_ws_line(c->session, line, len, now, &reply);
+	/* A /quit or a kick may have ended the session: c->session is NULL. */
+	if (status != HTTP_OK && c->session != NULL && *buf_str(&reply) &&
+	    (status != HTTP_TOO_MANY_REQUESTS ||
+	    now - c->ws_refused >= SESSION_REFILL_MS)) {
+		if (status == HTTP_TOO_MANY_REQUESTS)
+			c->ws_refused = now;
+		session_notice(c->session, "%s", buf_str(&reply));
+	}
+	buf_free(&reply);
+}
+
+/* One message or control frame from the parser. */
+static void
+ws_event(int fd, enum ws_event ev)
+{
+	struct conn *c = &conns[fd];
+	struct ws_parser *p = c->ws;
+	char frame[WS_CONTROL_FRAME_MAX];
+
+	if (ev != WS_EV_FAIL) {
+		/* Heard: the silence timer starts again. */
+		c->ws_pings = 0;
+		list_append(fd, LIST_WS);
+	}
+	switch (ev) {
+	case WS_EV_TEXT:
+		ws_text(fd, p->data, p->len);
+		break;
+	case WS_EV_BINARY:
+		ws_finish(fd, WS_CLOSE_UNSUPPORTED, "Only text messages are "
+		    "taken.");
+		break;
+	case WS_EV_PING:
+		ws_send(fd, frame, ws_pong_frame(frame, p->data, p->len));
+		break;
+	case WS_EV_CLOSE:
+		ws_finish(fd, p->code, NULL);
+		break;
+	case WS_EV_FAIL:
+		ws_finish(fd, p->code, p->reason);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Feeds a WebSocket's bytes to its parser until they run out or it ends. */
+static void
+ws_input(int fd, const char *data, size_t n)
+{
+	struct conn *c = &conns[fd];
+	enum ws_event ev;
+	size_t used;
+
+	if (c->ws == NULL) {
+		if ((c->ws = malloc(sizeof *c->ws)) == NULL) {
+			mark_closing(fd);
+			return;
+		}
+		ws_parser_init(c->ws);
+	}
+	while (n > 0 && c->state == CONN_STREAMING && c->session != NULL) {
+		ev = ws_parse(c->ws, data, n, &used);
+		data += used;
+		n -= used;
+		if (ev == WS_EV_MORE)
+			break;
+		ws_event(fd, ev);
+	}
+	/*
+	 * Between frames the parser holds nothing: an idle WebSocket keeps
+	 * no 8 KiB message buffer, only a pong now and then needs one.
+	 */
+	if (c->ws != NULL && ws_parser_idle(c->ws)) {
+		free(c->ws);
+		c->ws = NULL;
+	}
+}
+
+/* Input on a WebSocket: at most CONN_READ_MAX bytes a pass, as any other. */
+static void
+read_ws(int fd)
+{
+	char data[CONN_READ_MAX];
+	ssize_t n;
+
+	if ((n = read(fd, data, sizeof data)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			mark_closing(fd);
+		return;
+	}
+	if (n == 0) {
+		mark_closing(fd);	/* gone without a close frame */
+		return;
+	}
+	ws_input(fd, data, (size_t)n);
+	if (conns[fd].state == CONN_STREAMING)
+		update_watch(fd);	/* reading may pause for its output */
+}
+
+/*
+ * Silent for -k: a ping; for 2 x -k: another; for 3 x -k: the client is
+ * gone (it answers no ping, or stopped mid-frame) and is closed.
+ */
+static void
+ws_expired(int fd)
+{
+	struct conn *c = &conns[fd];
+	char frame[WS_CONTROL_FRAME_MAX];
+
+	if (c->ws_pings >= CONN_WS_PINGS) {
+		log_info("%s: WebSocket closed: silent for %lld ms", c->ip,
+		    (long long)c->ws_pings * list_timeout[LIST_WS] +
+		    (now - c->since));
+		mark_closing(fd);
+		return;
+	}
+	c->ws_pings++;
+	list_append(fd, LIST_WS);
+	ws_send(fd, frame, ws_ping_frame(frame, "", 0));
+}
+
 static void
 read_request(int fd)
 {
@@ -792,9 +1032,12 @@ read_request(int fd)
 		return;
 	}
 	st = http_parse(c->req, data, (size_t)n, &used);
-	if (st == HTTP_OK)
+	if (st == HTTP_OK) {
 		dispatch(fd, NULL);
-	else if (st != HTTP_INCOMPLETE)
+		/* A client may send its first frames right behind the head. */
+		if (c->websocket && used < (size_t)n)
+			ws_input(fd, data + used, (size_t)n - used);
+	} else if (st != HTTP_INCOMPLETE)
 		parse_error(fd, st);
 }
 
@@ -845,6 +1088,33 @@ write_some(int fd)
 }
 
 /*
+ * The route upgraded the request's connection: the 101 goes first, and
+ * the parser (WS_MESSAGE_MAX and more) exists only for WebSockets.
+ */
+static int
+conn_websocket(struct conn_handle h, const char *head, size_t len)
+{
+	struct conn *c = conn_get(h);
+	struct chunk *ch;
+
+	if (c == NULL || c->websocket || (ch = chunk_new(head, len)) == NULL)
+		return -1;
+	c->websocket = 1;
+	c->ws_pings = 0;
+	c->ws_refused = 0;
+	if (queue_push(h.fd, ch, (size_t)-1) == 0)
+		mark_dirty(h.fd);
+	chunk_unref(ch);
+	return 0;
+}
+
+void
+conn_stopping(void)
+{
+	stopping = 1;
+}
+
+/*
  * A waiting request's answer is ready: the request runs again with its
  * token, unless its connection is gone (the descriptor may serve another
  * client by now, which the generation tells).  0, or -1 if gone.
@@ -856,6 +1126,7 @@ conn_resume(int fd, unsigned long gen, void *later)
 	    conns[fd].wait_gen != gen)
 		return -1;
 	now = loop_now_ms();
+	stats_conn_state(CONN_WAITING, CONN_READING);
 	conns[fd].state = CONN_READING;
 	dispatch(fd, later);
 	return 0;
@@ -879,6 +1150,9 @@ on_conn(int fd, int ready, void *arg)
 	now = loop_now_ms();
 	if ((ready & LOOP_READ) && c->state == CONN_READING)
 		read_request(fd);
+	else if ((ready & LOOP_READ) && c->websocket &&
+	    c->state == CONN_STREAMING)
+		read_ws(fd);
 	else if (ready & LOOP_READ)
 		read_rest(fd);
 	if ((ready & LOOP_WRITE) && (c->state == CONN_RESPONDING ||
@@ -935,8 +1209,12 @@ sweep(void)
 	}
 	for (l = LIST_NONE + 1; l < LIST_COUNT; l++)
 		while ((fd = lists[l].head) >= 0 &&
-		    now - conns[fd].since >= list_timeout[l])
-			mark_closing(fd);
+		    now - conns[fd].since >= list_timeout[l]) {
+			if (l == LIST_WS)
+				ws_expired(fd);
+			else
+				mark_closing(fd);
+		}
 	addr_sweep(now);
 }
 

@@ -16,6 +16,9 @@
 #define CONN_FULL_PAUSE_MS	100	/* accepting pauses this long on EMFILE */
 #define CONN_SNDBUF		(64 * 1024)	/* kernel send buffer: -q bounds the rest */
 #define CONN_LISTEN_MAX		8	/* listening sockets */
+#define CONN_WS_PINGS		2	/* unanswered pings before a silent close */
+#define CONN_WS_PAUSE_DIV	2	/* a WebSocket is not read while its queue
+					   holds over -q / this */
 
 /*
  * Starts serving the nfds listening sockets (at most CONN_LISTEN_MAX) in
@@ -32,6 +35,9 @@ void	conn_pass(long timeout_ms);
 
 /* Stops accepting, then writes what is queued for at most ms milliseconds. */
 void	conn_drain(long ms);
+
+/* The server is stopping: WebSockets that end now close with 1001. */
+void	conn_stopping(void);
 
 /* Open connections. */
 int	conn_count(void);

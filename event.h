@@ -12,8 +12,9 @@
 #define EVENT_MENTIONS_MAX	8	/* names one line can highlight */
 #define EVENT_SLOT_HTML		0	/* cache slots of the formats */
 #define EVENT_SLOT_TEXT		1
-#define EVENT_SLOT_JSON		2	/* and 3: two framings (SSE, WebSocket) */
-#define EVENT_SLOTS		4
+#define EVENT_SLOT_JSON		2	/* and 3: two framings (SSE, poll) */
+#define EVENT_SLOT_WS		4	/* a text frame of the JSON object */
+#define EVENT_SLOTS		5
 
 enum event_kind {
 	EVENT_MSG,

@@ -38,5 +38,6 @@ struct fmt {
 
 extern const struct fmt fmt_html;	/* fmt_html.c: the chat frame */
 extern const struct fmt fmt_text;	/* fmt_text.c: /chat.txt */
+extern const struct fmt fmt_ws;		/* fmt_ws.c: /api/ws */
 
 #endif

@@ -11,6 +11,7 @@
 
 #define FMT_HTML_PAD_LINES	24	/* 49-byte lines: a stream opens with 1 KiB */
 #define FMT_HTML_STAMP_BYTES	8	/* "HH:MM" and NUL, with room to spare */
+#define FMT_HTML_UTC_BYTES	24	/* "YYYY-MM-DDTHH:MM:SSZ" and NUL */
 
 static struct chunk *
 finish(struct buf *b)
@@ -43,6 +44,9 @@ html_head(int framing)
 			buf_adds(&b, " padding so that browsers render at "
 			    "once.........");
 		buf_adds(&b, " -->\n");
+		/* Without scripts nothing reconnects: offer a link to this URL. */
+		buf_adds(&b, "<noscript><p class=\"redo\"><a href=\"\">"
+		    "Reconnect</a></p></noscript>\n");
 		head = finish(&b);
 	}
 	return head ? chunk_ref(head) : NULL;
@@ -112,17 +116,21 @@ html_class(enum event_kind kind)
 static struct chunk *
 html_event(const struct event *ev, int marked, int framing, const char *sid)
 {
-	char stamp[FMT_HTML_STAMP_BYTES];
+	char stamp[FMT_HTML_STAMP_BYTES], utc[FMT_HTML_UTC_BYTES];
 	struct buf b;
 
 	(void)framing;
 	buf_init(&b);
 	strftime(stamp, sizeof stamp, "%H:%M", localtime(&ev->time));
+	strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ev->time));
 	buf_printf(&b, "<div class=\"ev %s%s%s\"", html_class(ev->kind),
 	    ev->from.backend ? " backend" : "", marked ? " mention" : "");
 	if (ev->id != 0)
 		buf_printf(&b, " id=\"e%llu\"", ev->id);
-	buf_printf(&b, "><span class=\"ts\">%s</span> ", stamp);
+	if (ev->kind == EVENT_END)	/* scripts must not reconnect after it */
+		buf_adds(&b, " data-end=\"\"");
+	buf_printf(&b, "><time class=\"ts\" datetime=\"%s\">%s</time> ",
+	    utc, stamp);
 	switch (ev->kind) {
 	case EVENT_MSG:
 		render_nick(&b, &ev->from);

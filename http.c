@@ -308,6 +308,40 @@ set_field(char *field, size_t size, int *seen, const char *s, size_t n)
 	return HTTP_INCOMPLETE;
 }
 
+/*
+ * Adds a value to a list header's field, after ", " if it holds one
+ * already.  A list that outgrows the field is emptied for good (*over):
+ * only the upgrade handshake reads these, and it refuses an empty one.
+ */
+static void
+join_field(char *field, size_t size, int *over, const char *s, size_t n)
+{
+	size_t len = strlen(field), sep = len > 0 ? 2 : 0;
+
+	if (*over)
+		return;
+	if (len + sep + n >= size) {
+		field[0] = '\0';
+		*over = 1;
+		return;
+	}
+	memcpy(field + len, ", ", sep);
+	memcpy(field + len + sep, s, n);
+	field[len + sep + n] = '\0';
+}
+
+/* A single header the handshake checks: a repeat or a long one reads as "". */
+static void
+once_field(char *field, size_t size, int *seen, const char *s, size_t n)
+{
+	if (*seen || n >= size)
+		n = 0;
+	else
+		memcpy(field, s, n);
+	field[n] = '\0';
+	*seen = 1;
+}
+
 /* Host is uri-host [":" port]: printable ASCII without spaces. */
 static enum http_status
 set_host(struct http_request *r, const char *s, size_t n)
@@ -318,6 +352,16 @@ set_host(struct http_request *r, const char *s, size_t n)
 		if (!is_vchar((unsigned char)s[i]))
 			return HTTP_BAD_REQUEST;
 	return set_field(r->host, sizeof r->host, &r->has_host, s, n);
+}
+
+/* Keeps a header's first value when it fits; a longer one counts as absent. */
+static void
+keep_first(char *dst, size_t size, const char *v, size_t n)
+{
+	if (!*dst && n < size) {
+		memcpy(dst, v, n);
+		dst[n] = '\0';
+	}
 }
 
 /*
@@ -350,25 +394,27 @@ parse_header(struct http_request *r, const char *s, size_t n)
 	if (same_name(s, k, "Origin"))
 		return set_field(r->origin, sizeof r->origin, &r->has_origin,
 		    s + v, end - v);
-	if (same_name(s, k, "Authorization")) {
+	if (same_name(s, k, "Authorization"))
 		/* Too long for any token: as if absent, so it fails as one. */
-		if (!*r->authorization && (size_t)(end - v) < sizeof
-		    r->authorization) {
-			memcpy(r->authorization, s + v, end - v);
-			r->authorization[end - v] = '\0';
-		}
-		return HTTP_INCOMPLETE;
-	}
-	if (same_name(s, k, "Last-Event-ID")) {
+		keep_first(r->authorization, sizeof r->authorization, s + v,
+		    end - v);
+	else if (same_name(s, k, "Last-Event-ID"))
 		/* Only a resumption hint: one that cannot be a number is absent. */
-		if (!*r->last_event_id && (size_t)(end - v) < sizeof
-		    r->last_event_id) {
-			memcpy(r->last_event_id, s + v, end - v);
-			r->last_event_id[end - v] = '\0';
-		}
-		return HTTP_INCOMPLETE;
-	}
-	if (same_name(s, k, "Content-Type"))
+		keep_first(r->last_event_id, sizeof r->last_event_id, s + v,
+		    end - v);
+	else if (same_name(s, k, "Upgrade"))
+		join_field(r->upgrade, sizeof r->upgrade, &r->upgrade_over,
+		    s + v, end - v);
+	else if (same_name(s, k, "Connection"))
+		join_field(r->connection, sizeof r->connection,
+		    &r->connection_over, s + v, end - v);
+	else if (same_name(s, k, "Sec-WebSocket-Key"))
+		once_field(r->ws_key, sizeof r->ws_key, &r->has_ws_key, s + v,
+		    end - v);
+	else if (same_name(s, k, "Sec-WebSocket-Version"))
+		once_field(r->ws_version, sizeof r->ws_version,
+		    &r->has_ws_version, s + v, end - v);
+	else if (same_name(s, k, "Content-Type"))
 		r->form = is_form_type(s + v, end - v);
 	else if (same_name(s, k, "Transfer-Encoding"))
 		return HTTP_NOT_IMPLEMENTED;
@@ -657,6 +703,8 @@ http_reason(int status)
 		return "OK";
 	case HTTP_BAD_REQUEST:
 		return "Bad Request";
+	case HTTP_SEE_OTHER:
+		return "See Other";
 	case HTTP_NO_CONTENT:
 		return "No Content";
 	case HTTP_UNAUTHORIZED:

@@ -14,6 +14,10 @@
 #define HTTP_AUTH_MAX		300	/* Authorization kept: "Bearer " and a token */
 #define HTTP_EVENT_ID_MAX	20	/* Last-Event-ID kept: a number below 2^64 */
 #define HTTP_CACHE_MAX_AGE	3600	/* seconds a static file may be cached */
+#define HTTP_UPGRADE_MAX	64	/* Upgrade, repeats joined, bytes */
+#define HTTP_CONNECTION_MAX	128	/* Connection, repeats joined, bytes */
+#define HTTP_WS_KEY_MAX		32	/* Sec-WebSocket-Key kept: 24 is right */
+#define HTTP_WS_VERSION_MAX	8	/* Sec-WebSocket-Version kept */
 #define HTTP_STATUS_MIN		100	/* a status code has three digits */
 #define HTTP_STATUS_MAX		999
 
@@ -22,6 +26,7 @@ enum http_status {
 	HTTP_INCOMPLETE = 0,		/* parser: feed more bytes */
 	HTTP_OK = 200,
 	HTTP_NO_CONTENT = 204,
+	HTTP_SEE_OTHER = 303,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_UNAUTHORIZED = 401,
 	HTTP_FORBIDDEN = 403,
@@ -82,6 +87,18 @@ struct http_request {
 	char	 last_event_id[HTTP_EVENT_ID_MAX + 1];
 	size_t	 body_len;
 	char	*body;			/* NUL-terminated, in shared */
+	/*
+	 * The headers of a WebSocket upgrade, "" when absent.  Upgrade and
+	 * Connection are lists: repeats are joined with ", ".  A value over
+	 * its field, or a second key or version, is kept as "" with its
+	 * has_ flag set: the handshake is refused (400), nothing else is.
+	 */
+	int	 has_ws_key, has_ws_version;
+	int	 upgrade_over, connection_over;	/* private */
+	char	 upgrade[HTTP_UPGRADE_MAX + 1];
+	char	 connection[HTTP_CONNECTION_MAX + 1];
+	char	 ws_key[HTTP_WS_KEY_MAX + 1];
+	char	 ws_version[HTTP_WS_VERSION_MAX + 1];
 
 	char	 target[HTTP_HEAD_MAX + 2];	/* path NUL query NUL */
 	char	 shared[HTTP_SHARED_BYTES];	/* line, then body */

@@ -13,6 +13,7 @@
 #include "login.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "text.h"
 
 #define PALETTE_SIZE	(sizeof palette / sizeof palette[0])
@@ -56,6 +57,7 @@ login_fair(const char *ip, const char *name, long long now, int is_register,
 	if (!is_loopback(ip) && !addr_take_login(ip, now)) {
 		log_info("%s: %s refused: too many from this address", ip,
 		    is_register ? "registration" : "login");
+		stats_refused(STATS_REFUSED_LOGIN_RATE);
 		*why = is_register ? "Too many registrations from your "
 		    "address; try again in a few seconds." : "Too many logins "
 		    "from your address; try again in a few seconds.";
@@ -66,11 +68,13 @@ login_fair(const char *ip, const char *name, long long now, int is_register,
 	if (addr_sessions(ip) >= config.per_ip) {
 		log_info("%s: login refused: %d sessions from this address", ip,
 		    config.per_ip);
+		stats_refused(STATS_REFUSED_PER_ADDRESS);
 		*why = "Too many people are logged in from your address. "
 		    "Someone must log out first.";
 		return HTTP_TOO_MANY_REQUESTS;
 	}
 	if (session_count() >= config.max_conns - (reserve > 0 ? reserve : 1)) {
+		stats_refused(STATS_REFUSED_SESSION_CAP);
 		*why = "The server is full. Please try again later.";
 		return HTTP_UNAVAILABLE;
 	}

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "room.h"
 #include "session.h"
+#include "stats.h"
 #include "stream.h"
 #include "transcript.h"
 
@@ -322,6 +323,7 @@ room_post(struct room *r, const struct event_source *from,
 		find_mentions(ev);
 	ev->id = event_next_id();
 	r->seq = ev->id;
+	stats_event();
 	remember(r, ev);
 	fan_out(r, ev);
 	return 0;
@@ -517,8 +519,10 @@ room_enter(struct session *s, const char *name, long long now)
 
 	(void)now;
 	if (r == NULL) {
-		if (nrooms >= ROOM_MAX)
+		if (nrooms >= ROOM_MAX) {
+			stats_refused(STATS_REFUSED_ROOM_CAP);
 			return ROOM_FULL;
+		}
 		if ((r = room_create(name)) == NULL)
 			return -1;
 		created = strcmp(r->name, ROOM_RANDOM) != 0;
@@ -867,10 +871,15 @@ sweep_watchers(struct room *r, long long now)
 void
 room_sweep(long long now)
 {
+	static long long next_sweep;
 	struct room *r, *next;
 	int watch = 0;
 
 	now_ms = now;
+	/* Called every loop pass: the rooms are walked a few times a second. */
+	if (now < next_sweep && now >= next_sweep - ROOM_SWEEP_MS)
+		return;
+	next_sweep = now + ROOM_SWEEP_MS;
 	if (nwatchers_total > 0 && now >= next_watch_sweep) {
 		next_watch_sweep = now + ROOM_WATCH_SWEEP_MS;
 		watch = 1;

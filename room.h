@@ -19,6 +19,7 @@
 #define ROOM_WATCH_SWEEP_MS	1000	/* how often watchers' keepalives are looked at */
 
 struct watcher;
+#define ROOM_SWEEP_MS		250	/* how often bans and idle rooms are checked */
 
 struct session;
 

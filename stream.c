@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "stream.h"
 
 static const struct stream_io *io;
@@ -123,6 +124,7 @@ stream_begin(struct stream *st, struct conn_handle conn, const struct fmt *f,
 	st->budget = f->reload != NULL ? budget : 0;
 	st->closing = 0;
 	st->last_send = now;
+	stats_stream(f->name, 1);
 	if (f->head != NULL && send_chunk(st, head_with_extra(f->head(framing)),
 	    now) == -1)
 		rc = -1;
@@ -154,6 +156,7 @@ end_reload(struct stream *st)
 	struct chunk *c;
 
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if ((c = st->fmt->reload(st->sid, st->cursor)) != NULL) {
 		io->send(h, c);
 		chunk_unref(c);
@@ -195,6 +198,7 @@ stream_event(struct stream *st, struct event *ev, int marked, long long now)
 	c = event_bytes(ev, st->fmt, st->framing, marked, st->sid);
 	if (send_chunk(st, c, now) == -1)
 		return STREAM_DROPPED;
+	stats_delivery();
 	if (ev->id != 0)
 		st->cursor = ev->id;
 	if (st->budget > 0 && ++st->lines >= st->budget && !st->closing) {
@@ -252,6 +256,7 @@ stream_end(struct stream *st, struct event *last)
 	if (h.fd < 0)
 		return;
 	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
 	if (last != NULL && (c = event_bytes(last, st->fmt, st->framing, 0,
 	    st->sid)) != NULL) {
 		io->send(h, c);
@@ -280,5 +285,6 @@ stream_lost(struct stream *st, struct conn_handle conn)
 	    st->conn.gen != conn.gen)
 		return 0;
 	st->conn = closed;	/* the connection layer ignores the stale handle */
+	stats_stream(st->fmt->name, -1);
 	return 1;
 }

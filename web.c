@@ -15,8 +15,10 @@
 #include "login.h"
 #include "room.h"
 #include "session.h"
+#include "status.h"
 #include "stream.h"
 #include "text.h"
+#include "tokens.h"
 #include "web.h"
 
 #define WEB_HTML		"text/html; charset=utf-8"
@@ -115,10 +117,19 @@ ctx_page(struct ctx *c, int status, const char *title, const char *html)
 	return status;
 }
 
+static const struct web_io *web_io;
+
 void
 web_init(const struct web_io *io)
 {
+	web_io = io;
 	later_init(io->resume);
+}
+
+int
+web_upgrade(struct conn_handle conn, const char *head, size_t len)
+{
+	return web_io->websocket(conn, head, len);
 }
 
 /* A token for a request about to wait; NULL (and a 503 page) without memory. */
@@ -355,6 +366,34 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	return status;
 }
 
+/*
+ * A 303 See Other to location (a path chatd made: no control characters),
+ * with a small page for clients that do not follow it.
+ */
+static int
+see_other(struct ctx *c, const char *location)
+{
+	struct buf body, *out = &c->resp->out;
+
+	buf_init(&body);
+	buf_printf(&body, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
+	    "width=device-width, initial-scale=1\">\n<title>See Other</title>"
+	    "</head>\n<body><p><a href=\"%s\" target=\"_top\">Continue</a>"
+	    "</p></body></html>\n", location);
+	http_response_head(out, HTTP_SEE_OTHER, WEB_HTML, (long)body.len,
+	    HTTP_NO_STORE);
+	/* The head ends in a blank line: the Location goes before it. */
+	if (out->len >= 2 && !out->failed) {
+		out->len -= 2;
+		buf_printf(out, "Location: %s\r\n\r\n", location);
+	}
+	if (!c->head_only)
+		buf_add(out, buf_str(&body), body.len);
+	buf_free(&body);
+	return c->resp->status = HTTP_SEE_OTHER;
+}
+
 static int
 frameset(struct ctx *c, const struct session *s)
 {
@@ -379,7 +418,7 @@ static int
 do_login(struct ctx *c)
 {
 	char name[WEB_VALUE_MAX], passwd[WEB_VALUE_MAX], room[WEB_VALUE_MAX];
-	char color[WEB_VALUE_MAX];
+	char color[WEB_VALUE_MAX], where[sizeof "/room?sid=" + SESSION_SID_LEN];
 	struct login l;
 	int status;
 
@@ -401,7 +440,19 @@ do_login(struct ctx *c)
 		return wait_for(c);
 	if (status != 0)
 		return login_page(c, status, l.field, l.why);
-	return frameset(c, l.session);
+	snprintf(where, sizeof where, "/room?sid=%s", l.session->sid);
+	return see_other(c, where);
+}
+
+/* GET /room: the frameset of a live session (a reload, a bookmark, a tab). */
+static int
+do_room(struct ctx *c)
+{
+	struct session *s;
+
+	if ((s = need_session(c)) == NULL)
+		return HTTP_FORBIDDEN;
+	return frameset(c, s);
 }
 
 /*
@@ -840,12 +891,91 @@ do_talk_js(struct ctx *c)
 	    frame_talk_js_len);
 }
 
+/*
+ * The status routes answer the loopback address (status_local()), an
+ * administrator's sid and a -T token; anyone else gets 403 in the route's
+ * own format.
+ */
+static int
+status_allowed(struct ctx *c, int kind)
+{
+	static const char why[] = "The status is shown only to the loopback "
+	    "address, an administrator's session and a backend's token.";
+	char sid[SESSION_SID_LEN + 2];
+	struct session *s;
+	struct buf body;
+
+	if (status_local(c->req->ip) ||
+	    tokens_check(api_bearer(c->req->http->authorization)) ||
+	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
+	    (s = session_find(sid)) != NULL && s->admin))
+		return 1;
+	c->resp->status = HTTP_FORBIDDEN;
+	if (kind == 0)
+		ctx_page(c, HTTP_FORBIDDEN, "Forbidden", "<p>The status is shown "
+		    "only to the loopback address, an administrator's session "
+		    "and a backend's token.</p>\n");
+	else if (kind == 1)
+		api_error(&c->resp->out, c->head_only, HTTP_FORBIDDEN, why);
+	else {
+		buf_init(&body);
+		buf_printf(&body, "%s\n", why);
+		ctx_respond(c, HTTP_FORBIDDEN, "text/plain; charset=utf-8", &body,
+		    HTTP_NO_STORE);
+		buf_free(&body);
+	}
+	return 0;
+}
+
+static int
+do_status(struct ctx *c)
+{
+	struct buf html;
+
+	if (!status_allowed(c, 0))
+		return HTTP_FORBIDDEN;
+	buf_init(&html);
+	status_html(&html);
+	ctx_page(c, HTTP_OK, "chatd status", buf_str(&html));
+	buf_free(&html);
+	return HTTP_OK;
+}
+
+static int
+do_status_json(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 1))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_json(&body);
+	ctx_respond(c, HTTP_OK, API_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
+static int
+do_metrics(struct ctx *c)
+{
+	struct buf body;
+
+	if (!status_allowed(c, 2))
+		return HTTP_FORBIDDEN;
+	buf_init(&body);
+	status_metrics(&body);
+	ctx_respond(c, HTTP_OK, STATUS_METRICS_TYPE, &body, HTTP_NO_STORE);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
 static const struct route {
 	const char	*path;
 	int		 (*handler)(struct ctx *);
 } routes[] = {
 	{ "/", do_index },
 	{ "/login", do_login },
+	{ "/room", do_room },
 	{ "/register", do_register },
 	{ "/chat", do_chat },
 	{ "/chat.txt", do_chat_txt },
@@ -857,6 +987,9 @@ static const struct route {
 	{ "/chat.js", do_chat_js },
 	{ "/talk.js", do_talk_js },
 	{ "/embed.js", do_embed_js },
+	{ "/status", do_status },
+	{ "/status.json", do_status_json },
+	{ "/metrics", do_metrics },
 };
 
 /*

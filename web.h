@@ -42,9 +42,18 @@ struct web_response {
  */
 struct web_io {
 	int	(*resume)(int conn, unsigned long gen, void *token);
+	/*
+	 * conn becomes a WebSocket: the 101 head (len bytes) is queued on it
+	 * and its frame parser made ready.  0, or -1 if out of memory.
+	 */
+	int	(*websocket)(struct conn_handle conn, const char *head,
+		    size_t len);
 };
 
 void	web_init(const struct web_io *);
+
+/* Turns a request's connection into a WebSocket (web_io.websocket). */
+int	web_upgrade(struct conn_handle, const char *head, size_t len);
 
 /*
  * Answers one request.  The caller owns resp->out (buf_init'ed) and frees

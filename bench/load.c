@@ -24,6 +24,14 @@
  * subscriber (GET /sub), each post a publisher request (POST /pub), and
  * the order check reads nchan's message ids ("id: TIME:TAG").
  *
+ * With -t it chooses chatd's stream: html (GET /chat, the forever frame,
+ * the default), sse (GET /api/events, Server-Sent Events: an "id: N" line
+ * before each event's "data:" line) or ws (GET /api/ws, WebSocket: a text
+ * frame holding {"id":N,...} for each event).  The WebSocket client is
+ * here: the handshake with RFC 6455's sample key (so the answer must carry
+ * its sample accept value), unmasked server frames, a masked pong to each
+ * ping.  Posts go through POST /dotalk for every kind.
+ *
  * Every message reads "bm<seq>t<usec>": its number and the CLOCK_MONOTONIC
  * time (microseconds) its POST started.  Everything is bounded: each wait
  * has a deadline and the whole run stops after LOAD_RUN_MAX_S, plus a
@@ -78,6 +86,13 @@
 #define LOAD_RUN_MAX_S		110	/* the whole run, whatever happens, */
 #define LOAD_RUN_PER_S		100	/* plus a second for each this many streams */
 #define LOAD_EVENTS_MAX		1024	/* epoll events taken per wait */
+/* RFC 6455 1.3: this key's Sec-WebSocket-Accept is the value after it. */
+#define LOAD_WS_KEY		"dGhlIHNhbXBsZSBub25jZQ=="
+#define LOAD_WS_ACCEPT		"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+#define LOAD_WS_HEAD_MAX	10	/* a server frame's head: never masked */
+#define LOAD_WS_CONTROL_MAX	125	/* a control frame's payload */
+
+enum stream_kind { KIND_HTML, KIND_SSE, KIND_WS };
 
 enum stream_state {
 	ST_IDLE,		/* not logged in yet */
@@ -91,7 +106,7 @@ struct stream {
 	enum stream_state state;
 	int		 fd;
 	char		 sid[33];
-	char		 req[128];
+	char		 req[256];
 	size_t		 reqlen, reqoff;
 	char		 carry[LOAD_CARRY_MAX];
 	size_t		 ncarry;
@@ -99,6 +114,18 @@ struct stream {
 	int		 waiting;	/* opened, no response head yet */
 	unsigned long long last_eid;	/* last room event number read */
 	unsigned long long last_tag;	/* nchan: the tag of the last id */
+	int		 status_ok;	/* the status line was the one expected */
+	int		 accept_ok;	/* WebSocket: the head had our accept value */
+	/* WebSocket frames: a head being read, then its payload. */
+	unsigned char	 ws_head[LOAD_WS_HEAD_MAX];
+	size_t		 ws_hlen;	/* head bytes read */
+	unsigned long long ws_left;	/* payload bytes still to come */
+	int		 ws_in_payload;
+	int		 ws_op;		/* this frame's opcode */
+	int		 ws_fin;
+	int		 ws_msg_op;	/* the opcode of the message in progress */
+	unsigned char	 ws_ctl[LOAD_WS_CONTROL_MAX];	/* a ping's payload */
+	size_t		 ws_nctl;
 	double		 tokens;	/* our copy of chatd's rate-limit bucket */
 	long long	 token_us;	/* when it was last brought up to date */
 };
@@ -142,6 +169,12 @@ static int		 bind_ok = 1;	/* 0 if 127.0.0.x cannot be bound here */
 static int		 next_addr;
 static pid_t		 chatd_pid;
 static int		 nchan;		/* -N: the server is nginx+nchan */
+static enum stream_kind	 kind = KIND_HTML;	/* -t: chatd's stream */
+static const char *const kind_names[] = { "html", "sse", "ws" };
+static long long	 st_ws_pings;	/* pings answered */
+static long long	 st_ws_pong_failed;	/* pongs not written whole */
+static long long	 st_ws_bad;	/* server frames against RFC 6455 */
+static long long	 st_bad_heads;	/* streams refused or not upgraded */
 static long long	 run_deadline;
 static long long	 setup_us;	/* time allowed for logins, for opens */
 #ifdef LOAD_EPOLL
@@ -159,6 +192,10 @@ static struct {
 	double	kib;			/* RSS per idle stream */
 	double	wait1, wait2;		/* share of each phase waiting for a CPU */
 } res = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+
+static int	http_status(const char *);
+static void	stream_lost(struct stream *);
+static const char *json_value(const char *, size_t, const char *);
 
 /* Counters. */
 static long long	 st_logins_failed, st_streams_lost, st_gaps, st_order;
@@ -390,21 +427,11 @@ check_nchan_id(struct stream *s, const char *line, size_t n)
 	s->last_tag = (unsigned long long)tag;
 }
 
-/* Checks the room event number: each stream must see every event once, in order. */
+/* Checks a room event number: each stream must see every event once, in order. */
 static void
-check_eid(struct stream *s, const char *line, size_t n)
+note_eid(struct stream *s, long long eid)
 {
-	const char *p, *end = line + n;
-	long long eid;
-
-	if (nchan) {
-		check_nchan_id(s, line, n);
-		return;
-	}
-	if ((p = find(line, n, " id=\"e")) == NULL)
-		return;
-	p += 6;
-	if ((eid = number(&p, end)) < 0)
+	if (eid < 0)
 		return;
 	if (s->last_eid != 0 && (unsigned long long)eid != s->last_eid + 1) {
 		if ((unsigned long long)eid <= s->last_eid)
@@ -415,32 +442,13 @@ check_eid(struct stream *s, const char *line, size_t n)
 	s->last_eid = (unsigned long long)eid;
 }
 
-/* One complete line of a chat stream, read at time t. */
+/* A message "bm<seq>t<usec>" at p (after "bm") read by a stream at time t. */
 static void
-stream_line(struct stream *s, const char *line, size_t n, long long t)
+delivered(const char *p, const char *end, long long t)
 {
-	const char *p, *end = line + n;
 	long long seq, ts;
 	struct msg *m;
 
-	if (!s->in_body) {
-		if (n == 0 || (n == 1 && line[0] == '\r')) {
-			s->in_body = 1;
-			s->waiting = 0;
-			nopening--;
-		}
-		return;
-	}
-	check_eid(s, line, n);
-	/* chatd: <bdi class="tx">bm...; nchan: data: bm... */
-	if (nchan) {
-		if (n < 8 || memcmp(line, "data: bm", 8) != 0)
-			return;
-		p = line + 8;
-	} else if ((p = find(line, n, "tx\">bm")) == NULL)
-		return;
-	else
-		p += 6;
 	if ((seq = number(&p, end)) < 1 || seq > nmsgs || p >= end ||
 	    *p++ != 't' || (ts = number(&p, end)) < 0)
 		return;
@@ -455,13 +463,250 @@ stream_line(struct stream *s, const char *line, size_t n, long long t)
 		win_deliveries++;
 }
 
-/* Splits what a stream read into lines, carrying an incomplete one over. */
+/*
+ * A line of the response head.  The status must be 200 (101 for a
+ * WebSocket, whose head must also carry the accept value of our key); at
+ * the blank line the body starts, or a stream with a wrong head is lost.
+ */
+static void
+head_line(struct stream *s, const char *line, size_t n)
+{
+	int st;
+
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n > 5 && memcmp(line, "HTTP/", 5) == 0) {
+		st = http_status(line);
+		s->status_ok = st == (kind == KIND_WS && !nchan ? 101 : 200);
+		return;
+	}
+	if (find(line, n, LOAD_WS_ACCEPT) != NULL)
+		s->accept_ok = 1;
+	if (n > 0)
+		return;
+	s->in_body = 1;
+	s->waiting = 0;
+	nopening--;
+	if (!s->status_ok || (kind == KIND_WS && !nchan && !s->accept_ok)) {
+		if (st_bad_heads++ == 0)
+			fprintf(stderr, "load: the %s stream of b%05d was refused "
+			    "(status%s)\n", kind_names[kind],
+			    (int)(s - streams) + 1, s->status_ok ? " ok, no "
+			    "Sec-WebSocket-Accept " LOAD_WS_ACCEPT : " not the "
+			    "one expected");
+		stream_lost(s);
+	}
+}
+
+/* One complete line of a chat stream, read at time t. */
+static void
+stream_line(struct stream *s, const char *line, size_t n, long long t)
+{
+	const char *p, *end = line + n;
+
+	if (!s->in_body) {
+		head_line(s, line, n);
+		return;
+	}
+	if (nchan) {
+		/* nchan: "id: TIME:TAG", then "data: bm..." */
+		check_nchan_id(s, line, n);
+		if (n >= 8 && memcmp(line, "data: bm", 8) == 0)
+			delivered(line + 8, end, t);
+		return;
+	}
+	if (kind == KIND_SSE) {
+		/* "id: N", "event: msg", "data: {...,"text":"bm..."...}" */
+		if (n > 4 && memcmp(line, "id: ", 4) == 0) {
+			p = line + 4;
+			note_eid(s, number(&p, end));
+		} else if (n > 6 && memcmp(line, "data: ", 6) == 0) {
+			/* The id line has the number; the object repeats it. */
+			if ((p = json_value(line, n, "\"text\":")) != NULL &&
+			    end - p > 3 && memcmp(p, "\"bm", 3) == 0)
+				delivered(p + 3, end, t);
+		}
+		return;
+	}
+	/* chatd's chat frame: <div ... id="eN">...<bdi class="tx">bm... */
+	if ((p = find(line, n, " id=\"e")) != NULL) {
+		p += 6;
+		note_eid(s, number(&p, end));
+	}
+	if ((p = find(line, n, "tx\">bm")) != NULL)
+		delivered(p + 6, end, t);
+}
+
+/*
+ * The value of "key": in an event object's first n bytes, past any
+ * blanks JSON allows after the colon, or NULL.
+ */
+static const char *
+json_value(const char *p, size_t n, const char *key)
+{
+	const char *end = p + n, *v;
+
+	if ((v = find(p, n, key)) == NULL)
+		return NULL;
+	for (v += strlen(key); v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	return v;
+}
+
+/* An event object: its number ("id":N), and its text if it is ours. */
+static void
+json_event(struct stream *s, const char *p, size_t n, long long t)
+{
+	const char *end = p + n, *v;
+
+	if ((v = json_value(p, n, "\"id\":")) != NULL)
+		note_eid(s, number(&v, end));
+	if ((v = json_value(p, n, "\"text\":")) != NULL && end - v > 3 &&
+	    memcmp(v, "\"bm", 3) == 0)
+		delivered(v + 3, end, t);
+}
+
+/* Answers a ping with a pong of the same payload, masked as a client must. */
+static void
+ws_pong(struct stream *s, const unsigned char *data, size_t n)
+{
+	static const unsigned char key[4] = { 0x37, 0xfa, 0x21, 0x3d };
+	unsigned char f[2 + 4 + LOAD_WS_CONTROL_MAX];
+	size_t i;
+
+	if (n > LOAD_WS_CONTROL_MAX)
+		n = LOAD_WS_CONTROL_MAX;
+	f[0] = 0x8a;			/* FIN, pong */
+	f[1] = (unsigned char)(0x80 | n);	/* masked */
+	memcpy(f + 2, key, 4);
+	for (i = 0; i < n; i++)
+		f[6 + i] = data[i] ^ key[i % 4];
+	/* 131 bytes at most to a socket we only read from: it fits. */
+	if (write(s->fd, f, 6 + n) != (ssize_t)(6 + n))
+		st_ws_pong_failed++;
+	st_ws_pings++;
+}
+
+/* A whole WebSocket frame has been read: act on it; -1 if the stream ended. */
+static int
+ws_frame_end(struct stream *s, long long t)
+{
+	switch (s->ws_op) {
+	case 0x9:			/* ping */
+		ws_pong(s, s->ws_ctl, s->ws_nctl);
+		return 0;
+	case 0xa:			/* pong */
+		return 0;
+	case 0x8:			/* close: the stream ended */
+		stream_lost(s);
+		return -1;
+	default:
+		break;
+	}
+	if (s->ws_fin) {
+		if (s->ws_msg_op == 0x1)
+			json_event(s, s->carry, s->ncarry, t);
+		s->ncarry = 0;
+	}
+	return 0;
+}
+
+/*
+ * Reads WebSocket frames from a stream's bytes: a head of 2 to 10 bytes
+ * (a server never masks), then the payload.  Of a text message the first
+ * LOAD_CARRY_MAX bytes are kept, which hold its id and the start of its
+ * text; of a control frame, all of it.
+ */
+/* How long the frame head being read is: 2 bytes, and 2 or 8 of length. */
+static size_t
+ws_head_need(const struct stream *s)
+{
+	if (s->ws_hlen < 2)
+		return 2;
+	switch (s->ws_head[1] & 0x7f) {
+	case 126: return 4;
+	case 127: return 10;
+	default: return 2;
+	}
+}
+
+static void
+ws_data(struct stream *s, const unsigned char *p, size_t n, long long t)
+{
+	unsigned long long len;
+	size_t need, take, room, i;
+
+	for (;;) {
+		if (!s->ws_in_payload) {
+			while (s->ws_hlen < (need = ws_head_need(s)) && n > 0) {
+				s->ws_head[s->ws_hlen++] = *p++;
+				n--;
+			}
+			if (s->ws_hlen < need)
+				return;
+			if (s->ws_head[1] & 0x80) {
+				/* A masked server frame breaks RFC 6455 5.1. */
+				st_ws_bad++;
+				stream_lost(s);
+				return;
+			}
+			len = s->ws_head[1] & 0x7f;
+			if (len >= 126) {
+				len = 0;
+				for (i = 2; i < need; i++)
+					len = len << 8 | s->ws_head[i];
+			}
+			s->ws_op = s->ws_head[0] & 0x0f;
+			s->ws_fin = (s->ws_head[0] & 0x80) != 0;
+			s->ws_hlen = 0;
+			s->ws_left = len;
+			s->ws_in_payload = 1;
+			if (s->ws_op >= 0x8) {
+				if (len > LOAD_WS_CONTROL_MAX || !s->ws_fin) {
+					st_ws_bad++;
+					stream_lost(s);
+					return;
+				}
+				s->ws_nctl = 0;
+			} else if (s->ws_op != 0x0) {
+				s->ws_msg_op = s->ws_op;
+				s->ncarry = 0;
+			}
+		}
+		take = s->ws_left < n ? (size_t)s->ws_left : n;
+		if (s->ws_op >= 0x8) {
+			memcpy(s->ws_ctl + s->ws_nctl, p, take);
+			s->ws_nctl += take;
+		} else {
+			room = sizeof s->carry - s->ncarry;
+			memcpy(s->carry + s->ncarry, p, take < room ? take : room);
+			s->ncarry += take < room ? take : room;
+		}
+		p += take;
+		n -= take;
+		s->ws_left -= take;
+		if (s->ws_left > 0)
+			return;		/* n is 0: the rest comes later */
+		s->ws_in_payload = 0;
+		if (ws_frame_end(s, t) == -1)
+			return;
+	}
+}
+
+/*
+ * Splits what a stream read into lines, carrying an incomplete one over;
+ * a WebSocket's bytes after its head go to ws_data().
+ */
 static void
 stream_data(struct stream *s, const char *p, size_t n, long long t)
 {
 	const char *nl, *end = p + n;
 	size_t len, room;
 
+	if (s->in_body && kind == KIND_WS && !nchan) {
+		ws_data(s, (const unsigned char *)p, n, t);
+		return;
+	}
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		len = (size_t)(nl - p);
 		if (s->ncarry > 0) {
@@ -473,6 +718,12 @@ stream_data(struct stream *s, const char *p, size_t n, long long t)
 		} else
 			stream_line(s, p, len, t);
 		p = nl + 1;
+		if (s->state == ST_DEAD)
+			return;
+		if (s->in_body && kind == KIND_WS && !nchan) {
+			ws_data(s, (const unsigned char *)p, (size_t)(end - p), t);
+			return;
+		}
 	}
 	/* The start of a line is what matters; an overlong tail is dropped. */
 	len = (size_t)(end - p);
@@ -506,6 +757,16 @@ stream_open(struct stream *s)
 	if (nchan)
 		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
 		    "GET /sub HTTP/1.0\r\nAccept: text/event-stream\r\n\r\n");
+	else if (kind == KIND_SSE)
+		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
+		    "GET /api/events?sid=%s HTTP/1.0\r\n"
+		    "Accept: text/event-stream\r\n\r\n", s->sid);
+	else if (kind == KIND_WS)
+		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
+		    "GET /api/ws?sid=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		    "Sec-WebSocket-Key: " LOAD_WS_KEY "\r\n"
+		    "Sec-WebSocket-Version: 13\r\n\r\n", s->sid);
 	else
 		s->reqlen = (size_t)snprintf(s->req, sizeof s->req,
 		    "GET /chat?sid=%s HTTP/1.0\r\n\r\n", s->sid);
@@ -1080,8 +1341,9 @@ usage(void)
 {
 	fprintf(stderr, "usage: load [-MN] [-a 127.x.y.z] [-c in_flight] "
 	    "[-d phase_s] [-n streams]\n"
-	    "            [-P chatd_pid] [-r rate] [-t talkers] [-x extra] "
-	    "-p port\n");
+	    "            [-P chatd_pid] [-r rate] [-T talkers] "
+	    "[-t html|sse|ws] [-x extra]\n"
+	    "            -p port\n");
 	exit(2);
 }
 
@@ -1126,7 +1388,7 @@ main(int argc, char **argv)
 	long rss0, rss1, rss2;
 	int memory_only = 0;
 
-	while ((ch = getopt(argc, argv, "a:c:d:Mn:Np:P:r:t:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:c:d:Mn:Np:P:r:t:T:x:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'N': nchan = 1; break;
@@ -1137,7 +1399,17 @@ main(int argc, char **argv)
 		case 'p': port = (int)arg(optarg, 1, 65535, 'p'); break;
 		case 'P': chatd_pid = (pid_t)arg(optarg, 1, INT_MAX, 'P'); break;
 		case 'r': rate = (int)arg(optarg, 1, 1000, 'r'); break;
-		case 't': talkers = (int)arg(optarg, 1, LOAD_SESSIONS_MAX, 't'); break;
+		case 't':
+			for (i = 0; i < 3 && strcmp(optarg, kind_names[i]) != 0;
+			    i++)
+				;
+			if (i == 3) {
+				fprintf(stderr, "load: -t: html, sse or ws\n");
+				usage();
+			}
+			kind = (enum stream_kind)i;
+			break;
+		case 'T': talkers = (int)arg(optarg, 1, LOAD_SESSIONS_MAX, 'T'); break;
 		case 'x': extra = (int)arg(optarg, 0, LOAD_SESSIONS_MAX, 'x'); break;
 		default: usage();
 		}
@@ -1161,7 +1433,7 @@ main(int argc, char **argv)
 	nsessions = nstreams + extra;
 	/* Each talker posts at most once a second. */
 	if (rate > talkers)
-		die("-r %d needs at least as many talkers (-t %d)", rate, talkers);
+		die("-r %d needs at least as many talkers (-T %d)", rate, talkers);
 	signal(SIGPIPE, SIG_IGN);
 	/* Lines as they come, also into a pipe: a watcher can follow the phases. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1198,8 +1470,9 @@ main(int argc, char **argv)
 		die("the first message did not reach every stream");
 	idle(1000);
 	rss2 = chatd_rss();
-	printf("streams: %d of %d open (%lld logins failed, %lld streams "
-	    "lost)\n", nopen, nstreams, st_logins_failed, st_streams_lost);
+	printf("streams: %d of %d %s streams open (%lld logins failed, %lld "
+	    "streams lost)\n", nopen, nstreams, nchan ? "nchan" :
+	    kind_names[kind], st_logins_failed, st_streams_lost);
 	if (rss0 > 0 && rss2 > 0 && nopen > 0) {
 		res.kib = (double)(rss2 - rss0) / nopen;
 		printf("memory: server RSS %ld KiB idle, %ld KiB with %d "
@@ -1217,12 +1490,18 @@ main(int argc, char **argv)
 	phase2(inflight, secs);
 	printf("checks: %lld streams lost, %lld gaps and %lld repeats in "
 	    "event numbers\n", st_streams_lost, st_gaps, st_order);
+	if (kind == KIND_WS && !nchan)
+		printf("  websocket: %lld pings answered (%lld pongs not "
+		    "written whole), %lld frames against RFC 6455\n",
+		    st_ws_pings, st_ws_pong_failed, st_ws_bad);
 	/* One line for run.sh's table. */
 	printf("result: server=%s streams=%d held=%d lost=%lld gaps=%lld "
 	    "repeats=%lld p50=%.2f p99=%.2f rate=%.0f cpurate=%.0f cpu1=%.0f "
 	    "cpu2=%.0f kib=%.2f wait1=%.0f wait2=%.0f\n", nchan ? "nchan" :
+	    kind == KIND_SSE ? "chatd-sse" : kind == KIND_WS ? "chatd-ws" :
 	    "chatd", nstreams, nopen, st_streams_lost + st_logins_failed,
 	    st_gaps, st_order, res.p50, res.p99, res.rate, res.cpu_rate,
 	    res.cpu1, res.cpu2, res.kib, res.wait1, res.wait2);
-	return st_streams_lost || st_gaps || st_order || st_logins_failed;
+	return st_streams_lost || st_gaps || st_order || st_logins_failed ||
+	    st_ws_bad;
 }

@@ -5,6 +5,8 @@
 # Environment:
 #   STREAMS       the sizes, streams held ("1000 5000 10000")
 #   SERVERS       "chatd nchan"; nchan runs only if nginx and its module are here
+#   TRANSPORTS    chatd's streams, each a run of its own: html (the chat
+#                 frame), sse (/api/events), ws (/api/ws); "html" by default
 #   FLOOD         1: also the login flood (bench/flood) on chatd; 0: not
 #   CHATD, LOAD, FLOODER   ./chatd, bench/load, bench/flood
 #   CHATD_ARGS    more chatd flags
@@ -23,6 +25,7 @@ LOAD=${LOAD:-bench/load}
 FLOODER=${FLOODER:-bench/flood}
 STREAMS=${STREAMS-1000 5000 10000}
 SERVERS=${SERVERS:-chatd nchan}
+TRANSPORTS=${TRANSPORTS:-html}
 FLOOD=${FLOOD:-1}
 NGINX=${NGINX:-nginx}
 NCHAN_MODULE=${NCHAN_MODULE:-/usr/lib/nginx/modules/ngx_nchan_module.so}
@@ -168,14 +171,18 @@ start_nchan() {
 	return 1
 }
 
-# One size on one server: start it, run the load, stop it, check its log.
+# One size on one server (chatd: with one kind of stream): start it, run
+# the load, stop it, check its log.
 run_one() {
-	server=$1 size=$2
-	shift 2
-	out=$dir/out-$server-$size
+	server=$1 size=$2 transport=$3
+	shift 3
+	out=$dir/out-$server-$transport-$size
 	extra_args=
+	# As bench/load names it in its result line.
+	label=$server
+	case $transport in sse|ws) label=$server-$transport ;; esac
 	echo
-	echo "=== $server, $size streams ($(uptime | sed 's/.*load/load/'))"
+	echo "=== $server${transport:+ ($transport)}, $size streams ($(uptime | sed 's/.*load/load/'))"
 	if [ "$server" = chatd ]; then
 		start_chatd || { status=1; return; }
 		# The select() build holds about 1,000: skip sizes past its limit,
@@ -183,7 +190,7 @@ run_one() {
 		room=$((limit - size - 1))
 		if [ $room -lt 1 ]; then
 			echo "chatd: skipped: $size streams are past its limit of $limit"
-			echo "result: server=chatd streams=$size skipped limit=$limit" >>"$results"
+			echo "result: server=$label streams=$size skipped limit=$limit" >>"$results"
 			stop_server
 			return
 		fi
@@ -192,6 +199,7 @@ run_one() {
 		if [ $room -lt 66 ]; then
 			extra_args="-x 0 -c $(((room + 1) / 2))"
 		fi
+		extra_args="$extra_args -t $transport"
 	else
 		start_nchan || { status=1; return; }
 		extra_args=-N
@@ -199,7 +207,8 @@ run_one() {
 	perf_pid=
 	if [ -n "$PERF_DIR" ]; then
 		mkdir -p "$PERF_DIR"
-		perf record -g -p "$measured" -o "$PERF_DIR/$server-$size.data" \
+		perf record -g -p "$measured" \
+		    -o "$PERF_DIR/$server${transport:+-$transport}-$size.data" \
 		    >/dev/null 2>&1 &
 		perf_pid=$!
 	fi
@@ -219,7 +228,7 @@ run_one() {
 	srv_status=0
 	stop_server
 	grep '^result:' "$out" >>"$results" ||
-	    echo "result: server=$server streams=$size failed" >>"$results"
+	    echo "result: server=$label streams=$size failed" >>"$results"
 	grep -q '^result:.* lost=0 gaps=0 repeats=0 ' "$out" || status=1
 	if [ "$server" = chatd ]; then
 		if [ "$srv_status" -ne 0 ]; then
@@ -247,7 +256,13 @@ for n in $STREAMS; do
 			echo "nchan: not installed ($NGINX, $NCHAN_MODULE): skipped"
 			continue
 		fi
-		run_one "$server" "$n" "$@"
+		if [ "$server" = chatd ]; then
+			for t in $TRANSPORTS; do
+				run_one chatd "$n" "$t" "$@"
+			done
+		else
+			run_one "$server" "$n" "" "$@"
+		fi
 	done
 done
 
@@ -279,21 +294,23 @@ function f(k,   i, kv) {
 {
 	s = f("server"); n = f("streams")
 	if ($0 ~ /skipped/)
-		line = sprintf("%-6s %6s  skipped: its limit is %s connections",
+		line = sprintf("%-9s %6s  skipped: its limit is %s connections",
 		    s, n, f("limit"))
 	else if ($0 ~ /failed/)
-		line = sprintf("%-6s %6s  failed", s, n)
+		line = sprintf("%-9s %6s  failed", s, n)
 	else
-		line = sprintf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s %7s", s, n,
+		line = sprintf("%-9s %6s %6s %5s %9s %9s %11s %11s %8s %7s", s, n,
 		    f("held"), f("lost") + f("gaps") + f("repeats"), f("p50"),
 		    f("p99"), f("rate"), f("cpurate"), f("kib"),
 		    f("wait1") "/" f("wait2"))
 	print line
 	rate[s, n] = f("rate")
+	p50[s, n] = f("p50")
+	p99[s, n] = f("p99")
 	sizes[n] = 1
 }
 BEGIN {
-	printf("%-6s %6s %6s %5s %9s %9s %11s %11s %8s %7s\n", "server",
+	printf("%-9s %6s %6s %5s %9s %9s %11s %11s %8s %7s\n", "server",
 	    "N", "held", "bad", "p50 ms", "p99 ms", "deliv/s",
 	    "per CPU s", "KiB/str", "waited%")
 }
@@ -302,9 +319,21 @@ END {
 	print "until the last stream; deliv/s: at saturation, and per CPU second of"
 	print "the server; waited%: share of phase 1 / phase 2 the server was ready"
 	print "to run but its core was busy with other work"
-	for (n in sizes)
+	for (n in sizes) {
 		if (rate["chatd", n] > 0 && rate["nchan", n] > 0)
 			printf("%6s streams: chatd delivers %.2fx what nchan does\n",
 			    n, rate["chatd", n] / rate["nchan", n])
+		# Issue 11: SSE and WebSocket fan-out within 20% of the chat frame.
+		split("chatd-sse chatd-ws", kinds, " ")
+		for (t = 1; t <= 2; t++) {
+			k = kinds[t]
+			if (p50["chatd", n] > 0 && p50[k, n] > 0)
+				printf("%6s streams: %s, fan-out p50 %.2fx, p99 %.2fx, " \
+				    "deliveries %.2fx those of the chat frame (html)\n", \
+				    n, k, p50[k, n] / p50["chatd", n],
+				    p99[k, n] / p99["chatd", n],
+				    rate[k, n] / rate["chatd", n])
+		}
+	}
 }' "$results"
 exit $status

@@ -23,6 +23,8 @@
 	var PROBE_MS = 6000;	/* ... or after this long in all */
 	var CENSUS_MS = 300;	/* how long a count waits for answers */
 	var REPLAY_MS = 1500;	/* lines this early are history, not unread */
+	var RETRY_MAX_S = 30;	/* reconnecting backs off 1, 2, 4 ... this */
+	var NAMES_MS = 150;	/* names refresh this soon after a change */
 	var host = window.frameElement;
 
 	/* A pipe frame: hand each new line to the chat frame that opened it. */
@@ -44,6 +46,7 @@
 	var hiddenAt = doc.hidden ? Date.now() : 0;
 	var me = Math.random().toString(36).slice(2);
 	var channel = null, census = null;
+	var retry = 0, retryTimer = 0, lost = false, namesTimer = 0;
 
 	/* Says on the page how this frame gets its lines (for tests and curious people). */
 	function mark(state) {
@@ -99,17 +102,150 @@
 	}
 
 	/* A line has arrived: remember its number, count it if nobody saw it. */
+	/* Shows a line's time (UTC in its datetime) in the browser's zone. */
+	function localTime(t) {
+		var d = new Date(t.getAttribute("datetime"));
+
+		if (!isNaN(d.getTime()))
+			t.textContent = ("0" + d.getHours()).slice(-2) + ":" +
+			    ("0" + d.getMinutes()).slice(-2);
+	}
+
 	function arrived(n) {
+		var t = n.querySelector("time[datetime]");
+
 		if (n.id && /^e\d+$/.test(n.id))
 			last = n.id.slice(1);
-		if (!doc.hidden || (!n.chatdPiped && Date.now() - started < REPLAY_MS))
+		if (t !== null)
+			localTime(t);
+		if (/(^| )(join|leave|kick|nick|color)( |$)/.test(n.className))
+			namesSoon();	/* one fetch for a burst of them */
+		if ((!doc.hidden && focused()) ||
+		    (!n.chatdPiped && Date.now() - started < REPLAY_MS))
 			return;
 		if (!/(^| )(msg|action|whisper)( |$)/.test(n.className))
 			return;
 		unread++;
-		if (/(^| )(mention|whisper)( |$)/.test(n.className))
+		if (/(^| )(mention|whisper)( |$)/.test(n.className)) {
+			if (!marked)
+				beep();
 			marked = true;
+		}
 		showUnread();
+	}
+
+	/* Whether the top window has the keyboard (not just whether it shows). */
+	function focused() {
+		try {
+			return window.top.document.hasFocus();
+		} catch (e) {
+			return !doc.hidden;
+		}
+	}
+
+	/* A short soft tone for a mention while nobody looks (if sound may play). */
+	function beep() {
+		var A = window.AudioContext || window.webkitAudioContext, ctx, o, g;
+
+		if (!A)
+			return;
+		try {
+			ctx = new A();
+			o = ctx.createOscillator();
+			g = ctx.createGain();
+			g.gain.value = 0.05;
+			o.frequency.value = 880;
+			o.connect(g);
+			g.connect(ctx.destination);
+			o.start();
+			o.stop(ctx.currentTime + 0.15);
+			setTimeout(function () { ctx.close(); }, 400);
+		} catch (e) {
+			/* no sound then: the title still says it */
+		}
+	}
+
+	/* The names frame next to this one, if it is ours. */
+	function namesDoc() {
+		try {
+			var f = window.parent.frames.names;
+
+			return f && f.document && f.document.body ? f.document : null;
+		} catch (e) {
+			return null;
+		}
+	}
+
+	/* Fetches the names page and puts its list, count and topic in place. */
+	function namesRefresh() {
+		var x;
+
+		namesTimer = 0;
+		if (namesDoc() === null || !sid)
+			return;
+		x = new XMLHttpRequest();
+		x.open("GET", "/names?sid=" + sid);
+		x.responseType = "document";
+		x.onload = function () {
+			var nd = namesDoc(), fresh = x.response;
+
+			if (x.status !== 200 || nd === null || !fresh || !fresh.body)
+				return;
+			nd.body.innerHTML = fresh.body.innerHTML;
+		};
+		x.send();
+	}
+
+	function namesSoon() {
+		if (namesTimer === 0)
+			namesTimer = setTimeout(namesRefresh, NAMES_MS);
+	}
+	window.chatdNames = namesSoon;
+
+	/* A click on a name in the names frame puts it into the talk box. */
+	function namesClicks() {
+		var nd = namesDoc();
+
+		if (nd === null || nd.chatdClicks)
+			return;
+		nd.chatdClicks = true;
+		nd.addEventListener("click", function (e) {
+			var n = e.target.closest && e.target.closest("ul.names .nick");
+			var tf, field;
+
+			if (!n)
+				return;
+			try {
+				tf = window.parent.frames.talk.document;
+				field = tf.getElementById("message");
+			} catch (err) {
+				return;
+			}
+			if (!field)
+				return;
+			field.value += (field.value && !/\s$/.test(field.value) ?
+			    " " : "") + n.textContent.replace(/^@/, "") +
+			    (field.value ? " " : ": ");
+			field.focus();
+		});
+	}
+	try {
+		window.parent.document.querySelector("frame[name=names]")
+		    .addEventListener("load", namesClicks);
+	} catch (e) {
+		/* not in chatd's frameset */
+	}
+	namesClicks();
+	try {
+		window.top.addEventListener("focus", function () {
+			if (!doc.hidden) {
+				unread = 0;
+				marked = false;
+				showUnread();
+			}
+		});
+	} catch (e) {
+		/* not ours */
 	}
 
 	function watchBody() {
@@ -119,11 +255,14 @@
 			for (i = 0; i < records.length; i++) {
 				added = records[i].addedNodes;
 				for (j = 0; j < added.length; j++)
-					if (isLine(added[j]))
+					if (records[i].target === body && isLine(added[j]))
 						arrived(added[j]);
+					else if (added[j].nodeName === "TIME" &&
+					    added[j].hasAttribute("datetime"))
+						localTime(added[j]);	/* parsed after its line */
 			}
 			follow();
-		}).observe(body, { childList: true });
+		}).observe(body, { childList: true, subtree: true });
 		Array.prototype.forEach.call(body.childNodes, function (n) {
 			if (isLine(n))
 				arrived(n);
@@ -154,6 +293,8 @@
 
 		if (el !== pipe || !pdoc.body || body === null)
 			return;
+		if (/(^| )chat( |$)/.test(pdoc.body.className))
+			back();
 		for (n = pdoc.body.firstChild; n !== null; n = next) {
 			next = n.nextSibling;
 			if (!isLine(n) || (next === null && !done))
@@ -217,22 +358,75 @@
 			openPipe(false);
 	}
 
-	function notice(text) {
+	function notice(text, login, cls) {
 		var div = doc.createElement("div"), tx = doc.createElement("bdi");
 		var a = doc.createElement("a");
 
-		div.className = "ev notice";
+		div.className = "ev notice" + (cls ? " " + cls : "");
 		tx.className = "tx";
 		tx.appendChild(doc.createTextNode(text + " "));
-		a.href = "/";
-		a.target = "_top";
-		a.appendChild(doc.createTextNode("Log in again"));
-		tx.appendChild(a);
+		if (login) {
+			a.href = "/";
+			a.target = "_top";
+			a.appendChild(doc.createTextNode("Log in again"));
+			tx.appendChild(a);
+		}
 		div.appendChild(tx);
 		body.appendChild(div);
+		follow();
 	}
 
-	/* The server ended a pipe's page: the session is over, or it moved. */
+	/* Whether the last line is the server's goodbye (kick, leave, replaced, shutdown). */
+	function endedByServer(d) {
+		var lines = d && d.body ? d.body.querySelectorAll("div.ev") : [];
+
+		return lines.length > 0 &&
+		    lines[lines.length - 1].hasAttribute("data-end");
+	}
+
+	/*
+	 * The stream broke without a goodbye: open it again from the last line
+	 * shown, waiting 1, 2, 4 ... RETRY_MAX_S seconds between tries.  One
+	 * line says so, one more says when it is back.
+	 */
+	function reconnect() {
+		var wait = Math.min(RETRY_MAX_S, 1 << Math.min(retry, 5));
+
+		if (dead || retryTimer !== 0)
+			return;
+		if (!lost)
+			notice("Connection lost; reconnecting\u2026", false,
+			    "reconnecting");
+		lost = true;
+		mark("reconnecting");
+		retry++;
+		retryTimer = setTimeout(function () {
+			retryTimer = 0;
+			if (dead || pipe !== null)
+				return;
+			if (live)
+				openPipe(true);
+			else
+				look();
+		}, wait * 1000);
+	}
+
+	/* A pipe's page is a chat stream again: say so once. */
+	function back() {
+		retry = 0;
+		if (!lost)
+			return;
+		lost = false;
+		notice("Connected again.", false, "back");
+		mark(live ? "pipe" : "released");
+		namesSoon();
+	}
+
+	/*
+	 * A pipe's page has ended: with the server's goodbye (the session is
+	 * over or moved), with another page (the server no longer knows this
+	 * session, say after a restart), or broken (network, proxy, server down).
+	 */
 	function pipeEnded() {
 		var pdoc = pipeDoc();
 
@@ -240,10 +434,24 @@
 			return;
 		if (pdoc !== null && pdoc.querySelector("meta[http-equiv=refresh]"))
 			return;		/* a long stream reloads itself */
-		if (pdoc !== null && pdoc.body && /(^| )chat( |$)/.test(pdoc.body.className))
+		if (pdoc !== null && pdoc.body && /(^| )chat( |$)/.test(pdoc.body.className)) {
 			window.chatdTake(pipe, pdoc, true);
-		else
-			notice("This session has ended.");
+			if (!endedByServer(pdoc)) {
+				closePipe();
+				if (live)
+					reconnect();
+				else
+					endLook();
+				return;
+			}
+		} else if (pdoc === null) {
+			closePipe();	/* no answer at all: try again */
+			reconnect();
+			return;
+		} else {
+			notice("This session has ended; the server may have " +
+			    "restarted.", true, "gone");
+		}
 		dead = true;
 		live = false;
 		mark("ended");
@@ -332,14 +540,23 @@
 			count();
 	}
 
-	/* The page's own stream has ended (kicked, left, replaced, shutdown). */
+	/*
+	 * The page's own stream has ended: for good after the server's goodbye
+	 * (kicked, left, replaced, shutdown), else it broke and comes back.
+	 */
 	window.addEventListener("load", function () {
-		if (own) {
-			own = false;
+		if (!own)
+			return;
+		own = false;
+		if (doc.querySelector("meta[http-equiv=refresh]"))
+			return;		/* a long stream reloads itself */
+		if (endedByServer(doc) || !sid || body === null) {
 			live = false;
 			dead = true;
 			mark("ended");
+			return;
 		}
+		reconnect();
 	});
 
 	doc.addEventListener("visibilitychange", function () {

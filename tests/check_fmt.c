@@ -183,6 +183,15 @@ START_TEST(html_kinds_and_hint_links)
 	    "class=\"ev notice\""));
 	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
 	    "Goodbye &amp; &lt;so long&gt;"));
+	/* chat.js reconnects after any end but one marked so. */
+	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
+	    " data-end=\"\""));
+	event_unref(ev);
+	ev = make(EVENT_NOTICE, "x");
+	ev->time = 1796126645;	/* 2026-12-01 12:04:05 UTC */
+	ck_assert_ptr_null(strstr(render(&fmt_html, ev, 0, NULL), "data-end"));
+	ck_assert_ptr_nonnull(strstr(render(&fmt_html, ev, 0, NULL),
+	    "<time class=\"ts\" datetime=\"2026-12-01T12:04:05Z\">"));
 	event_unref(ev);
 }
 END_TEST
@@ -270,6 +279,85 @@ START_TEST(rekey_follows_renames)
 }
 END_TEST
 
+/* The object in a WebSocket frame of an event; checks the frame's head. */
+static const char *
+ws_object(struct event *ev, int marked)
+{
+	static char out[4096];
+	struct chunk *c = event_bytes(ev, &fmt_ws, 0, marked, NULL);
+	size_t n, head;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_lt(c->len, sizeof out);
+	ck_assert_int_eq((unsigned char)c->data[0], 0x81);	/* FIN, text */
+	n = (unsigned char)c->data[1];	/* unmasked: no top bit */
+	head = n == 126 ? 4 : 2;
+	if (n == 126)
+		n = (size_t)((unsigned char)c->data[2] << 8 |
+		    (unsigned char)c->data[3]);
+	ck_assert_uint_eq(n, c->len - head);
+	memcpy(out, c->data + head, n);
+	out[n] = '\0';
+	chunk_unref(c);
+	return out;
+}
+
+START_TEST(ws_frames_hold_event_objects)
+{
+	struct event *ev = make(EVENT_MSG, "hi \"you\"");
+
+	ev->id = 42;
+	ev->time = 0;
+	ck_assert_str_eq(ws_object(ev, 0), "{\"id\":42,\"type\":\"msg\","
+	    "\"time\":\"1970-01-01T00:00:00Z\",\"room\":\"lobby\","
+	    "\"from\":\"alice\",\"color\":\"navy\",\"to\":\"bob\","
+	    "\"text\":\"hi \\\"you\\\"\",\"mention\":false}");
+	ck_assert_ptr_nonnull(strstr(ws_object(ev, 1), "\"mention\":true}"));
+	event_unref(ev);
+
+	/* A notice: no id, no sender, no mention. */
+	ev = event_new(EVENT_NOTICE, NULL, "Slow down.");
+	ev->time = 0;
+	ck_assert_str_eq(ws_object(ev, 0), "{\"type\":\"notice\","
+	    "\"time\":\"1970-01-01T00:00:00Z\",\"text\":\"Slow down.\"}");
+	event_unref(ev);
+
+	ev = event_new(EVENT_END, NULL, "Replaced.");
+	ck_assert_ptr_nonnull(strstr(ws_object(ev, 0), "{\"type\":\"end\","));
+	event_unref(ev);
+}
+END_TEST
+
+/* A long object gets the 16-bit length form; the keepalive is a ping. */
+START_TEST(ws_long_frames_and_pings)
+{
+	static char text[1000];
+	struct event *ev;
+	struct chunk *c;
+
+	memset(text, 'x', sizeof text - 1);
+	ev = make(EVENT_MSG, text);
+	c = event_bytes(ev, &fmt_ws, 0, 0, NULL);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq((unsigned char)c->data[1], 126);
+	ck_assert_uint_eq(((unsigned char)c->data[2] << 8 |
+	    (unsigned char)c->data[3]), c->len - 4);
+	ck_assert_int_eq(c->data[4], '{');
+	/* Rendered once: a second reader shares the chunk. */
+	ck_assert_ptr_eq(event_bytes(ev, &fmt_ws, 0, 0, NULL), c);
+	chunk_unref(c);
+	chunk_unref(c);
+	event_unref(ev);
+
+	c = fmt_ws.keepalive(0);
+	ck_assert_uint_eq(c->len, 2);
+	ck_assert_int_eq((unsigned char)c->data[0], 0x89);
+	ck_assert_int_eq(c->data[1], 0);
+	chunk_unref(c);
+	ck_assert(fmt_ws.head == NULL && fmt_ws.reload == NULL);
+}
+END_TEST
+
 Suite *
 fmt_suite(void)
 {
@@ -287,6 +375,8 @@ fmt_suite(void)
 	tcase_add_test(tc, bytes_are_rendered_once_per_format);
 	tcase_add_test(tc, numbers_start_from_the_clock);
 	tcase_add_test(tc, rekey_follows_renames);
+	tcase_add_test(tc, ws_frames_hold_event_objects);
+	tcase_add_test(tc, ws_long_frames_and_pings);
 	suite_add_tcase(s, tc);
 	return s;
 }

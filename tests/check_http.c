@@ -1,5 +1,6 @@
 /* check_http.c: tests of the parser, forms, escaping and response heads. */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,12 @@ assert_same_request(const struct http_request *a, const struct http_request *b)
 	ck_assert_int_eq(a->has_origin, b->has_origin);
 	ck_assert_str_eq(a->host, b->host);
 	ck_assert_str_eq(a->origin, b->origin);
+	ck_assert_str_eq(a->upgrade, b->upgrade);
+	ck_assert_str_eq(a->connection, b->connection);
+	ck_assert_str_eq(a->ws_key, b->ws_key);
+	ck_assert_str_eq(a->ws_version, b->ws_version);
+	ck_assert_int_eq(a->has_ws_key, b->has_ws_key);
+	ck_assert_int_eq(a->has_ws_version, b->has_ws_version);
 }
 
 /* Feeds `in` to `piece` as feed() does and compares it with `whole`. */
@@ -448,6 +455,94 @@ START_TEST(test_host_origin_limits)
 				ck_assert_uint_eq(strlen(i == 0 ? whole->host :
 				    whole->origin), f[i].max);
 		}
+}
+END_TEST
+
+/* The upgrade headers: lists joined, the key and version kept once. */
+START_TEST(test_parse_upgrade)
+{
+	const char *in = "GET /api/ws HTTP/1.1\r\nUpgrade: websocket\r\n"
+	    "Connection: keep-alive\r\nconnection:  Upgrade \r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
+	size_t used;
+
+	ck_assert_int_eq(parse_every_way(in, strlen(in), 1, &used), HTTP_OK);
+	ck_assert_str_eq(whole->upgrade, "websocket");
+	ck_assert_str_eq(whole->connection, "keep-alive, Upgrade");
+	ck_assert_str_eq(whole->ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
+	ck_assert_int_eq(whole->has_ws_key, 1);
+	ck_assert_str_eq(whole->ws_version, "13");
+	ck_assert_int_eq(whole->has_ws_version, 1);
+
+	/* Absent: "" and unseen. */
+	in = "GET / HTTP/1.1\r\n\r\n";
+	ck_assert_int_eq(parse_every_way(in, strlen(in), 1, &used), HTTP_OK);
+	ck_assert_str_eq(whole->upgrade, "");
+	ck_assert_str_eq(whole->connection, "");
+	ck_assert_int_eq(whole->has_ws_key, 0);
+	ck_assert_int_eq(whole->has_ws_version, 0);
+
+	/* A second key or version spoils both copies, not the request. */
+	in = "GET / HTTP/1.1\r\nSec-WebSocket-Key: a\r\n"
+	    "Sec-WebSocket-Key: a\r\nSec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
+	ck_assert_int_eq(parse_every_way(in, strlen(in), 1, &used), HTTP_OK);
+	ck_assert_str_eq(whole->ws_key, "");
+	ck_assert_int_eq(whole->has_ws_key, 1);
+	ck_assert_str_eq(whole->ws_version, "");
+	ck_assert_int_eq(whole->has_ws_version, 1);
+}
+END_TEST
+
+/*
+ * Each upgrade header may fill its field and not one byte more; a longer
+ * one reads as "" (the handshake fails), and the request still parses.
+ */
+START_TEST(test_upgrade_limits)
+{
+	static char in[HTTP_HEAD_MAX];
+	static const struct {
+		const char	*name;
+		size_t		 max;
+		size_t		 off;
+	} f[] = {
+		{ "Upgrade", HTTP_UPGRADE_MAX,
+		    offsetof(struct http_request, upgrade) },
+		{ "Connection", HTTP_CONNECTION_MAX,
+		    offsetof(struct http_request, connection) },
+		{ "Sec-WebSocket-Key", HTTP_WS_KEY_MAX,
+		    offsetof(struct http_request, ws_key) },
+		{ "Sec-WebSocket-Version", HTTP_WS_VERSION_MAX,
+		    offsetof(struct http_request, ws_version) }
+	};
+	size_t i, extra, n, used;
+	const char *got;
+
+	for (i = 0; i < LEN(f); i++)
+		for (extra = 0; extra <= 1; extra++) {
+			n = (size_t)sprintf(in, "GET / HTTP/1.1\r\n%s: ",
+			    f[i].name);
+			memset(in + n, 'u', f[i].max + extra);
+			n += f[i].max + extra;
+			n += (size_t)sprintf(in + n, "\r\n\r\n");
+			ck_assert_int_eq(parse_every_way(in, n, 37, &used),
+			    HTTP_OK);
+			got = (const char *)whole + f[i].off;
+			ck_assert_uint_eq(strlen(got), extra ? 0 : f[i].max);
+		}
+
+	/* Joined lists count their separators, and stay empty once over. */
+	n = (size_t)sprintf(in, "GET / HTTP/1.1\r\nConnection: ");
+	memset(in + n, 'c', HTTP_CONNECTION_MAX - 3);
+	n += HTTP_CONNECTION_MAX - 3;
+	n += (size_t)sprintf(in + n, "\r\nConnection: u\r\n\r\n");
+	ck_assert_int_eq(parse_every_way(in, n, 37, &used), HTTP_OK);
+	ck_assert_uint_eq(strlen(whole->connection), HTTP_CONNECTION_MAX);
+	n -= 2;
+	n += (size_t)sprintf(in + n, "Connection: Upgrade\r\n\r\n");
+	ck_assert_int_eq(parse_every_way(in, n, 37, &used), HTTP_OK);
+	ck_assert_str_eq(whole->connection, "");
 }
 END_TEST
 
@@ -862,7 +957,7 @@ struct reason_case {
 };
 
 static const struct reason_case reasons[] = {
-	{ 200, "OK" }, { 303, "Unknown" }, { 400, "Bad Request" },
+	{ 200, "OK" }, { 303, "See Other" }, { 400, "Bad Request" },
 	{ 403, "Forbidden" }, { 404, "Not Found" }, { 409, "Conflict" },
 	{ 411, "Length Required" }, { 413, "Payload Too Large" },
 	{ 429, "Too Many Requests" },
@@ -1076,6 +1171,8 @@ http_suite(void)
 	tcase_add_test(tc, test_parse_last_event_id);
 	tcase_add_test(tc, test_parse_host_origin);
 	tcase_add_test(tc, test_host_origin_limits);
+	tcase_add_test(tc, test_parse_upgrade);
+	tcase_add_test(tc, test_upgrade_limits);
 	tcase_add_loop_test(tc, test_head_only, 0, LEN(head_onlys));
 	tcase_add_test(tc, test_head_only_too_large);
 	tcase_add_loop_test(tc, test_origin_ok, 0, LEN(origins));

@@ -401,17 +401,28 @@ cl_login(int port, const char *form, int *status)
 	struct reply r;
 	const char *p;
 	char *sid = sids[next++ % 8];
+	char where[64];
 
+	/* A login answers 303 to /room?sid=...: follow it as a browser does. */
 	cl_post(port, "/login", form, &r);
-	if (status)
-		*status = r.status;
-	p = strstr(r.body, "sid=");
-	if (r.status != 200 || p == NULL) {
+	p = strstr(r.head, "\r\nLocation: /room?sid=");
+	if (r.status != 303 || p == NULL) {
+		if (status)
+			*status = r.status;
 		reply_free(&r);
 		return NULL;
 	}
-	memcpy(sid, p + 4, 32);
+	memcpy(sid, p + strlen("\r\nLocation: /room?sid="), 32);
 	sid[32] = '\0';
+	reply_free(&r);
+	snprintf(where, sizeof where, "/room?sid=%s", sid);
+	cl_get(port, where, &r);
+	if (status)
+		*status = r.status;
+	if (r.status != 200 || strstr(r.body, sid) == NULL) {
+		reply_free(&r);
+		return NULL;
+	}
 	reply_free(&r);
 	return sid;
 }

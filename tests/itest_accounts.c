@@ -326,7 +326,7 @@ login_from(const struct server *s, const char *src, const char *form,
 	int status;
 
 	status = post_from(s->port, src, "/login", form, &body);
-	if (status == 200) {
+	if (status == 303) {
 		ck_assert_ptr_nonnull(body);
 		ck_assert_ptr_nonnull(p = strstr(body, "sid="));
 		memcpy(sid, p + 4, SID_BYTES - 1);
@@ -472,7 +472,7 @@ START_TEST(login_with_and_without_password)
 	/* A password in a query string is not logged, nor is a sid. */
 	snprintf(target, sizeof target, "/login?name=bea&passwd=s3cretWord");
 	cl_get(s.port, target, &r);
-	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.status, 303);
 	reply_free(&r);
 	ck_assert_int_eq(get_with_sid(&s, "/names", sid), 403);	/* taken over */
 	srv_stop_clean(&s);
@@ -753,7 +753,7 @@ START_TEST(admins_are_operators_everywhere)
 	    "name=boss&passwd=pw&room=den", NULL)) == 403 &&
 	    itest_now() < until)
 		poll(NULL, 0, 50);
-	ck_assert_int_eq(status, 200);
+	ck_assert_int_eq(status, 303);
 	enter(&s, "name=boss&passwd=pw&room=den", sidb, NULL);
 	say(&s, sidb, "/kick carol out");
 	ck_assert(stream_wait(&c, "carol</bdi></span> was kicked by ", 2000));
@@ -817,10 +817,10 @@ START_TEST(ban_refuses_name_and_address_in_that_room)
 	srv_start(&s, NULL);
 	enter(&s, "name=kate&room=den", sidk, &k);
 	ck_assert_int_eq(login_from(&s, "127.0.0.2", "name=ned&room=den", sidn),
-	    200);
+	    303);
 	ck_assert_int_eq(stream_open(&n, s.port, sidn, NULL), 200);
 	ck_assert_int_eq(login_from(&s, "127.0.0.3", "name=oz&room=den", sido),
-	    200);
+	    303);
 	/* Minutes are a positive whole number; else nothing happens. */
 	for (i = 0; i < NELEM(bad_minutes); i++) {
 		snprintf(cmd, sizeof cmd, "/ban ned %s", bad_minutes[i]);
@@ -846,9 +846,9 @@ START_TEST(ban_refuses_name_and_address_in_that_room)
 	ck_assert_int_eq(post_from(s.port, "127.0.0.2", "/login",
 	    "name=ned2&room=den", NULL), 403);
 	ck_assert_int_eq(post_from(s.port, "127.0.0.4", "/login",
-	    "name=pia&room=DEN", NULL), 200);
+	    "name=pia&room=DEN", NULL), 303);
 	/* Other rooms do not care; /join to den is refused too. */
-	ck_assert_int_eq(login_from(&s, "127.0.0.2", "name=ned", sidn), 200);
+	ck_assert_int_eq(login_from(&s, "127.0.0.2", "name=ned", sidn), 303);
 	ck_assert_int_eq(stream_open(&n2, s.port, sidn, NULL), 200);
 	say(&s, sidn, "/join den");
 	ck_assert(stream_wait(&n2, "You are banned from den for now", 2000));

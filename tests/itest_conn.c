@@ -124,7 +124,7 @@ START_TEST(login_burst_gets_429)
 	for (i = 0; i < 10; i++) {
 		snprintf(form, sizeof form, "name=burst%d", i);
 		ck_assert_int_eq(post_from("127.0.0.2", s.port, "/login", form,
-		    NULL), 200);
+		    NULL), 303);
 	}
 	ck_assert_int_eq(post_from("127.0.0.2", s.port, "/login",
 	    "name=burst10", &body), 429);
@@ -139,13 +139,13 @@ START_TEST(login_burst_gets_429)
 	free(body);
 	/* Another address has its own bucket. */
 	ck_assert_int_eq(post_from("127.0.0.3", s.port, "/login",
-	    "name=other", NULL), 200);
+	    "name=other", NULL), 303);
 	/* Two a second come back. */
 	poll(NULL, 0, 1100);
 	ck_assert_int_eq(post_from("127.0.0.2", s.port, "/login",
-	    "name=later1", NULL), 200);
+	    "name=later1", NULL), 303);
 	ck_assert_int_eq(post_from("127.0.0.2", s.port, "/login",
-	    "name=later2", NULL), 200);
+	    "name=later2", NULL), 303);
 	ck_assert_int_eq(post_from("127.0.0.2", s.port, "/login",
 	    "name=later3", NULL), 429);
 	/* Showing the form costs nothing. */
@@ -177,7 +177,7 @@ START_TEST(sessions_per_address_capped_at_i)
 	free(body);
 	/* Another address is not held back. */
 	ck_assert_int_eq(post_from("127.0.0.4", s.port, "/login",
-	    "name=elsewhere", NULL), 200);
+	    "name=elsewhere", NULL), 303);
 	/* One leaves: a place is free again. */
 	{
 		char req[128];

@@ -198,7 +198,8 @@ START_TEST(login_into_named_room)
 	ck_assert(stream_wait(&a, "bob</bdi></span> joined kitchen", WAIT_MS));
 	/* The frameset names the room; 24 and 1 characters are fine. */
 	snprintf(form, sizeof form, "name=carol&room=%s", repeat("r", 24));
-	cl_post(s.port, "/login", form, &r);
+	ck_assert_ptr_nonnull(sid = cl_login(s.port, form, NULL));
+	page_of(s.port, "/room", sid, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_nonnull(strstr(r.body, repeat("r", 24)));
 	reply_free(&r);
@@ -1279,8 +1280,9 @@ START_TEST(talk_frame)
 	login(s.port, "dave", "kitchen", sd);
 	page_of(s.port, "/talk", sa, &r);
 	ck_assert_ptr_nonnull(strstr(r.head, "Cache-Control: no-store"));
-	ck_assert_ptr_nonnull(strstr(r.body, "<form method=\"post\" "
-	    "action=\"/dotalk\""));
+	snprintf(want, sizeof want, "<form method=\"post\" "
+	    "action=\"/dotalk?sid=%s\"", sa);
+	ck_assert_ptr_nonnull(strstr(r.body, want));
 	snprintf(want, sizeof want, "name=\"sid\" value=\"%s\"", sa);
 	ck_assert_ptr_nonnull(strstr(r.body, want));
 	ck_assert_ptr_nonnull(strstr(r.body, "<select name=\"to\""));
@@ -1304,12 +1306,12 @@ static const struct {
 	const char	*name;
 	int		 status;
 } names[] = {
-	{ "Zo\xc3\xab", 200 },
-	{ "\xce\xa9\xce\xbc\xce\xad\xce\xb3\xce\xb1", 200 },	/* Greek */
-	{ "ab", 200 },
-	{ "42", 200 },
-	{ "x-y_1", 200 },
-	{ "nnnnnnnnnnnnnnnnnnnn", 200 },		/* 20 */
+	{ "Zo\xc3\xab", 303 },
+	{ "\xce\xa9\xce\xbc\xce\xad\xce\xb3\xce\xb1", 303 },	/* Greek */
+	{ "ab", 303 },
+	{ "42", 303 },
+	{ "x-y_1", 303 },
+	{ "nnnnnnnnnnnnnnnnnnnn", 303 },		/* 20 */
 	{ "a", 400 },
 	{ "\xc3\xa9", 400 },				/* one code point */
 	{ "mmmmmmmmmmmmmmmmmmmmm", 400 },		/* 21 */
@@ -1363,11 +1365,11 @@ static const struct {
 	const char	*name;
 	int		 status;
 } unique[] = {
-	{ "Zo\xc3\xab", 200 },
+	{ "Zo\xc3\xab", 303 },
 	{ "ZO\xc3\x8b", 409 },
 	{ "zo\xc3\xab", 409 },
-	{ "Zoe", 200 },
-	{ "alice", 200 },
+	{ "Zoe", 303 },
+	{ "alice", 303 },
 	{ "ALICE", 409 },
 	{ "Alice", 409 },
 };

@@ -89,15 +89,15 @@ START_TEST(own_origin_and_none_may_post)
 	/* The browser on chatd's own page: Origin names the Host it used. */
 	snprintf(hdr, sizeof hdr, "Host: 127.0.0.1:%d\r\n"
 	    "Origin: http://127.0.0.1:%d\r\n", s.port, s.port);
-	ck_assert_int_eq(post_with(s.port, "/login", hdr, "name=ann", &r), 200);
+	ck_assert_int_eq(post_with(s.port, "/login", hdr, "name=ann", &r), 303);
 	ck_assert_ptr_nonnull(strstr(r.body, "sid="));
 	reply_free(&r);
 	snprintf(hdr, sizeof hdr, "Host: LOCALHOST:%d\r\n"
 	    "Origin: http://localhost:%d\r\n", s.port, s.port);
-	ck_assert_int_eq(post_with(s.port, "/login", hdr, "name=ben", &r), 200);
+	ck_assert_int_eq(post_with(s.port, "/login", hdr, "name=ben", &r), 303);
 	reply_free(&r);
 	/* curl, telnet and old browsers send no Origin. */
-	ck_assert_int_eq(post_with(s.port, "/login", "", "name=cat", &r), 200);
+	ck_assert_int_eq(post_with(s.port, "/login", "", "name=cat", &r), 303);
 	reply_free(&r);
 	/* An Origin with no Host to compare it with is not ours. */
 	snprintf(hdr, sizeof hdr, "Origin: http://127.0.0.1:%d\r\n", s.port);

@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
 	fmt_suite,
 	loop_suite,
 	itest_conn_suite,
+	ws_suite,
 	json_suite,
 	itest_core_suite,
 	itest_rooms_suite,
@@ -28,6 +29,10 @@ static Suite *(*const suites[])(void) = {
 	itest_pub_suite,
 	fmt_json_suite,
 	itest_text_suite,
+	itest_ws_suite,
+	itest_pages_suite,
+	stats_suite,
+	itest_status_suite,
 };
 
 int

@@ -15,6 +15,7 @@ Suite	*tokens_suite(void);
 Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);
+Suite	*ws_suite(void);
 Suite	*json_suite(void);
 Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
@@ -27,5 +28,9 @@ Suite	*itest_api_suite(void);
 Suite	*itest_pub_suite(void);
 Suite	*fmt_json_suite(void);
 Suite	*itest_text_suite(void);
+Suite	*itest_ws_suite(void);
+Suite	*itest_pages_suite(void);
+Suite	*stats_suite(void);
+Suite	*itest_status_suite(void);
 
 #endif

@@ -6,13 +6,20 @@ Chromium the way people use chatd: alice (scripts on) and bob (scripts off)
 log in through the login form, talk, whisper and leave; carol, a plain HTTP
 client, is the bystander who must not see the whisper.  A third browser
 opens seven chatd tabs at once, past the six connections a browser keeps per
-host and port.  Screenshots go to tests/out/.
+host and port.  A page on chatd's own origin (its login page, with a
+script injected over WebDriver, so nothing ships in chatd for it) logs dora
+and erin in over /api/login and opens an EventSource and a WebSocket:
+both must see frank's line with the same event number as his chat frame,
+and erin's WebSocket line must reach dora's EventSource.  Screenshots go to
+tests/out/.
 
 Usage: check_browser.py [-v] [--docs] [--six-off]
   -v         print chatd's whole log at the end
   --docs     also copy the chat screenshot to docs/screenshot.png
   --six-off  only show what seven tabs do with scripts off (no verdict)
 
+CHATD names the binary (./chatd by default); CHROMIUM and CHROMEDRIVER
+the browser and its driver.
 The last line is "N passed, N failed"; the exit status is 1 on a failure.
 Python 3 standard library only; everything started here is stopped here.
 """
@@ -45,6 +52,8 @@ CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-sync", "--no-first-run", "--disable-quic",
                 "--window-size=1366,768"]
 ROOM = "lounge"         # alice, bob and carol meet here
+WIRE = "wire"           # dora (EventSource), erin (WebSocket), frank (HTML)
+CHATD = os.environ.get("CHATD") or os.path.join(ROOT, "chatd")
 NO_SCRIPT = {"profile.managed_default_content_settings.javascript": 2}
 ENTER = "\ue007"
 PROFILES = None         # a temporary folder for the browsers' profiles
@@ -98,7 +107,7 @@ class Chatd:
 
     def __init__(self, *args):
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, "chatd"), "-p", "0", "-b", "127.0.0.1"] + list(args),
+            [CHATD, "-p", "0", "-b", "127.0.0.1"] + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, text=True, start_new_session=True)
         line = self.proc.stderr.readline()
@@ -514,6 +523,137 @@ def main_checks(run, chatd, driver, chromium):
     run.check("leave shows the goodbye page and the room sees it", leave)
 
 
+# Injected into chatd's login page: two sessions from /api/login, one
+# reading an EventSource, one a WebSocket.  Everything they read goes into
+# window.chatdT as plain data, which the test polls.
+WIRE_JS = r"""
+var room = arguments[0], names = arguments[1];
+var T = window.chatdT = {sse: [], ws: [], errors: [], sseOpen: false,
+                         wsOpen: false, wsClose: null, sids: null};
+function login(name) {
+  return fetch('/api/login', {method: 'POST', body: new URLSearchParams(
+      {name: name, room: room})}).then(function (r) {
+    return r.json().then(function (j) {
+      if (!r.ok) throw new Error('/api/login ' + name + ': ' + r.status +
+                                 ' ' + JSON.stringify(j));
+      return j;
+    });
+  });
+}
+function keep(list, o, lastEventId) {
+  list.push({id: o.id === undefined ? null : o.id, type: o.type,
+             from: o.from || null, text: o.text || null,
+             lastEventId: lastEventId === undefined ? null : lastEventId});
+}
+Promise.all([login(names[0]), login(names[1])]).then(function (s) {
+  T.sids = [s[0].sid, s[1].sid];
+  var es = window.chatdES = new EventSource('/api/events?sid=' + s[0].sid);
+  es.onopen = function () { T.sseOpen = true; };
+  es.onerror = function () { T.errors.push('EventSource error, readyState ' +
+                                           es.readyState); };
+  ['message', 'msg', 'action', 'whisper', 'join', 'leave', 'kick', 'topic',
+   'nick', 'notice', 'room', 'missed', 'end'].forEach(function (k) {
+    es.addEventListener(k, function (e) {
+      keep(T.sse, JSON.parse(e.data), e.lastEventId);
+    });
+  });
+  var ws = window.chatdWS = new WebSocket('ws://' + location.host +
+                                          '/api/ws?sid=' + s[1].sid);
+  ws.onopen = function () { T.wsOpen = true; };
+  ws.onmessage = function (e) { keep(T.ws, JSON.parse(e.data)); };
+  ws.onerror = function () { T.errors.push('WebSocket error'); };
+  ws.onclose = function (e) { T.wsClose = [e.code, e.wasClean, e.reason]; };
+}).catch(function (e) { T.errors.push(String(e)); });
+"""
+
+
+def transport_checks(run, chatd, driver, chromium):
+    """EventSource and WebSocket in Chromium, beside frank's chat frame."""
+    b = Browser(driver, "transports", chromium)
+    run.at_end(b.close)
+    frank = Carol(chatd, "frank", WIRE)
+    run.at_end(frank.close)
+
+    def state():
+        return b.execute("return window.chatdT || null;")
+
+    def opened():
+        b.get(chatd.url)
+        wait_for("chatd's login page", lambda: b.css("#name"), 8)
+        b.execute(WIRE_JS, WIRE, ["dora", "erin"])
+
+        def ready():
+            t = state()
+            if t and (t["errors"] or (t["sseOpen"] and t["wsOpen"])):
+                return t
+            return None
+        t = wait_for("the EventSource and the WebSocket open", ready, 5)
+        if t["errors"]:
+            raise Fail("; ".join(t["errors"]))
+        return "sessions %s.., %s.." % (t["sids"][0][:6], t["sids"][1][:6])
+    if not run.check("a page on chatd's origin logs in over /api/login and "
+                     "opens an EventSource and a WebSocket", opened):
+        return
+
+    def seen(where, text):
+        for e in state()[where]:
+            if e["text"] == text:
+                return e
+        return None
+
+    def html_id(text):
+        """The event number of text in frank's chat frame, or None."""
+        m = re.search(r'id="e(\d+)"[^\n]*%s' % re.escape(text), frank.stream())
+        return int(m.group(1)) if m else None
+
+    def from_dotalk():
+        line = "over the wire %d" % os.getpid()
+        start = time.monotonic()
+        frank.say(line)
+        sse = wait_for("frank's line in the EventSource", lambda: seen("sse", line), LIVE_S)
+        ws = wait_for("frank's line in the WebSocket", lambda: seen("ws", line), LIVE_S)
+        took = time.monotonic() - start
+        num = wait_for("frank's line in his chat frame", lambda: html_id(line), LIVE_S)
+        if sse["type"] != "msg" or ws["type"] != "msg" or sse["from"] != "frank":
+            raise Fail("EventSource %r, WebSocket %r" % (sse, ws))
+        if not (sse["id"] == ws["id"] == num and sse["lastEventId"] == str(num)):
+            raise Fail("event numbers: EventSource %s (lastEventId %r), "
+                       "WebSocket %s, chat frame e%s" % (
+                           sse["id"], sse["lastEventId"], ws["id"], num))
+        return "event %d in all three, %.2f s" % (num, took)
+    run.check("a line from /dotalk reaches the EventSource and the WebSocket "
+              "with the same event number", from_dotalk)
+
+    def ws_to_sse():
+        line = "typed into a websocket %d" % os.getpid()
+        start = time.monotonic()
+        b.execute("window.chatdWS.send(arguments[0]);", line)
+        sse = wait_for("erin's line in dora's EventSource", lambda: seen("sse", line), LIVE_S)
+        took = time.monotonic() - start
+        ws = wait_for("erin's line back in her WebSocket", lambda: seen("ws", line), LIVE_S)
+        num = wait_for("erin's line in frank's chat frame", lambda: html_id(line), LIVE_S)
+        if sse["from"] != "erin" or ws["from"] != "erin" or sse["type"] != "msg":
+            raise Fail("EventSource %r, WebSocket %r" % (sse, ws))
+        if not sse["id"] == ws["id"] == num:
+            raise Fail("event numbers %s, %s, e%s" % (sse["id"], ws["id"], num))
+        t = state()
+        if t["errors"]:
+            raise Fail("; ".join(t["errors"]))
+        return "event %d, %.2f s" % (num, took)
+    run.check("a line sent over the WebSocket reaches the EventSource and "
+              "the chat frame", ws_to_sse)
+
+    def closes():
+        b.execute("window.chatdWS.close(1000, 'bye');")
+        c = wait_for("the WebSocket's close", lambda: state()["wsClose"], 3)
+        if c[0] != 1000 or not c[1]:
+            raise Fail("closed with %r" % c)
+        b.execute("window.chatdES.close();")
+    run.check("the WebSocket closes cleanly (1000)", closes)
+    b.close()
+    frank.close()
+
+
 def open_tabs(b, url, count, room, stop_when_stuck=False):
     """Logs in uN in tab N; returns [(handle, talk frame ready, seconds)]."""
     tabs = []
@@ -671,6 +811,348 @@ def embed_checks(run, driver, chromium):
         return "published line shown in %.2f s" % (time.monotonic() - start)
     run.check("a page on another site embeds a room and shows a published line",
               shows)
+class CutProxy:
+    """A TCP proxy on another loopback port in front of chatd: the browser
+    reaches chatd through it, and cut() drops every connection at once, as
+    a Wi-Fi change or a proxy timeout would."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(64)
+        self.port = self.lsock.getsockname()[1]
+        self.url = "http://127.0.0.1:%d/" % self.port
+        self.lock = threading.Lock()
+        self.pairs = []
+        self.refused = 0    # connections chatd was not there for
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target), 5)
+            except OSError:
+                self.refused += 1
+                c.close()
+                continue
+            with self.lock:
+                self.pairs.append((c, u))
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        try:
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def cut(self):
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for pair in pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+        return len(pairs)
+
+    def close(self):
+        self.lsock.close()
+        self.cut()
+
+
+def room_checks(run, chatd, driver, chromium):
+    """Login answers 303 to /room?sid=, and a reload keeps the session."""
+    b = Browser(driver, "reload", chromium)
+    run.at_end(b.close)
+
+    def lands():
+        b.login(chatd.url, "rita", room="reload")
+        b.into(None)
+        if not re.search(r"/room\?sid=[0-9a-f]{32}$", b.url()):
+            raise Fail("landed on %s" % b.url())
+        return b.url().split("?")[0]
+    if not run.check("login lands on /room?sid=", lands):
+        return
+
+    def reload():
+        b.say("before the reload")
+        wait_for("the line", lambda: b.has_line("before the reload"), LIVE_S)
+        b.into(None)
+        b.execute("window.chatdOld = true; location.reload();")
+        wait_for("the reloaded page", lambda: (b.into(None), b.execute(
+            "return !window.chatdOld && !!document.querySelector('frame[name=talk]');"))[1], 5)
+        wait_for("the talk frame", lambda: (b.into("talk"), b.css("#message"))[1], 5)
+        wait_for("the old line", lambda: b.has_line("before the reload"), 3)
+        b.say("after the reload")
+        wait_for("a new line", lambda: b.has_line("after the reload"), LIVE_S)
+        if b.top_title() != "reload - chatd":
+            raise Fail("title %r" % b.top_title())
+    run.check("a reload of /room keeps the session", reload)
+
+
+def reconnect_checks(run, chatd, driver, chromium):
+    """Through a proxy that cuts every connection: the chat frame comes back
+    by itself, misses nothing and repeats nothing; joins show in the names
+    frame at once; after a server restart the page says the session is gone."""
+    proxy = CutProxy(chatd.port)
+    run.at_end(proxy.close)
+    dave = Browser(driver, "dave", chromium)
+    run.at_end(dave.close)
+    room = "wires"
+
+    def login():
+        dave.login(proxy.url, "dave", room=room)
+        wait_for("dave's join", lambda: dave.has_line("dave", "join"), LIVE_S)
+    if not run.check("dave logs in through a TCP proxy", login):
+        return
+    erin = Carol(chatd, "erin", room)
+    run.at_end(erin.close)
+
+    def names():
+        wait_for("erin in the names frame", lambda: "erin" in dave.names(), 3)
+        t0 = time.monotonic()
+        frank = Carol(chatd, "frank", room)
+        run.at_end(frank.close)
+        wait_for("frank in dave's names frame", lambda: "frank" in dave.names(), 3)
+        took = time.monotonic() - t0
+        frank.say("/nick franky")
+        wait_for("franky in dave's names frame", lambda: "franky" in dave.names(), 3)
+        return "%.2f s" % took
+    run.check("a join and a nick change show in the names frame within 3 s", names)
+
+    def cut():
+        erin.say("before the cut")
+        wait_for("the line before", lambda: dave.has_line("before the cut"), LIVE_S)
+        n = proxy.cut()
+        t0 = time.monotonic()
+        erin.say("during the cut")
+        time.sleep(0.5)
+        erin.say("after the cut")
+        wait_for("the line after the cut", lambda: dave.has_line("after the cut"), 15, 0.25)
+        took = time.monotonic() - t0
+        lines = dave.lines()
+        ids = [i for _, i, _ in lines if i]
+        if len(set(ids)) != len(ids):
+            raise Fail("a line shown twice: %s" % ids)
+        for t in ("before the cut", "during the cut", "after the cut"):
+            k = sum(1 for _, _, x in lines if t in x)
+            if k != 1:
+                raise Fail("%r shown %d times" % (t, k))
+        for cls in ("reconnecting", "back"):
+            k = sum(1 for c, _, _ in lines if cls in c.split())
+            if k != 1:
+                raise Fail("%d %r lines" % (k, cls))
+        dave.say("dave talks again")
+        wait_for("dave's line at erin", lambda: "dave talks again" in erin.stream(), LIVE_S)
+        return "%d connections cut, back after %.1f s" % (n, took)
+    if not run.check("after the proxy cuts every connection the chat frame "
+                     "comes back within 15 s, nothing twice", cut):
+        return
+
+    def outage():
+        # chatd out of reach for 5 s: the frame tries after 1 and 3 s and
+        # says so once, then at 7 s finds chatd again (within -g 12).
+        proxy.target = free_port()
+        proxy.refused = 0
+        proxy.cut()
+        time.sleep(5)
+        tries = proxy.refused
+        proxy.target = chatd.port
+        erin.say("after the outage")
+        wait_for("the line after the outage", lambda: dave.has_line("after the outage"), 6, 0.25)
+        lines = dave.lines()
+        k = [sum(1 for c, _, _ in lines if cls in c.split()) for cls in ("reconnecting", "back")]
+        if k != [2, 2]:
+            raise Fail("%d reconnecting and %d back lines for two outages" % tuple(k))
+        if not 2 <= tries <= 5:
+            raise Fail("%d tries in 5 s" % tries)
+        return "%d tries in 5 s" % tries
+    run.check("a longer outage: the chat frame backs off and says so once", outage)
+
+    def restart():
+        # A new chatd behind the same proxy knows no session.
+        other = Chatd("-g", str(GRACE_S))
+        run.at_end(other.stop)
+        proxy.target = other.port
+        proxy.cut()
+        wait_for("the session-gone line", lambda: dave.has_line(
+            "server may have restarted", "gone"), 15, 0.25)
+        dave.into("chat")
+        href = dave.execute("var a = document.querySelector('div.gone a');"
+                            " return a && a.getAttribute('href');")
+        if href != "/":
+            raise Fail("no log-in link (%r)" % href)
+    run.check("after a server restart the chat frame says the session is gone", restart)
+
+
+def timezone_checks(run, chatd, driver_bin, chromium):
+    """A browser in Asia/Tokyo shows times in Tokyo time, whatever chatd's zone."""
+    zone = "Asia/Tokyo"
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = zone    # for chromedriver and the browser it starts
+    try:
+        driver = start_driver(run, driver_bin)
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+    b = Browser(driver, "tokyo", chromium)
+    run.at_end(b.close)
+
+    def shown():
+        import datetime
+        import zoneinfo
+        b.login(chatd.url, "kenji", room="tz")
+        b.say("konnichiwa")
+        wait_for("the line", lambda: b.has_line("konnichiwa"), LIVE_S)
+        b.into("chat")
+        got = b.execute(
+            "var t = document.querySelectorAll('div.ev time[datetime]');"
+            "t = t[t.length - 1];"
+            "return [t.getAttribute('datetime'), t.textContent,"
+            " Intl.DateTimeFormat().resolvedOptions().timeZone];")
+        when = datetime.datetime.strptime(got[0], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        want = when.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M")
+        server = time.strftime("%H:%M", time.localtime(when.timestamp()))
+        if got[2] != zone:
+            raise Fail("the browser is in %r" % got[2])
+        if got[1] != want:
+            raise Fail("%s shown as %s, not %s" % (got[0], got[1], want))
+        return "%s shown as %s (chatd's zone: %s)" % (got[0], got[1], server)
+    run.check("with the browser in Asia/Tokyo the shown time is the browser's", shown)
+
+
+def phone_checks(run, chatd, driver, chromium, docs):
+    """At 390 px the names frame takes at most a quarter of the width."""
+    p = Browser(driver, "phone", chromium)
+    run.at_end(p.close)
+    sam = Carol(chatd, "sam", "phone")
+    run.at_end(sam.close)
+
+    def narrow():
+        p.set_window_rect(390, 844)
+        p.login(chatd.url, "pat", color="teal", room="phone")
+        sam.say("Hi pat, how is the small screen?")
+        p.say("Readable, and the names fit.")
+        sam.say("/me waves")
+        wait_for("sam's wave", lambda: p.has_line("waves", "action"), LIVE_S)
+        p.into(None)
+        top = p.execute("return window.innerWidth;")
+        p.into("names")
+        names = p.execute("return window.innerWidth;")
+        p.into("chat")
+        size = p.execute("return parseFloat(getComputedStyle(document.body).fontSize);")
+        p.into("talk")
+        field = p.execute("var r = document.getElementById('message')"
+                          ".getBoundingClientRect(); return [r.width, r.height];")
+        if top > 400:
+            raise Fail("the window is %d px wide" % top)
+        if names > top / 4:
+            raise Fail("names frame %d px of %d" % (names, top))
+        if size < 12:
+            raise Fail("chat text %.0f px" % size)
+        if field[0] < 100 or field[1] < 18:
+            raise Fail("talk box %dx%d px" % tuple(field))
+        shot = p.shot("phone.png")
+        if docs:
+            shutil.copy(shot, os.path.join(ROOT, "docs", "phone.png"))
+        return "names %d of %d px, text %.0f px, talk box %dx%d" % (
+            names, top, size, field[0], field[1])
+    run.check("at 390 px the names frame is at most a quarter of the width", narrow)
+
+
+def touch_checks(run, chatd, driver, chromium):
+    """Shift+Enter, a click on a name, a mention while the window is visible
+    but unfocused, and the no-script Reconnect link."""
+    b = Browser(driver, "tess", chromium)
+    run.at_end(b.close)
+    uma = Carol(chatd, "uma", "touch")
+    run.at_end(uma.close)
+
+    def shift_enter():
+        b.login(chatd.url, "tess", room="touch")
+        b.say("line one\ue008\ue007\ue000line two")
+        wait_for("the two-line message", lambda: b.has_line("line oneline two"), LIVE_S)
+        b.into("chat")
+        html = b.execute("var d = document.querySelectorAll('div.ev.msg');"
+                         " return d[d.length - 1].innerHTML;")
+        if "line one<br>line two" not in html:
+            raise Fail("sent as %r" % html)
+    if not run.check("Shift+Enter starts a new line, Enter sends", shift_enter):
+        return
+
+    def click_name():
+        wait_for("uma in the names frame", lambda: "uma" in b.names(), 3)
+
+        def click():    # the list may be replaced under the click: try again
+            b.into("names")
+            for el in b.find_all("css selector", "ul.names .nick"):
+                if b.text(el) == "uma":
+                    b.click(el)
+                    return True
+            return False
+        wait_for("a click on uma", click, 3)
+        b.into("talk")
+        v = b.execute("return document.getElementById('message').value;")
+        if v != "uma: ":
+            raise Fail("talk box holds %r" % v)
+        b.execute("document.getElementById('message').value = '';")
+    run.check("a click on a name puts it into the talk box", click_name)
+
+    def unfocused():
+        # Headless Chromium keeps its one window focused, so the page is
+        # told it has lost the focus, as it would be behind another window.
+        b.into(None)
+        b.execute("document.hasFocus = function () { return false; };")
+        b.into("chat")
+        if b.execute("return document.hidden;"):
+            raise Fail("the window is hidden")
+        # chat.js counts lines in the frame's first 1.5 s as history.
+        time.sleep(max(0, 2.0 - b.execute("return performance.now();") / 1000))
+        uma.say("tess, look here")
+        t = wait_for("the title alert", lambda: re.match(
+            r"\(1!\) touch - chatd$", b.top_title()), 3)
+        b.into(None)
+        b.execute("delete document.hasFocus; window.dispatchEvent(new Event('focus'));")
+        wait_for("the title back", lambda: b.top_title() == "touch - chatd", 2)
+        return "%r while visible and unfocused" % t.group(0)
+    run.check("a mention while the window is unfocused shows in the title", unfocused)
+
+    def noscript_link():
+        proxy = CutProxy(chatd.port)
+        run.at_end(proxy.close)
+        n = Browser(driver, "vic", chromium, prefs=NO_SCRIPT)
+        run.at_end(n.close)
+        n.login(proxy.url, "vic", room="touch")
+        wait_for("vic's join", lambda: n.has_line("vic", "join"), LIVE_S)
+        proxy.cut()
+        n.into("chat")
+        a = wait_for("the Reconnect link", lambda: n.css("p.redo a"), 3)
+        n.click(a)
+        n.into("talk")
+        n.say("vic is back")
+        wait_for("vic's line after following the link", lambda: n.has_line("vic is back"), LIVE_S)
+    run.check("without scripts the chat frame offers a Reconnect link that works", noscript_link)
 
 
 def six_off(chatd, driver, chromium):
@@ -715,7 +1197,7 @@ def main():
             run.fail("find Chromium and chromedriver",
                      "not installed (apt-get install chromium chromium-driver)")
             return finish(run, t0)
-        if not os.access(os.path.join(ROOT, "chatd"), os.X_OK):
+        if not os.access(CHATD, os.X_OK):
             run.fail("find ./chatd", "build it first (make)")
             return finish(run, t0)
         chatd = Chatd("-g", str(GRACE_S))
@@ -726,8 +1208,14 @@ def main():
             run.clean()
             return 0
         main_checks(run, chatd, driver, chromium)
+        transport_checks(run, chatd, driver, chromium)
         tab_checks(run, chatd, driver, chromium)
         embed_checks(run, driver, chromium)
+        room_checks(run, chatd, driver, chromium)
+        reconnect_checks(run, chatd, driver, chromium)
+        timezone_checks(run, chatd, driver_bin, chromium)
+        phone_checks(run, chatd, driver, chromium, docs)
+        touch_checks(run, chatd, driver, chromium)
         if docs and os.path.exists(os.path.join(OUT, "alice.png")):
             os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
             shutil.copy(os.path.join(OUT, "alice.png"),
