@@ -646,6 +646,31 @@ header(const char *value, int seen)
 }
 
 /*
+ * A watcher's WebSocket (-W): refusals come before the handshake, as
+ * HTTP answers; after it, the room's events, and what the client says
+ * goes nowhere.
+ */
+static int
+ws_watch(struct api *a, const char *room, const char *since)
+{
+	const struct http_request *h = a->req->http;
+	char head[WS_RESPONSE_MAX];
+	struct room *r;
+	size_t n;
+
+	if (!config.watchers || (r = room_find(room)) == NULL || r->private)
+		return web_watch(a->req, a->resp, &fmt_ws, API_TYPE, room,
+		    NULL, 0);	/* the 403 or 404 */
+	n = ws_handshake_response(head, h->ws_key);
+	if (web_upgrade(a->req->conn, head, n) == -1)
+		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
+		    "try again.");
+	return web_watch(a->req, a->resp, &fmt_ws, API_TYPE, room,
+	    *since ? since : NULL, 0) == HTTP_OK ? (a->resp->status = 101) :
+	    a->resp->status;
+}
+
+/*
  * GET /api/ws: the handshake, then the session's stream in WebSocket
  * frames, replacing any other stream it has, with a replay after since.
  */
@@ -654,7 +679,7 @@ api_ws(struct api *a)
 {
 	const struct http_request *h = a->req->http;
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
-	char head[WS_RESPONSE_MAX];
+	char head[WS_RESPONSE_MAX], room[WEB_VALUE_MAX];
 	enum ws_handshake hs;
 	struct session *s;
 	size_t n;
@@ -667,13 +692,15 @@ api_ws(struct api *a)
 	    header(h->ws_version, h->has_ws_version));
 	if (hs != WS_HS_OK)
 		return bad_handshake(a, hs, ws_handshake_reason(hs));
+	param(a, "since", since, sizeof since, 0);
+	if (watching(a, room, sizeof room))
+		return ws_watch(a, room, since);
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
 	n = ws_handshake_response(head, h->ws_key);
 	if (web_upgrade(a->req->conn, head, n) == -1)
 		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
 		    "try again.");
-	param(a, "since", since, sizeof since, 0);
 	session_attach(s, a->req->conn, &fmt_ws, 0, a->req->now);
 	if (s->room != NULL)
 		room_replay(s, *since ? since : NULL);

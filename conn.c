@@ -76,6 +76,7 @@ struct conn {
 	char		 ip[SESSION_IP_BYTES];
 	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
 	int		 websocket;	/* upgraded: the stream is a WebSocket */
+	int		 watcher;	/* its stream is a watcher's (-W): no session */
 	struct ws_parser *ws;		/* its parser while a frame is under way */
 	int		 ws_pings;	/* sent since the client was last heard */
 	long long	 ws_refused;	/* ms; the last rate-limit notice */
@@ -514,6 +515,8 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 		c->read_shut = c->dirty = 0;
 		c->session = NULL;
 		c->websocket = 0;
+	c->watcher = 0;
+		c->watcher = 0;
 		c->ws = NULL;
 		c->addr = NULL;
 		c->req = NULL;
@@ -801,6 +804,7 @@ dispatch(int fd, void *later)
 		}
 		if (c->state != CONN_RESPONDING)
 			c->session = resp.stream;
+		c->watcher = resp.watching;
 	} else if (c->state == CONN_READING)
 		respond(fd, &resp.out);
 	buf_free(&resp.out);
@@ -887,6 +891,9 @@ ws_text(int fd, const char *data, size_t len)
 	struct buf reply;
 	int status;
 
+	/* A watcher is read only: what it says goes nowhere. */
+	if (c->session == NULL)
+		return;
 	memcpy(line, data, len);
 	line[len] = '\0';
 	buf_init(&reply);
@@ -952,7 +959,8 @@ ws_input(int fd, const char *data, size_t n)
 		}
 		ws_parser_init(c->ws);
 	}
-	while (n > 0 && c->state == CONN_STREAMING && c->session != NULL) {
+	while (n > 0 && c->state == CONN_STREAMING &&
+	    (c->session != NULL || c->watcher)) {
 		ev = ws_parse(c->ws, data, n, &used);
 		data += used;
 		n -= used;

@@ -95,6 +95,7 @@ unwatch(struct watcher *w, const char *why)
 		w->next->prev = w->prev;
 	r->nwatchers--;
 	nwatchers_total--;
+	stats_watcher(-1);
 	free(w);
 }
 
@@ -695,6 +696,7 @@ room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
 	r->watchers = w;
 	r->nwatchers++;
 	nwatchers_total++;
+	stats_watcher(1);
 	watch_fd[conn.fd] = w;
 	/*
 	 * No line budget for a stream: a watcher has no page that grows.  A
