@@ -26,7 +26,7 @@ SANFLAGS  = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/lite.html frames/style.css \
-	frames/chat.js frames/talk.js
+	frames/chat.js frames/talk.js frames/embed.js
 
 OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o \
@@ -34,7 +34,7 @@ OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
-	tests/check_session.o tests/check_accounts.o tests/check_transcript.o \
+	tests/check_session.o tests/check_accounts.o tests/check_transcript.o tests/check_tokens.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
 	tests/check_fmt_json.o tests/check_stats.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
@@ -75,6 +75,7 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
 addr.o: addr.c addr.h
 tokens.o: tokens.c tokens.h
+tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 chatd.o: chatd.c stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h

@@ -323,15 +323,7 @@ api_leave(struct api *a)
 const char *
 api_bearer(const char *auth)
 {
-	static const char scheme[] = "Bearer ";
-	size_t i;
-
-	for (i = 0; i < sizeof scheme - 1; i++)
-		if ((auth[i] | 0x20) != (scheme[i] | 0x20))
-			return NULL;
-	while (auth[i] == ' ')
-		i++;
-	return auth[i] != '\0' ? auth + i : NULL;
+	return tokens_bearer(auth);
 }
 
 /*
@@ -356,7 +348,7 @@ api_publish(struct api *a)
 	if (!tokens_enabled())
 		return fail(a, HTTP_NOT_FOUND, "Publishing is not enabled "
 		    "(chatd runs without -T).");
-	if (!tokens_check(api_bearer(a->req->http->authorization))) {
+	if (!tokens_check(tokens_bearer(a->req->http->authorization))) {
 		buf_init(&body);
 		json_error(&body, "The request needs a valid token "
 		    "(Authorization: Bearer TOKEN).");
@@ -412,6 +404,15 @@ api_publish(struct api *a)
 	return HTTP_OK;
 }
 
+/* 1 if the request names no session but a room: a watcher (-W). */
+static int
+watching(struct api *a, char *room, size_t size)
+{
+	if (param(a, "sid", room, size, 1) != -1)
+		return 0;
+	return param(a, "room", room, size, 0) >= 0;
+}
+
 /* A stream's head for HEAD: the type, no length, nothing else. */
 static int
 stream_head(struct api *a, const char *type)
@@ -439,16 +440,20 @@ static int
 api_events(struct api *a)
 {
 	char since[ROOM_SINCE_DIGITS + 2];
+	char room[WEB_VALUE_MAX];
 	const char *from;
 	struct session *s;
 
+	param(a, "since", since, sizeof since, 0);
+	from = is_number(a->req->http->last_event_id) ?
+	    a->req->http->last_event_id : *since ? since : NULL;
+	if (watching(a, room, sizeof room))
+		return web_watch(a->req, a->resp, &fmt_json_sse, FMT_SSE_TYPE,
+		    room, from, 0);
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (a->head_only)
 		return stream_head(a, FMT_SSE_TYPE);
-	param(a, "since", since, sizeof since, 0);
-	from = is_number(a->req->http->last_event_id) ?
-	    a->req->http->last_event_id : *since ? since : NULL;
 	session_attach(s, a->req->conn, &fmt_json_sse, 0, a->req->now);
 	if (s->room != NULL)
 		room_replay(s, from);
@@ -543,6 +548,7 @@ static int
 api_poll(struct api *a)
 {
 	char since[ROOM_SINCE_DIGITS + 2], tmo[ROOM_SINCE_DIGITS + 2];
+	char room[WEB_VALUE_MAX];
 	struct session *s;
 	struct collect c;
 	struct event *ev;
@@ -550,16 +556,21 @@ api_poll(struct api *a)
 	unsigned long long next = 0;
 	long long timeout = API_POLL_DEFAULT_S, now = a->req->now;
 
-	if ((s = need_session(a)) == NULL)
-		return HTTP_FORBIDDEN;
-	if (a->head_only)
-		return stream_head(a, FMT_JSON_TYPE);
 	param(a, "since", since, sizeof since, 0);
 	/* Not a number: as if absent. */
 	if (param(a, "timeout", tmo, sizeof tmo, 0) > 0 && is_number(tmo))
 		timeout = strlen(tmo) > 2 ? API_POLL_MAX_S : atoi(tmo);
 	if (timeout > API_POLL_MAX_S)
 		timeout = API_POLL_MAX_S;
+	/* A watcher's poll with timeout 0 still answers: 1 ms. */
+	if (watching(a, room, sizeof room))
+		return web_watch(a->req, a->resp, &fmt_json_poll, FMT_JSON_TYPE,
+		    room, is_number(since) ? since : NULL,
+		    timeout > 0 ? timeout * 1000 : 1);
+	if ((s = need_session(a)) == NULL)
+		return HTTP_FORBIDDEN;
+	if (a->head_only)
+		return stream_head(a, FMT_JSON_TYPE);
 	/* The poll before this one answers now, with nothing. */
 	if (session_streaming(s) && s->stream.fmt == &fmt_json_poll)
 		session_poll_done(s, now);
@@ -635,6 +646,31 @@ header(const char *value, int seen)
 }
 
 /*
+ * A watcher's WebSocket (-W): refusals come before the handshake, as
+ * HTTP answers; after it, the room's events, and what the client says
+ * goes nowhere.
+ */
+static int
+ws_watch(struct api *a, const char *room, const char *since)
+{
+	const struct http_request *h = a->req->http;
+	char head[WS_RESPONSE_MAX];
+	struct room *r;
+	size_t n;
+
+	if (!config.watchers || (r = room_find(room)) == NULL || r->private)
+		return web_watch(a->req, a->resp, &fmt_ws, API_TYPE, room,
+		    NULL, 0);	/* the 403 or 404 */
+	n = ws_handshake_response(head, h->ws_key);
+	if (web_upgrade(a->req->conn, head, n) == -1)
+		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
+		    "try again.");
+	return web_watch(a->req, a->resp, &fmt_ws, API_TYPE, room,
+	    *since ? since : NULL, 0) == HTTP_OK ? (a->resp->status = 101) :
+	    a->resp->status;
+}
+
+/*
  * GET /api/ws: the handshake, then the session's stream in WebSocket
  * frames, replacing any other stream it has, with a replay after since.
  */
@@ -643,7 +679,7 @@ api_ws(struct api *a)
 {
 	const struct http_request *h = a->req->http;
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
-	char head[WS_RESPONSE_MAX];
+	char head[WS_RESPONSE_MAX], room[WEB_VALUE_MAX];
 	enum ws_handshake hs;
 	struct session *s;
 	size_t n;
@@ -656,13 +692,15 @@ api_ws(struct api *a)
 	    header(h->ws_version, h->has_ws_version));
 	if (hs != WS_HS_OK)
 		return bad_handshake(a, hs, ws_handshake_reason(hs));
+	param(a, "since", since, sizeof since, 0);
+	if (watching(a, room, sizeof room))
+		return ws_watch(a, room, since);
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
 	n = ws_handshake_response(head, h->ws_key);
 	if (web_upgrade(a->req->conn, head, n) == -1)
 		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
 		    "try again.");
-	param(a, "since", since, sizeof since, 0);
 	session_attach(s, a->req->conn, &fmt_ws, 0, a->req->now);
 	if (s->room != NULL)
 		room_replay(s, *since ? since : NULL);

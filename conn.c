@@ -76,6 +76,7 @@ struct conn {
 	char		 ip[SESSION_IP_BYTES];
 	unsigned long	 wait_gen;	/* CONN_WAITING: whose answer is due */
 	int		 websocket;	/* upgraded: the stream is a WebSocket */
+	int		 watcher;	/* its stream is a watcher's (-W): no session */
 	struct ws_parser *ws;		/* its parser while a frame is under way */
 	int		 ws_pings;	/* sent since the client was last heard */
 	long long	 ws_refused;	/* ms; the last rate-limit notice */
@@ -514,6 +515,8 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 		c->read_shut = c->dirty = 0;
 		c->session = NULL;
 		c->websocket = 0;
+	c->watcher = 0;
+		c->watcher = 0;
 		c->ws = NULL;
 		c->addr = NULL;
 		c->req = NULL;
@@ -778,6 +781,7 @@ dispatch(int fd, void *later)
 	resp.status = HTTP_INTERNAL_ERROR;
 	resp.stream = NULL;
 	resp.pending = 0;
+	resp.watching = 0;
 	buf_init(&resp.out);
 	web_handle(&req, &resp);
 	if (resp.pending) {
@@ -789,8 +793,9 @@ dispatch(int fd, void *later)
 		update_watch(fd);
 		return;
 	}
-	access_log(c, resp.status, resp.stream ? 0 : resp.out.len);
-	if (resp.stream != NULL) {
+	access_log(c, resp.status, resp.stream || resp.watching ? 0 :
+	    resp.out.len);
+	if (resp.stream != NULL || resp.watching) {
 		/* A stream can be cut off or reloaded while its history is queued. */
 		if (c->state == CONN_READING) {
 			set_state(fd, CONN_STREAMING);
@@ -799,6 +804,7 @@ dispatch(int fd, void *later)
 		}
 		if (c->state != CONN_RESPONDING)
 			c->session = resp.stream;
+		c->watcher = resp.watching;
 	} else if (c->state == CONN_READING)
 		respond(fd, &resp.out);
 	buf_free(&resp.out);
@@ -885,6 +891,9 @@ ws_text(int fd, const char *data, size_t len)
 	struct buf reply;
 	int status;
 
+	/* A watcher is read only: what it says goes nowhere. */
+	if (c->session == NULL)
+		return;
 	memcpy(line, data, len);
 	line[len] = '\0';
 	buf_init(&reply);
@@ -950,7 +959,8 @@ ws_input(int fd, const char *data, size_t n)
 		}
 		ws_parser_init(c->ws);
 	}
-	while (n > 0 && c->state == CONN_STREAMING && c->session != NULL) {
+	while (n > 0 && c->state == CONN_STREAMING &&
+	    (c->session != NULL || c->watcher)) {
 		ev = ws_parse(c->ws, data, n, &used);
 		data += used;
 		n -= used;
@@ -1190,6 +1200,8 @@ reap(void)
 		/* May end the session and broadcast a leave: more to flush. */
 		if (s != NULL && session_stream_lost(s, h, now))
 			cmd_end(s, SESSION_TIMEOUT, NULL);
+		else if (s == NULL)
+			room_watch_lost(h);
 	}
 }
 

@@ -10,11 +10,26 @@
 #include "room.h"
 #include "session.h"
 #include "stats.h"
+#include "stream.h"
 #include "transcript.h"
+
+/* A stream of a room without a session (-W). */
+struct watcher {
+	struct stream	 stream;
+	struct room	*room;
+	long long	 deadline;	/* a long poll's end, ms; 0: a stream */
+	struct conn_handle conn;	/* kept: the stream lets go of its own */
+	struct watcher	*prev, *next;
+};
 
 static struct room	*rooms;
 static int		 nrooms;
+static struct watcher	**watch_fd;	/* by descriptor, for a lost connection */
+static int		 nwatch_fd;
+static int		 nwatchers_total;
+static long long	 next_watch_sweep;
 static unsigned		 pair_counter;	/* names the rooms `random` makes */
+static long long	 now_ms;	/* the loop's clock as last seen */
 
 static struct room *
 room_create(const char *name)
@@ -58,6 +73,32 @@ drop_history(struct room *r)
 	r->first = r->count = 0;
 }
 
+/* Ends a watcher's stream (with a line saying why, or none) and frees it. */
+static void
+unwatch(struct watcher *w, const char *why)
+{
+	struct room *r = w->room;
+	int fd = w->conn.fd;
+
+	if (fd >= 0 && fd < nwatch_fd && watch_fd[fd] == w)
+		watch_fd[fd] = NULL;
+	stream_set_closing(&w->stream, 1);
+	if (why != NULL)
+		stream_end_with(&w->stream, why);
+	else
+		stream_end(&w->stream, NULL);
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		r->watchers = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	r->nwatchers--;
+	nwatchers_total--;
+	stats_watcher(-1);
+	free(w);
+}
+
 static void
 room_destroy(struct room *r)
 {
@@ -67,6 +108,8 @@ room_destroy(struct room *r)
 	while (*pp != r)
 		pp = &(*pp)->next;
 	*pp = r->next;
+	while (r->watchers != NULL)
+		unwatch(r->watchers, "The server is shutting down.");
 	drop_history(r);
 	while ((b = r->bans) != NULL) {
 		r->bans = b->next;
@@ -85,7 +128,7 @@ room_destroy(struct room *r)
 static void
 room_idle(struct room *r)
 {
-	if (r->nmembers > 0 || r->published ||
+	if (r->nmembers > 0 || r->published || r->nwatchers > 0 ||
 	    strcmp(r->name, ROOM_DEFAULT) == 0)
 		return;
 	if (r->bans == NULL)
@@ -171,10 +214,20 @@ static void
 fan_out(struct room *r, struct event *ev)
 {
 	struct session *m;
+	struct watcher *w, *next;
 
 	for (m = r->members; m != NULL; m = m->room_next)
 		if (session_streaming(m) && visible(ev, m))
 			session_deliver(m, ev, marked_for(ev, m));
+	if (ev->kind == EVENT_WHISPER)
+		return;
+	/* A long poll's answer ends with its event: the watcher goes. */
+	for (w = r->watchers; w != NULL; w = next) {
+		next = w->next;
+		if (stream_event(&w->stream, ev, 0, now_ms) != STREAM_SENT &&
+		    w->deadline != 0)
+			unwatch(w, NULL);
+	}
 }
 
 /* Keeps an event in the room's ring, dropping the oldest when full. */
@@ -578,6 +631,140 @@ room_rekey(struct session *s, const char *old)
 		event_rekey(history_at(r, i), old, s->key, 1);
 }
 
+/* Room events a watcher may see after `after` (-1: the last -H), fitted to half its queue. */
+static unsigned
+watch_start(const struct room *r, struct watcher *w, long long after,
+    int *missed)
+{
+	size_t budget = config.queue_max / 2, used = 0, n;
+	unsigned start, i;
+	struct event *ev;
+
+	*missed = 0;
+	if (after < 0)
+		start = r->count > (unsigned)config.history ?
+		    r->count - (unsigned)config.history : 0;
+	else {
+		*missed = (unsigned long long)after < r->floor;
+		for (start = r->count; start > 0 &&
+		    history_at(r, start - 1)->id > (unsigned long long)after;
+		    start--)
+			;
+	}
+	for (i = r->count; i > start; i--) {
+		ev = history_at(r, i - 1);
+		if (ev->kind == EVENT_WHISPER)
+			continue;
+		n = stream_event_size(&w->stream, ev, 0);
+		if (used + n > budget)
+			break;
+		used += n;
+	}
+	if (i > start)
+		*missed = 1;
+	return i;
+}
+
+/* Makes room in the table by descriptor; -1 if out of memory. */
+static int
+watch_fd_fit(int fd)
+{
+	struct watcher **v;
+	int n;
+
+	if (fd < nwatch_fd)
+		return 0;
+	n = fd + 1 > 2 * nwatch_fd ? fd + 1 : 2 * nwatch_fd;
+	if ((v = realloc(watch_fd, (size_t)n * sizeof *v)) == NULL)
+		return -1;
+	memset(v + nwatch_fd, 0, (size_t)(n - nwatch_fd) * sizeof *v);
+	watch_fd = v;
+	nwatch_fd = n;
+	return 0;
+}
+
+int
+room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
+    const char *since, long long now, long long poll_deadline)
+{
+	/* stream_begin() copies a whole sid's bytes: no session, all NUL. */
+	static const char nosid[STREAM_SID_BYTES];
+	struct watcher *w;
+	struct event *ev;
+	unsigned i, start;
+	int missed;
+
+	if (conn.fd < 0 || watch_fd_fit(conn.fd) == -1 ||
+	    (w = calloc(1, sizeof *w)) == NULL)
+		return -1;
+	now_ms = now;
+	if (r->history == NULL) {
+		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL) {
+			free(w);
+			return -1;
+		}
+		r->floor = event_last_id();
+	}
+	stream_reset(&w->stream);
+	w->room = r;
+	w->conn = conn;
+	w->deadline = poll_deadline;
+	w->next = r->watchers;
+	if (r->watchers != NULL)
+		r->watchers->prev = w;
+	r->watchers = w;
+	r->nwatchers++;
+	nwatchers_total++;
+	stats_watcher(1);
+	watch_fd[conn.fd] = w;
+	/*
+	 * No line budget for a stream: a watcher has no page that grows.  A
+	 * poll answers one event (its answer ends with it, next = its
+	 * number), or none at the deadline (next = the room's last).
+	 */
+	stream_begin(&w->stream, conn, f, 0, nosid, poll_deadline != 0, now);
+	stream_set_cursor(&w->stream, r->seq);
+	start = watch_start(r, w, parse_since(r, since), &missed);
+	if (missed && poll_deadline == 0 && (ev = event_new(EVENT_MISSED,
+	    NULL, "Earlier events were missed.")) != NULL) {
+		stream_event(&w->stream, ev, 0, now);
+		event_unref(ev);
+	}
+	for (i = start; i < r->count && stream_is_open(&w->stream); i++)
+		if (history_at(r, i)->kind != EVENT_WHISPER)
+			stream_event(&w->stream, history_at(r, i), 0, now);
+	if (!stream_is_open(&w->stream))
+		unwatch(w, NULL);	/* a poll answered, or cut off */
+	else
+		stream_set_cursor(&w->stream, r->seq);
+	return 0;
+}
+
+int
+room_watch_lost(struct conn_handle conn)
+{
+	struct watcher *w;
+
+	if (conn.fd < 0 || conn.fd >= nwatch_fd ||
+	    (w = watch_fd[conn.fd]) == NULL || w->conn.gen != conn.gen)
+		return 0;
+	stream_lost(&w->stream, conn);
+	unwatch(w, NULL);
+	return 1;
+}
+
+int
+room_watchers(const struct room *r)
+{
+	return r->nwatchers;
+}
+
+int
+room_watchers_total(void)
+{
+	return nwatchers_total;
+}
+
 int
 room_is_op(const struct room *r, const struct session *s)
 {
@@ -685,17 +872,42 @@ drop_expired_bans(struct room *r, long long now)
 	}
 }
 
+/* Keepalives for watching streams; a watching poll's time ends. */
+static void
+sweep_watchers(struct room *r, long long now)
+{
+	struct watcher *w, *next;
+
+	for (w = r->watchers; w != NULL; w = next) {
+		next = w->next;
+		if (w->deadline != 0 && now >= w->deadline) {
+			stream_reload(&w->stream);
+			unwatch(w, NULL);
+		} else if (w->deadline == 0)
+			stream_idle(&w->stream, now,
+			    (long long)config.keepalive * 1000);
+	}
+}
+
 void
 room_sweep(long long now)
 {
 	static long long next_sweep;
 	struct room *r, *next;
+	int watch = 0;
 
+	now_ms = now;
 	/* Called every loop pass: the rooms are walked a few times a second. */
 	if (now < next_sweep && now >= next_sweep - ROOM_SWEEP_MS)
 		return;
 	next_sweep = now + ROOM_SWEEP_MS;
+	if (nwatchers_total > 0 && now >= next_watch_sweep) {
+		next_watch_sweep = now + ROOM_WATCH_SWEEP_MS;
+		watch = 1;
+	}
 	for (r = rooms; r != NULL; r = next) {
+		if (watch)
+			sweep_watchers(r, now);
 		next = r->next;
 		drop_expired_bans(r, now);
 		room_idle(r);

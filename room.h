@@ -17,6 +17,9 @@
 #define ROOM_BANS_MAX		1000	/* bans in force in one room */
 #define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
 #define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
+#define ROOM_WATCH_SWEEP_MS	1000	/* how often watchers' keepalives are looked at */
+
+struct watcher;
 #define ROOM_SWEEP_MS		250	/* how often bans and idle rooms are checked */
 
 struct session;
@@ -39,6 +42,8 @@ struct room {
 	int		 nmembers;
 	int		 private;		/* a pair made by `random` */
 	int		 published;		/* a backend posted here: kept empty */
+	struct watcher	*watchers;		/* -W: streams without a session */
+	int		 nwatchers;
 	char		 (*ops)[TEXT_NAME_BYTES];	/* operator keys */
 	int		 nops;
 	struct ban	*bans;
@@ -111,6 +116,23 @@ void	room_replay(struct session *, const char *since);
 typedef void room_each_fn(void *arg, struct event *, int marked);
 unsigned long long room_replay_each(struct session *, const char *since,
 	    room_each_fn *, void *arg);
+
+/*
+ * Watchers (-W): read-only streams of a room without a session, in the
+ * room's list.  They get the room's numbered events but whispers (no
+ * notices: those go to sessions), are in no names list, and keep the
+ * room while they watch.  room_watch() opens one on conn in format f,
+ * replaying after since as room_replay() does.  With poll_deadline
+ * (ms, 0: a stream) it answers as a long poll: what is waiting at once,
+ * else the first event or nothing at the deadline.  0, or -1 if out of
+ * memory.
+ */
+int	room_watch(struct room *, struct conn_handle, const struct fmt *,
+	    const char *since, long long now, long long poll_deadline);
+/* The connection is gone: its watcher goes too.  1 if it was one. */
+int	room_watch_lost(struct conn_handle);
+int	room_watchers(const struct room *);	/* watchers of one room */
+int	room_watchers_total(void);		/* of every room */
 
 int	room_is_op(const struct room *, const struct session *);
 int	room_add_op(struct room *, const char *key);	/* -1 if out of memory */

@@ -176,3 +176,19 @@ tokens_check(const char *bearer)
 	wipe(given, sizeof given);
 	return (int)found;
 }
+
+const char *
+tokens_bearer(const char *auth)
+{
+	static const char scheme[] = "Bearer ";
+	size_t i;
+
+	if (auth == NULL)
+		return NULL;
+	for (i = 0; i < sizeof scheme - 1; i++)
+		if (auth[i] == '\0' || (auth[i] | 0x20) != (scheme[i] | 0x20))
+			return NULL;
+	while (auth[i] == ' ')
+		i++;
+	return auth[i] != '\0' ? auth + i : NULL;
+}

@@ -28,6 +28,12 @@ int	tokens_count(void);
  */
 int	tokens_check(const char *bearer);
 
+/*
+ * The token in an Authorization header value "Bearer TOKEN" (the scheme
+ * in any case), or NULL: for tokens_check().
+ */
+const char *tokens_bearer(const char *authorization);
+
 /* Forgets the tokens (wiping them). */
 void	tokens_free(void);
 

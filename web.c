@@ -175,6 +175,58 @@ web_error(struct buf *out, int status, const char *message)
 	error_page(out, 0, status, message);
 }
 
+/* A refusal of a watcher: JSON under /api/, plain text elsewhere. */
+static int
+watch_refuse(const char *path, struct web_response *resp, int head_only,
+    int status, const char *why)
+{
+	struct buf body;
+
+	resp->status = status;
+	if (api_path(path)) {
+		api_error(&resp->out, head_only, status, why);
+		return status;
+	}
+	buf_init(&body);
+	buf_printf(&body, "%s\n", why);
+	http_response_head(&resp->out, status, "text/plain; charset=utf-8",
+	    (long)body.len, HTTP_NO_STORE);
+	if (!head_only)
+		buf_add(&resp->out, buf_str(&body), body.len);
+	buf_free(&body);
+	return status;
+}
+
+int
+web_watch(const struct web_request *req, struct web_response *resp,
+    const struct fmt *f, const char *type, const char *name,
+    const char *since, long long poll_ms)
+{
+	const char *path = req->http->path;
+	int head_only = req->http->method == HTTP_HEAD;
+	struct room *r;
+
+	if (!config.watchers)
+		return watch_refuse(path, resp, head_only, HTTP_FORBIDDEN,
+		    "Watching a room without a session needs chatd -W.");
+	if ((r = room_find(name)) == NULL)
+		return watch_refuse(path, resp, head_only, HTTP_NOT_FOUND,
+		    "There is no such room.");
+	if (r->private)
+		return watch_refuse(path, resp, head_only, HTTP_FORBIDDEN,
+		    "That room is a private pair.");
+	if (head_only) {
+		http_response_head(&resp->out, HTTP_OK, type, -1, HTTP_NO_STORE);
+		return resp->status = HTTP_OK;
+	}
+	if (room_watch(r, req->conn, f, since, req->now, poll_ms > 0 ?
+	    req->now + poll_ms : 0) == -1)
+		return watch_refuse(path, resp, 0, HTTP_UNAVAILABLE,
+		    "The server is busy. Please try again.");
+	resp->watching = 1;
+	return resp->status = HTTP_OK;
+}
+
 void
 web_error_for(struct buf *out, const char *path, int head_only, int status,
     const char *message)
@@ -508,9 +560,17 @@ static int
 open_stream(struct ctx *c, const struct fmt *f, const char *type)
 {
 	char since[ROOM_SINCE_DIGITS + 2];	/* longer is no event number */
+	char room[WEB_VALUE_MAX];
 	struct session *s;
 	struct buf *out = &c->resp->out;
 
+	/* No sid but a room: a watcher (-W). */
+	if (f == &fmt_text && raw_param(c, "sid", room, sizeof room) < 0 &&
+	    param(c, "room", room, sizeof room) >= 0) {
+		param(c, "since", since, sizeof since);
+		return web_watch(c->req, c->resp, f, type, room,
+		    *since ? since : NULL, 0);
+	}
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	if (c->head_only) {
@@ -969,6 +1029,14 @@ do_chat_js(struct ctx *c)
 	    frame_chat_js_len);
 }
 
+/* The client other sites include (-O); see frames/embed.js. */
+static int
+do_embed_js(struct ctx *c)
+{
+	return static_file(c, "text/javascript; charset=utf-8", frame_embed_js,
+	    frame_embed_js_len);
+}
+
 static int
 do_talk_js(struct ctx *c)
 {
@@ -1072,6 +1140,7 @@ static const struct route {
 	{ "/style.css", do_style },
 	{ "/chat.js", do_chat_js },
 	{ "/talk.js", do_talk_js },
+	{ "/embed.js", do_embed_js },
 	{ "/status", do_status },
 	{ "/status.json", do_status_json },
 	{ "/metrics", do_metrics },
@@ -1222,6 +1291,7 @@ web_handle(const struct web_request *req, struct web_response *resp)
 	c.later = req->later;
 	resp->stream = NULL;
 	resp->pending = 0;
+	resp->watching = 0;
 	allowed = cors_lines(req->http, lines, sizeof lines);
 	if (req->http->method == HTTP_OPTIONS) {
 		preflight(&c, lines, allowed);

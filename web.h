@@ -32,6 +32,7 @@ struct web_response {
 	struct buf	 out;		/* the whole response, unless a stream */
 	struct session	*stream;	/* set when conn became this session's chat frame */
 	int		 pending;	/* no answer yet: it comes through web_io */
+	int		 watching;	/* conn became a watcher's stream (-W) */
 };
 
 /*
@@ -64,6 +65,18 @@ void	web_handle(const struct web_request *, struct web_response *);
 
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
+
+/*
+ * -W: conn becomes a read-only stream of the room in format f (type is
+ * its Content-Type, for HEAD) without a session, replaying after since
+ * (NULL: the last -H); with poll_ms > 0, a long poll that long.  403
+ * without -W, 404 for a room that does not exist (JSON under /api/,
+ * plain text elsewhere).  Returns the status.
+ */
+struct fmt;
+int	web_watch(const struct web_request *, struct web_response *,
+	    const struct fmt *f, const char *type, const char *room,
+	    const char *since, long long poll_ms);
 /*
  * The same for a request to path (still encoded; "" if unknown): JSON
  * under /api/, a page elsewhere; the head alone when head_only.

@@ -402,6 +402,132 @@ START_TEST(bad_O_values_exit_2)
 }
 END_TEST
 
+START_TEST(watchers_need_W)
+{
+	struct server s;
+	struct reply r;
+
+	srv_start(&s, NULL);
+	cl_get(s.port, "/api/events?room=lobby", &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_ptr_nonnull(strstr(r.head, "application/json"));
+	reply_free(&r);
+	cl_get(s.port, "/api/poll?room=lobby", &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	cl_get(s.port, "/chat.txt?room=lobby", &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_ptr_nonnull(strstr(r.head, "text/plain"));
+	ck_assert_ptr_nonnull(strstr(r.body, "-W"));
+	reply_free(&r);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+START_TEST(watchers_read_only_not_in_names_no_whispers)
+{
+	struct server s;
+	struct stream sse, txt;
+	struct reply r;
+	char path[300], target[200], want[100];
+	const char *sa, *sb;
+	unsigned long long id, next;
+	int status;
+
+	start_with_tokens(&s, path, sizeof path, "-W");
+	cl_get(s.port, "/api/events?room=nosuch", &r);
+	ck_assert_int_eq(r.status, 404);
+	reply_free(&r);
+	cl_get(s.port, "/chat.txt?room=nosuch", &r);
+	ck_assert_int_eq(r.status, 404);
+	reply_free(&r);
+	ck_assert_ptr_nonnull(sa = cl_login(s.port, "name=alice&room=lobby",
+	    &status));
+	open_raw(&sse, s.port, "/api/events?room=lobby");
+	open_raw(&txt, s.port, "/chat.txt?room=lobby");
+	ck_assert(stream_wait(&txt, "alice joined lobby", ITEST_TIMEOUT_MS));
+	ck_assert_ptr_nonnull(sb = cl_login(s.port, "name=bob&room=lobby",
+	    &status));
+	ck_assert_int_eq(cl_say(s.port, sa, "%2Fmsg+bob+secret+stuff"), 200);
+	ck_assert_int_eq(cl_say(s.port, sa, "public+words"), 200);
+	id = publish_ok(s.port, "room=lobby&text=from+the+backend");
+	snprintf(want, sizeof want, "id: %llu\n", id);
+	ck_assert(stream_wait(&sse, want, ITEST_TIMEOUT_MS));
+	ck_assert(stream_wait(&txt, "server [backend]> from the backend",
+	    ITEST_TIMEOUT_MS));
+	ck_assert(strstr(sse.data, "public words") != NULL);
+	ck_assert(strstr(sse.data, "secret") == NULL);
+	ck_assert(strstr(txt.data, "secret") == NULL);
+	/* Not in names. */
+	snprintf(target, sizeof target, "/api/names?sid=%s", sa);
+	cl_get(s.port, target, &r);
+	ck_assert_msg(strstr(r.body, "\"alice\"") && strstr(r.body, "\"bob\"")
+	    && strstr(r.body, "\"you\":true") && r.body_len < 300, "%s",
+	    r.body);
+	reply_free(&r);
+	/* A watcher's poll: one event after since, then the next. */
+	cl_get(s.port, "/api/poll?room=lobby&timeout=1", &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(jd_parse(r.body, r.body_len, JD_CHATD, NULL, NULL) == 0,
+	    "%s", r.body);
+	ck_assert(sscanf(strstr(r.body, "\"next\":"), "\"next\":%llu", &next)
+	    == 1);
+	reply_free(&r);
+	snprintf(target, sizeof target, "/api/poll?room=lobby&timeout=1&"
+	    "since=%llu", id);
+	cl_get(s.port, target, &r);
+	ck_assert_msg(strncmp(r.body, "{\"events\":[],\"next\":", 20) == 0,
+	    "%d %s %s", r.status, r.head, r.body);
+	reply_free(&r);
+	/* A watcher cannot talk: a say without a session is refused. */
+	cl_post(s.port, "/api/say", "room=lobby&message=hi", &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	stream_close(&sse);
+	stream_close(&txt);
+	srv_stop_clean(&s);
+}
+END_TEST
+
+START_TEST(publish_keeps_the_origin_rule_and_room_cap)
+{
+	struct server s;
+	struct reply r;
+	char path[300], req[REQ_MAX], form[64], line[512];
+	const char *body = "room=lobby&text=hi";
+	FILE *f;
+	int i, marked = 0;
+
+	start_with_tokens(&s, path, sizeof path, NULL);
+	/* Another site's page, no -O: refused even with the token. */
+	snprintf(req, sizeof req, "POST /api/publish HTTP/1.0\r\n"
+	    "Origin: http://evil.test\r\nAuthorization: Bearer " TOKEN "\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	cl_raw(s.port, req, strlen(req), &r);
+	ck_assert_int_eq(r.status, 403);
+	reply_free(&r);
+	publish_ok(s.port, "room=lobby&text=kept&from=ci&kind=action");
+	/* The room cap: the lobby and 999 more, then 503. */
+	for (i = 1; i < 1000; i++) {
+		snprintf(form, sizeof form, "room=r%d&text=x", i);
+		publish_ok(s.port, form);
+	}
+	ck_assert_int_eq(publish(s.port, "Bearer " TOKEN, "room=onemore&text=x",
+	    &r), 503);
+	reply_free(&r);
+	srv_stop_clean(&s);
+	/* The transcript marks the backend's line too. */
+	snprintf(path, sizeof path, "%s/transcript", s.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, "\tlobby\tci [backend]\taction\tkept\n"))
+			marked = 1;
+	fclose(f);
+	ck_assert(marked);
+}
+END_TEST
+
 Suite *
 itest_pub_suite(void)
 {
@@ -418,6 +544,9 @@ itest_pub_suite(void)
 	tcase_add_test(tc, cors_and_preflight_only_with_O);
 	tcase_add_test(tc, cors_for_exactly_the_O_origins);
 	tcase_add_test(tc, bad_O_values_exit_2);
+	tcase_add_test(tc, publish_keeps_the_origin_rule_and_room_cap);
+	tcase_add_test(tc, watchers_need_W);
+	tcase_add_test(tc, watchers_read_only_not_in_names_no_whispers);
 	suite_add_tcase(s, tc);
 	return s;
 }

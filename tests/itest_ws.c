@@ -730,6 +730,38 @@ START_TEST(ws_python_client)
 }
 END_TEST
 
+/* -W: a WebSocket of a room without a session; 403 without -W, 404 for no room. */
+START_TEST(ws_watcher_reads_only)
+{
+	struct server s, plain;
+	struct wsc c;
+	const char *sid;
+	int status;
+
+	srv_start(&plain, NULL);
+	ck_assert_int_eq(wsc_open(&c, plain.port, "room=lobby",
+	    upgrade_headers()), 403);
+	close(c.fd);
+	srv_stop_clean(&plain);
+	srv_start(&s, "-W", NULL);
+	ck_assert_int_eq(wsc_open(&c, s.port, "room=nosuch", upgrade_headers()),
+	    404);
+	close(c.fd);
+	ck_assert_ptr_nonnull(sid = cl_login(s.port, "name=alice&room=lobby",
+	    &status));
+	ck_assert_int_eq(wsc_open(&c, s.port, "room=lobby", upgrade_headers()),
+	    101);
+	ck_assert(wait_text(&c, "\"type\":\"join\"", WAIT_MS));
+	/* What a watcher says goes nowhere; it still hears the room. */
+	send_text(&c, "from the watcher");
+	ck_assert_int_eq(cl_say(s.port, sid, "from+alice"), 200);
+	ck_assert(wait_text(&c, "from alice", WAIT_MS));
+	ck_assert(strstr(last_text, "from the watcher") == NULL);
+	close(c.fd);
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_ws_suite(void)
 {
@@ -739,6 +771,7 @@ itest_ws_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, ws_handshake_101);
+	tcase_add_test(tc, ws_watcher_reads_only);
 	tcase_add_loop_test(tc, ws_handshake_refused, 0,
 	    (int)(sizeof refusals / sizeof refusals[0]));
 	tcase_add_test(tc, ws_lines_and_events);

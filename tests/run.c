@@ -12,6 +12,7 @@ static Suite *(*const suites[])(void) = {
 	session_suite,
 	accounts_suite,
 	transcript_suite,
+	tokens_suite,
 	fmt_suite,
 	loop_suite,
 	itest_conn_suite,

@@ -11,6 +11,7 @@ Suite	*queue_suite(void);
 Suite	*session_suite(void);
 Suite	*accounts_suite(void);
 Suite	*transcript_suite(void);
+Suite	*tokens_suite(void);
 Suite	*fmt_suite(void);
 Suite	*loop_suite(void);
 Suite	*itest_conn_suite(void);

@@ -737,6 +737,80 @@ def tab_checks(run, chatd, driver, chromium):
     run.check("hidden tabs stay in the room past the grace period", present)
 
 
+def embed_checks(run, driver, chromium):
+    """Another site (a second loopback port) embeds embed.js from chatd -O."""
+    import functools
+    import http.server
+    site_dir = tempfile.mkdtemp(prefix="chatd-site-", dir=PROFILES)
+    site_port = free_port()
+    site = "http://127.0.0.1:%d" % site_port
+    token = "embed-check-token"
+    tokens = os.path.join(site_dir, "tokens")
+    with open(tokens, "w") as f:
+        f.write(token + "\n")
+    os.chmod(tokens, 0o600)
+    chatd = Chatd("-O", site, "-T", tokens, "-W")
+    run.at_end(chatd.stop)
+    with open(os.path.join(site_dir, "index.html"), "w") as f:
+        f.write("<!DOCTYPE html><title>another site</title><h1>News</h1>\n"
+                "<script src=\"%sembed.js\" data-room=\"news\"></script>\n"
+                "<div id=\"watch\"><script src=\"%sembed.js\" data-room=\"news\""
+                " data-watch></script></div>\n" % (chatd.url, chatd.url))
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", site_port), functools.partial(Quiet, directory=site_dir))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    run.at_end(server.shutdown)
+    b = Browser(driver, "embed", chromium)
+    run.at_end(b.close)
+
+    def lines():
+        return b.execute("return Array.prototype.map.call(document."
+                         "querySelectorAll('.chatd-ev'), function (d) {"
+                         " return [d.className, d.textContent]; });")
+
+    def publish(text):
+        req = urllib.request.Request(
+            chatd.url + "api/publish", method="POST",
+            data=urllib.parse.urlencode({"room": "news", "from": "dana",
+                                         "text": text}).encode(),
+            headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            if b'"id":' not in r.read():
+                raise Fail("publish gave no id")
+
+    def shows():
+        publish("the room opens")   # a watcher needs the room to exist
+        b.get(site + "/")
+        field = wait_for("the embedded room", lambda: b.css(".chatd-bar input"), 8)
+        b.send_keys(field, "dana" + ENTER)
+        wait_for("dana's join", lambda: any("dana joined news" in t
+                                            for _, t in lines()), 5)
+        publish("<b>deploy</b> done")
+        start = time.monotonic()
+        got = wait_for("the published line", lambda: [
+            c for c, t in lines() if "dana [backend]: <b>deploy</b> done" in t], LIVE_S)
+        if "chatd-msg" not in got[0]:
+            raise Fail("published line has class %s" % got[0])
+        if b.execute("return document.querySelectorAll('.chatd-log b').length;"):
+            raise Fail("user text became markup")
+        watched = b.execute("return document.getElementById('watch')"
+                            ".textContent;")
+        if "dana [backend]: <b>deploy</b> done" not in watched:
+            wait_for("the line in the read-only room", lambda: "deploy" in b.execute(
+                "return document.getElementById('watch').textContent;"), LIVE_S)
+        if b.execute("return document.querySelectorAll('#watch form').length;"):
+            raise Fail("the read-only room has a form")
+        b.send_keys(b.css(".chatd-bar input"), "hi from the page" + ENTER)
+        wait_for("dana's own line", lambda: any(
+            "dana: hi from the page" in t for _, t in lines()), LIVE_S)
+        b.shot("embed.png")
+        return "published line shown in %.2f s" % (time.monotonic() - start)
+    run.check("a page on another site embeds a room and shows a published line",
+              shows)
 class CutProxy:
     """A TCP proxy on another loopback port in front of chatd: the browser
     reaches chatd through it, and cut() drops every connection at once, as
@@ -1136,6 +1210,7 @@ def main():
         main_checks(run, chatd, driver, chromium)
         transport_checks(run, chatd, driver, chromium)
         tab_checks(run, chatd, driver, chromium)
+        embed_checks(run, driver, chromium)
         room_checks(run, chatd, driver, chromium)
         reconnect_checks(run, chatd, driver, chromium)
         timezone_checks(run, chatd, driver_bin, chromium)
