@@ -405,15 +405,11 @@ conn_end(struct conn_handle h)
 static struct chunk *
 render_error(int status, const char *message)
 {
-	struct chunk *ch = NULL;
 	struct buf b;
 
 	buf_init(&b);
 	web_error(&b, status, message);
-	if (!b.failed)
-		ch = chunk_new(b.data, b.len);
-	buf_free(&b);
-	return ch;
+	return chunk_from_buf(&b);
 }
 
 static loop_handler on_listen;

@@ -13,17 +13,6 @@
 #define FMT_HTML_STAMP_BYTES	8	/* "HH:MM" and NUL, with room to spare */
 #define FMT_HTML_UTC_BYTES	24	/* "YYYY-MM-DDTHH:MM:SSZ" and NUL */
 
-static struct chunk *
-finish(struct buf *b)
-{
-	struct chunk *c = NULL;
-
-	if (!b->failed)
-		c = chunk_new(b->data, b->len);
-	buf_free(b);
-	return c;
-}
-
 /* The response head and the start of the chat page, shared by all streams. */
 static struct chunk *
 html_head(int framing)
@@ -47,7 +36,7 @@ html_head(int framing)
 		/* Without scripts nothing reconnects: offer a link to this URL. */
 		buf_adds(&b, "<noscript><p class=\"redo\"><a href=\"\">"
 		    "Reconnect</a></p></noscript>\n");
-		head = finish(&b);
+		head = chunk_from_buf(&b);
 	}
 	return head ? chunk_ref(head) : NULL;
 }
@@ -206,7 +195,7 @@ html_event(const struct event *ev, int marked, int framing, const char *sid)
 		break;
 	}
 	buf_adds(&b, "</div>\n");
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 static struct chunk *
@@ -232,7 +221,7 @@ html_reload(const char *sid, unsigned long long cursor)
 	    "sid=%s&amp;since=%llu\">\n<p class=\"reload\"><a href=\"/chat?"
 	    "sid=%s&amp;since=%llu\">Continue</a></p>\n",
 	    sid, cursor, sid, cursor);
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 const struct fmt fmt_html = {

@@ -8,17 +8,6 @@
 #include "http.h"
 #include "json.h"
 
-static struct chunk *
-finish(struct buf *b)
-{
-	struct chunk *c = NULL;
-
-	if (!b->failed)
-		c = chunk_new(b->data, b->len);
-	buf_free(b);
-	return c;
-}
-
 /* A response head and prologue, made once: a new reference, or NULL. */
 static struct chunk *
 head_once(struct chunk **keep, const char *type, const char *prologue)
@@ -29,7 +18,7 @@ head_once(struct chunk **keep, const char *type, const char *prologue)
 		buf_init(&b);
 		http_response_head(&b, HTTP_OK, type, -1, HTTP_NO_STORE);
 		buf_adds(&b, prologue);
-		*keep = finish(&b);
+		*keep = chunk_from_buf(&b);
 	}
 	return *keep ? chunk_ref(*keep) : NULL;
 }
@@ -93,7 +82,7 @@ sse_event(const struct event *ev, int marked, int framing, const char *sid)
 	buf_printf(&b, "event: %s\ndata: ", event_kind_name(ev->kind));
 	fmt_json_object(&b, ev, marked);
 	buf_adds(&b, "\n\n");
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 static struct chunk *
@@ -124,7 +113,7 @@ poll_event(const struct event *ev, int marked, int framing, const char *sid)
 	fmt_json_object(&b, ev, marked);
 	if (ev->kind == EVENT_END)
 		buf_adds(&b, "]}");
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 /* Nothing: JSON has no comment, and a poll is answered within a minute. */
@@ -146,7 +135,7 @@ poll_reload(const char *sid, unsigned long long cursor)
 	buf_addc(&b, ']');
 	json_kv_ull(&b, "next", cursor);	/* its comma: after ']' */
 	buf_adds(&b, "}");
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 const struct fmt fmt_json_sse = {

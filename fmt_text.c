@@ -13,17 +13,6 @@
 #define FMT_TEXT_INDENT		"      "	/* continuation lines: under the text */
 
 static struct chunk *
-finish(struct buf *b)
-{
-	struct chunk *c = NULL;
-
-	if (!b->failed)
-		c = chunk_new(b->data, b->len);
-	buf_free(b);
-	return c;
-}
-
-static struct chunk *
 text_head(int framing)
 {
 	static struct chunk *head;
@@ -34,7 +23,7 @@ text_head(int framing)
 		buf_init(&b);
 		http_response_head(&b, HTTP_OK, "text/plain; charset=utf-8", -1,
 		    HTTP_NO_STORE);
-		head = finish(&b);
+		head = chunk_from_buf(&b);
 	}
 	return head ? chunk_ref(head) : NULL;
 }
@@ -168,7 +157,7 @@ text_event(const struct event *ev, int marked, int framing, const char *sid)
 	if (marked)
 		buf_adds(&b, "  [mentions you]");
 	buf_addc(&b, '\n');
-	return finish(&b);
+	return chunk_from_buf(&b);
 }
 
 static struct chunk *

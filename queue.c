@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "queue.h"
 
 struct chunk *
@@ -18,6 +19,17 @@ chunk_new(const void *data, size_t len)
 	c->refs = 1;
 	c->len = len;
 	memcpy(c->data, data, len);
+	return c;
+}
+
+struct chunk *
+chunk_from_buf(struct buf *b)
+{
+	struct chunk *c = NULL;
+
+	if (!b->failed)
+		c = chunk_new(b->data, b->len);
+	buf_free(b);
 	return c;
 }
 

@@ -17,6 +17,9 @@ struct chunk {
 
 /* A new chunk holding a copy of the bytes, with one reference; NULL if out of memory. */
 struct chunk	*chunk_new(const void *, size_t);
+struct buf;
+/* A chunk of what the buffer holds, then frees it; NULL if it failed. */
+struct chunk	*chunk_from_buf(struct buf *);
 struct chunk	*chunk_ref(struct chunk *);
 void		 chunk_unref(struct chunk *);	/* frees at zero; NULL is fine */
 
