@@ -1442,8 +1442,11 @@ phase_publish(int rate, int inflight, int secs)
 	res_p50 = res_p99 = NULL;
 	if (c0 >= 0 && cpu >= 0) {
 		res.cpu1 = 100.0 * (cpu - c0) / (t - t0);
-		printf("  server CPU: %.0f%% of one core; load CPU: %.0f%%\n",
-		    res.cpu1, 100.0 * (s1 - s0) / (t - t0));
+		if (cpu > c0)
+			res.cpu_rate = (deliveries[1] - d0) * 1e6 / (cpu - c0);
+		printf("  server CPU: %.0f%% of one core, %.0f deliveries per CPU "
+		    "second; load CPU: %.0f%%\n", res.cpu1, res.cpu_rate,
+		    100.0 * (s1 - s0) / (t - t0));
 	}
 	if (w0 >= 0 && w1 >= 0) {
 		res.wait1 = 100.0 * (w1 - w0) / (t - t0);
