@@ -174,7 +174,7 @@ clean:
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
 	install uninstall clean fuzz check-browser check-hostile check-mutate \
-	check-mutate-asan bench bench-transports
+	check-mutate-asan bench bench-transports bench-publish
 
 # libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
 # each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
@@ -265,4 +265,10 @@ bench: chatd bench/load bench/flood
 bench-transports: chatd bench/load
 	STREAMS=1000 SERVERS=chatd TRANSPORTS="html sse ws" FLOOD=0 \
 	    sh bench/run.sh
+
+# Issue 12: a backend publishes 1,000 events a second (POST /api/publish,
+# chatd -T) into a room of 1,000 streams for 10 s.
+PUBLISH = 1000
+bench-publish: chatd bench/load
+	STREAMS=1000 SERVERS=chatd PUBLISH="$(PUBLISH)" FLOOD=0 sh bench/run.sh
 

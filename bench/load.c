@@ -86,6 +86,8 @@
 #define LOAD_RUN_MAX_S		110	/* the whole run, whatever happens, */
 #define LOAD_RUN_PER_S		100	/* plus a second for each this many streams */
 #define LOAD_EVENTS_MAX		1024	/* epoll events taken per wait */
+#define LOAD_PUBLISH_MAX	5000	/* -B: events published a second */
+#define LOAD_TOKEN_MAX		256	/* chatd's longest token */
 /* RFC 6455 1.3: this key's Sec-WebSocket-Accept is the value after it. */
 #define LOAD_WS_KEY		"dGhlIHNhbXBsZSBub25jZQ=="
 #define LOAD_WS_ACCEPT		"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -130,7 +132,7 @@ struct stream {
 	long long	 token_us;	/* when it was last brought up to date */
 };
 
-enum req_kind { REQ_LOGIN, REQ_POST };
+enum req_kind { REQ_LOGIN, REQ_POST, REQ_PUBLISH };
 
 /* A short request: connect, send, read the answer to EOF, close. */
 struct req {
@@ -139,7 +141,7 @@ struct req {
 	int		 who;		/* stream index */
 	long long	 seq;		/* message posted, or 0 */
 	int		 sent_all;
-	char		 out[512];
+	char		 out[768];
 	size_t		 outlen, outoff;
 	char		 in[LOAD_REPLY_MAX + 1];
 	size_t		 inlen;
@@ -153,6 +155,7 @@ struct msg {
 	long long	 answered;	/* us after its start: answer began */
 	long long	 minlat;	/* us, the first stream */
 	long long	 maxlat;	/* us, the slowest stream so far */
+	long long	 id;		/* -B: the event number the answer gave */
 };
 
 static struct stream	*streams;
@@ -176,6 +179,9 @@ static long long	 st_ws_pong_failed;	/* pongs not written whole */
 static long long	 st_ws_bad;	/* server frames against RFC 6455 */
 static long long	 st_bad_heads;	/* streams refused or not upgraded */
 static long long	 run_deadline;
+static int		 publish_rate;	/* -B: publish this many a second instead */
+static char		 token[LOAD_TOKEN_MAX + 1];	/* -k: the bearer token */
+static long long	 st_pub_ok, st_pub_bad;	/* publish answers: {"id":N} or not */
 static long long	 setup_us;	/* time allowed for logins, for opens */
 #ifdef LOAD_EPOLL
 static int		 epfd = -1;
@@ -191,7 +197,8 @@ static struct {
 	double	cpu1, cpu2;		/* server CPU share in phase 1, 2 */
 	double	kib;			/* RSS per idle stream */
 	double	wait1, wait2;		/* share of each phase waiting for a CPU */
-} res = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
+	double	pub;			/* -B: publishes answered {"id":N} a second */
+} res = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
 static int	http_status(const char *);
 static void	stream_lost(struct stream *);
@@ -835,10 +842,12 @@ req_start(enum req_kind kind, int who, long long seq, const char *body)
 	r->who = who;
 	r->seq = seq;
 	r->outlen = (size_t)snprintf(r->out, sizeof r->out, "POST /%s HTTP/1.0"
-	    "\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-	    nchan ? "pub" : kind == REQ_LOGIN ? "login" : "dotalk",
+	    "\r\nContent-Type: %s\r\nContent-Length: %zu%s%s\r\n\r\n%s",
+	    nchan ? "pub" : kind == REQ_LOGIN ? "login" :
+	    kind == REQ_PUBLISH ? "api/publish" : "dotalk",
 	    nchan ? "text/plain" : "application/x-www-form-urlencoded", blen,
-	    body);
+	    kind == REQ_PUBLISH ? "\r\nAuthorization: Bearer " : "",
+	    kind == REQ_PUBLISH ? token : "", body);
 	r->outoff = r->inlen = 0;
 	r->sent_all = 0;
 	if ((r->fd = dial()) == -1) {
@@ -871,7 +880,8 @@ req_done(struct req *r)
 	r->in[r->inlen] = '\0';
 	st = http_status(r->in);
 	if (r->kind == REQ_LOGIN) {
-		if (st == 200 && (p = strstr(r->in, "sid=")) != NULL &&
+		if ((st == 200 || st == 303) &&
+		    (p = strstr(r->in, "sid=")) != NULL &&
 		    strspn(p + 4, "0123456789abcdef") >= 32) {
 			memcpy(s->sid, p + 4, 32);
 			s->sid[32] = '\0';
@@ -884,6 +894,17 @@ req_done(struct req *r)
 				fprintf(stderr, "load: login of b%05d: status "
 				    "%d\n", r->who + 1, st);
 		}
+	} else if (r->kind == REQ_PUBLISH) {
+		/* 200 and {"id":N}: the event's number in the room. */
+		st_http[st >= 100 && st < 600 ? st / 100 : 0]++;
+		if (st == 200 && (p = strstr(r->in, "\r\n\r\n")) != NULL &&
+		    strncmp(p + 4, "{\"id\":", 6) == 0 &&
+		    (p += 10, msgs[r->seq].id = number(&p, r->in + r->inlen)) > 0 &&
+		    *p == '}')
+			st_pub_ok++;
+		else if (st_pub_bad++ == 0)
+			fprintf(stderr, "load: publish %lld: status %d\n", r->seq,
+			    st);
 	} else
 		st_http[st >= 100 && st < 600 ? st / 100 : 0]++;
 	close(r->fd);
@@ -1326,6 +1347,114 @@ phase2(int inflight, int secs)
 	}
 }
 
+/* Starts a publish through /api/publish; its text carries seq and start time. */
+static int
+publish(void)
+{
+	char body[128];
+	long long t = now_us();
+
+	if (nmsgs + 1 >= LOAD_MSGS_MAX)
+		return -1;
+	snprintf(body, sizeof body, "room=lobby&from=bench&text=bm%lldt%lld",
+	    nmsgs + 1, t);
+	if (req_start(REQ_PUBLISH, 0, nmsgs + 1, body) == -1)
+		return -1;
+	nmsgs++;
+	msgs[nmsgs].phase = 1;
+	msgs[nmsgs].sent = t;
+	return 0;
+}
+
+/*
+ * -B: a backend publishes rate events a second for secs seconds, each its
+ * own connection, at most inflight at once; an event whose time comes
+ * while all are busy goes out as soon as one is free (and counts as late).
+ * The latency is measured as in phase 1; every answer must be {"id":N},
+ * each N once.
+ */
+static void
+phase_publish(int rate, int inflight, int secs)
+{
+	long long first = nmsgs + 1, t0, t, due, c0, cpu, s0, s1, w0, w1, d0;
+	long long *ids, i, n, dups = 0, http0[6];
+	long total = (long)rate * secs, k = 0, late = 0;
+	int wait_ms;
+
+	memcpy(http0, st_http, sizeof http0);
+	printf("publish: %d events/s through /api/publish, at most %d in "
+	    "flight, for %d s\n", rate, inflight, secs);
+	c0 = chatd_cpu();
+	s0 = self_cpu();
+	w0 = chatd_waited();
+	d0 = deliveries[1];
+	t0 = now_us() + 10000;
+	res_p50 = &res.p50;
+	res_p99 = &res.p99;
+	while (k < total) {
+		t = now_us();
+		due = t0 + (long long)k * 1000000 / rate;
+		if (t >= due && nreqs < inflight) {
+			if (t - due > 1000)
+				late++;
+			if (publish() == -1)
+				die("publish %ld could not start", k + 1);
+			k++;
+			continue;
+		}
+		wait_ms = t >= due ? 1 : (int)((due - t + 999) / 1000);
+		step(wait_ms > 10 ? 10 : wait_ms);
+	}
+	/* Until the last answer: the rate achieved. */
+	while (nreqs > 0 && now_us() < run_deadline)
+		step(10);
+	cpu = chatd_cpu();
+	s1 = self_cpu();
+	w1 = chatd_waited();
+	t = now_us();
+	res.rate = (deliveries[1] - d0) * 1e6 / (t - t0);
+	res.pub = st_pub_ok * 1e6 / (t - t0);
+	if (wait_delivered(first, now_us() + LOAD_DRAIN_S * 1000000LL) == -1)
+		printf("  not all delivered %d s after the last publish\n",
+		    LOAD_DRAIN_S);
+	printf("  %lld published in %.2f s: %.0f/s; answers: %lld 2xx, %lld "
+	    "4xx, %lld 5xx, %lld failed; %lld {\"id\":N}, %lld not\n",
+	    nmsgs - first + 1, (t - t0) / 1e6, res.pub, st_http[2] - http0[2],
+	    st_http[4] - http0[4], st_http[5] - http0[5],
+	    st_http[0] - http0[0], st_pub_ok, st_pub_bad);
+	if (late > 0)
+		printf("  %ld publishes started over 1 ms late (all %d in "
+		    "flight, or the generator busy)\n", late, inflight);
+	/* Each answer's number once: no event numbered twice. */
+	if ((ids = calloc((size_t)(nmsgs - first + 1), sizeof *ids)) == NULL)
+		die("out of memory");
+	for (i = first, n = 0; i <= nmsgs; i++)
+		if (msgs[i].id > 0)
+			ids[n++] = msgs[i].id;
+	qsort(ids, (size_t)n, sizeof *ids, cmp_ll);
+	for (i = 1; i < n; i++)
+		if (ids[i] == ids[i - 1])
+			dups++;
+	free(ids);
+	st_pub_bad += dups;
+	printf("  %lld answers gave a number another one had\n", dups);
+	report_latency("fan-out latency", first, nmsgs);
+	res_p50 = res_p99 = NULL;
+	if (c0 >= 0 && cpu >= 0) {
+		res.cpu1 = 100.0 * (cpu - c0) / (t - t0);
+		if (cpu > c0)
+			res.cpu_rate = (deliveries[1] - d0) * 1e6 / (cpu - c0);
+		printf("  server CPU: %.0f%% of one core, %.0f deliveries per CPU "
+		    "second; load CPU: %.0f%%\n", res.cpu1, res.cpu_rate,
+		    100.0 * (s1 - s0) / (t - t0));
+	}
+	if (w0 >= 0 && w1 >= 0) {
+		res.wait1 = 100.0 * (w1 - w0) / (t - t0);
+		printf("  the server waited for its core, ready to run, %.0f%% of "
+		    "the time (other work on it)\n", res.wait1);
+	}
+}
+
 /* Idles for ms, still reading the streams (keepalives, stragglers). */
 static void
 idle(long ms)
@@ -1339,11 +1468,11 @@ idle(long ms)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: load [-MN] [-a 127.x.y.z] [-c in_flight] "
-	    "[-d phase_s] [-n streams]\n"
-	    "            [-P chatd_pid] [-r rate] [-T talkers] "
-	    "[-t html|sse|ws] [-x extra]\n"
-	    "            -p port\n");
+	fprintf(stderr, "usage: load [-MN] [-a 127.x.y.z] [-B publish_rate "
+	    "-k tokenfile] [-c in_flight]\n"
+	    "            [-d phase_s] [-n streams] [-P chatd_pid] [-r rate] "
+	    "[-T talkers]\n"
+	    "            [-t html|sse|ws] [-x extra] -p port\n");
 	exit(2);
 }
 
@@ -1387,10 +1516,14 @@ main(int argc, char **argv)
 	int extra = LOAD_EXTRA_DEFAULT;
 	long rss0, rss1, rss2;
 	int memory_only = 0;
+	const char *tokfile = NULL;
+	FILE *fp;
 
-	while ((ch = getopt(argc, argv, "a:c:d:Mn:Np:P:r:t:T:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:c:d:k:Mn:Np:P:r:t:T:x:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
+		case 'B': publish_rate = (int)arg(optarg, 1, LOAD_PUBLISH_MAX, 'B'); break;
+		case 'k': tokfile = optarg; break;
 		case 'N': nchan = 1; break;
 		case 'c': inflight = (int)arg(optarg, 1, LOAD_INFLIGHT_MAX, 'c'); break;
 		case 'd': secs = (int)arg(optarg, 1, 30, 'd'); break;
@@ -1425,6 +1558,20 @@ main(int argc, char **argv)
 		die("-a %s: must be an address in 127.0.0.0/8", addr);
 	if (talkers > nstreams)
 		talkers = nstreams;
+	if (publish_rate > 0) {
+		/* The first line of the token file: chatd's -T file. */
+		if (nchan || tokfile == NULL)
+			die("-B: chatd only, and the token file (-k) with it");
+		if ((fp = fopen(tokfile, "r")) == NULL ||
+		    fgets(token, sizeof token, fp) == NULL)
+			die("-k %s: no token in it", tokfile);
+		fclose(fp);
+		token[strcspn(token, " \t\r\n")] = '\0';
+		if (token[0] == '\0')
+			die("-k %s: the first line holds no token", tokfile);
+		extra = 0;	/* no phase 2 */
+		talkers = rate = 1;
+	}
 	if (nchan)
 		extra = 0;	/* posts need no sessions there */
 	if (extra > LOAD_SESSIONS_MAX - nstreams)
@@ -1486,8 +1633,12 @@ main(int argc, char **argv)
 		idle(LOAD_HOLD_S * 1000L);
 		return st_streams_lost || st_logins_failed;
 	}
-	phase1(rate, talkers, secs);
-	phase2(inflight, secs);
+	if (publish_rate > 0)
+		phase_publish(publish_rate, inflight, secs);
+	else {
+		phase1(rate, talkers, secs);
+		phase2(inflight, secs);
+	}
 	printf("checks: %lld streams lost, %lld gaps and %lld repeats in "
 	    "event numbers\n", st_streams_lost, st_gaps, st_order);
 	if (kind == KIND_WS && !nchan)
@@ -1497,11 +1648,15 @@ main(int argc, char **argv)
 	/* One line for run.sh's table. */
 	printf("result: server=%s streams=%d held=%d lost=%lld gaps=%lld "
 	    "repeats=%lld p50=%.2f p99=%.2f rate=%.0f cpurate=%.0f cpu1=%.0f "
-	    "cpu2=%.0f kib=%.2f wait1=%.0f wait2=%.0f\n", nchan ? "nchan" :
+	    "cpu2=%.0f kib=%.2f wait1=%.0f wait2=%.0f%s", nchan ? "nchan" :
+	    publish_rate > 0 ? "chatd-pub" :
 	    kind == KIND_SSE ? "chatd-sse" : kind == KIND_WS ? "chatd-ws" :
 	    "chatd", nstreams, nopen, st_streams_lost + st_logins_failed,
 	    st_gaps, st_order, res.p50, res.p99, res.rate, res.cpu_rate,
-	    res.cpu1, res.cpu2, res.kib, res.wait1, res.wait2);
+	    res.cpu1, res.cpu2, res.kib, res.wait1, res.wait2,
+	    publish_rate > 0 ? "" : "\n");
+	if (publish_rate > 0)
+		printf(" pub=%.0f pubbad=%lld\n", res.pub, st_pub_bad);
 	return st_streams_lost || st_gaps || st_order || st_logins_failed ||
-	    st_ws_bad;
+	    st_ws_bad || st_pub_bad;
 }

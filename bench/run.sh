@@ -8,6 +8,9 @@
 #   TRANSPORTS    chatd's streams, each a run of its own: html (the chat
 #                 frame), sse (/api/events), ws (/api/ws); "html" by default
 #   FLOOD         1: also the login flood (bench/flood) on chatd; 0: not
+#   PUBLISH       events a second: instead of user posts, a backend
+#                 publishes through POST /api/publish (chatd -T, a token
+#                 file in the scratch directory) for -d seconds
 #   CHATD, LOAD, FLOODER   ./chatd, bench/load, bench/flood
 #   CHATD_ARGS    more chatd flags
 #   NGINX, NCHAN_MODULE    nginx, /usr/lib/nginx/modules/ngx_nchan_module.so
@@ -34,6 +37,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 CHATD_ARGS=${CHATD_ARGS:-}
 PERF_DIR=${PERF_DIR:-}
 NICE=${NICE:-}
+PUBLISH=${PUBLISH:-}
 CHATD_MAXCONN=19000	# under the hard descriptor limit of 20,000 here
 STOP_TENTHS=50		# chatd drains for at most 2 s on SIGTERM
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -74,6 +78,14 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/chatd-bench.XXXXXX") || exit 1
 results=$dir/results
 : >"$results" || exit 1
 srv_pid=	# the process we started: chatd, or nginx's master
+# PUBLISH: a token only chatd and bench/load read (chatd wants the file 0600).
+if [ -n "$PUBLISH" ]; then
+	(umask 077 && od -An -N 24 -tx1 /dev/urandom | tr -d ' \n' >"$dir/tokens" &&
+	    echo >>"$dir/tokens") || exit 1
+	CHATD_ARGS="$CHATD_ARGS -T $dir/tokens"
+	SERVERS=chatd
+	FLOOD=0
+fi
 status=0
 
 # Stops the server we started: SIGTERM, then SIGKILL after 5 s.
@@ -200,6 +212,8 @@ run_one() {
 			extra_args="-x 0 -c $(((room + 1) / 2))"
 		fi
 		extra_args="$extra_args -t $transport"
+		[ -n "$PUBLISH" ] && label=chatd-pub &&
+		    extra_args="$extra_args -B $PUBLISH -k $dir/tokens"
 	else
 		start_nchan || { status=1; return; }
 		extra_args=-N
@@ -300,9 +314,12 @@ function f(k,   i, kv) {
 		line = sprintf("%-9s %6s  failed", s, n)
 	else
 		line = sprintf("%-9s %6s %6s %5s %9s %9s %11s %11s %8s %7s", s, n,
-		    f("held"), f("lost") + f("gaps") + f("repeats"), f("p50"),
-		    f("p99"), f("rate"), f("cpurate"), f("kib"),
+		    f("held"), f("lost") + f("gaps") + f("repeats") + f("pubbad"),
+		    f("p50"), f("p99"), f("rate"), f("cpurate"), f("kib"),
 		    f("wait1") "/" f("wait2"))
+	if (f("pub") != "")
+		line = line sprintf("  published %s/s, server CPU %s%%",
+		    f("pub"), f("cpu1"))
 	print line
 	rate[s, n] = f("rate")
 	p50[s, n] = f("p50")
@@ -319,6 +336,7 @@ END {
 	print "until the last stream; deliv/s: at saturation, and per CPU second of"
 	print "the server; waited%: share of phase 1 / phase 2 the server was ready"
 	print "to run but its core was busy with other work"
+	print "chatd-pub: p50, p99 at the publish rate (PUBLISH), deliv/s during it"
 	for (n in sizes) {
 		if (rate["chatd", n] > 0 && rate["nchan", n] > 0)
 			printf("%6s streams: chatd delivers %.2fx what nchan does\n",
