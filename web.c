@@ -1044,82 +1044,79 @@ do_talk_js(struct ctx *c)
 	    frame_talk_js_len);
 }
 
-/*
- * The status routes answer the loopback address (status_local()), an
- * administrator's sid and a -T token; anyone else gets 403 in the route's
- * own format.
- */
+/* The three forms of the status, each answering in its own format. */
+enum status_form { STATUS_PAGE, STATUS_JSON, STATUS_TEXT };
+
+/* 1 for the loopback address (status_local()), an administrator's sid or a -T token. */
 static int
-status_allowed(struct ctx *c, int kind)
+status_allowed(struct ctx *c)
+{
+	char sid[SESSION_SID_LEN + 2];
+	struct session *s;
+
+	return status_local(c->req->ip) ||
+	    tokens_check(api_bearer(c->req->http->authorization)) ||
+	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
+	    (s = session_find(sid)) != NULL && s->admin);
+}
+
+/* The status in one form, or 403 in that form to anyone else. */
+static int
+status_answer(struct ctx *c, enum status_form form)
 {
 	static const char why[] = "The status is shown only to the loopback "
 	    "address, an administrator's session and a backend's token.";
-	char sid[SESSION_SID_LEN + 2];
-	struct session *s;
+	int ok = status_allowed(c), status = ok ? HTTP_OK : HTTP_FORBIDDEN;
 	struct buf body;
 
-	if (status_local(c->req->ip) ||
-	    tokens_check(api_bearer(c->req->http->authorization)) ||
-	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
-	    (s = session_find(sid)) != NULL && s->admin))
-		return 1;
-	c->resp->status = HTTP_FORBIDDEN;
-	if (kind == 0)
-		ctx_page(c, HTTP_FORBIDDEN, "Forbidden", "<p>The status is shown "
-		    "only to the loopback address, an administrator's session "
-		    "and a backend's token.</p>\n");
-	else if (kind == 1)
-		api_error(&c->resp->out, c->head_only, HTTP_FORBIDDEN, why);
-	else {
-		buf_init(&body);
-		buf_printf(&body, "%s\n", why);
-		ctx_respond(c, HTTP_FORBIDDEN, "text/plain; charset=utf-8", &body,
-		    HTTP_NO_STORE);
-		buf_free(&body);
+	buf_init(&body);
+	switch (form) {
+	case STATUS_PAGE:
+		if (ok)
+			status_html(&body);
+		else
+			buf_printf(&body, "<p>%s</p>\n", why);
+		ctx_page(c, status, ok ? "chatd status" : "Forbidden",
+		    buf_str(&body));
+		break;
+	case STATUS_JSON:
+		if (!ok) {
+			c->resp->status = status;
+			api_error(&c->resp->out, c->head_only, status, why);
+			break;
+		}
+		status_json(&body);
+		ctx_respond(c, status, API_TYPE, &body, HTTP_NO_STORE);
+		break;
+	case STATUS_TEXT:
+		if (ok)
+			status_metrics(&body);
+		else
+			buf_printf(&body, "%s\n", why);
+		ctx_respond(c, status, ok ? STATUS_METRICS_TYPE :
+		    "text/plain; charset=utf-8", &body, HTTP_NO_STORE);
+		break;
 	}
-	return 0;
+	buf_free(&body);
+	return status;
 }
 
 static int
 do_status(struct ctx *c)
 {
-	struct buf html;
-
-	if (!status_allowed(c, 0))
-		return HTTP_FORBIDDEN;
-	buf_init(&html);
-	status_html(&html);
-	ctx_page(c, HTTP_OK, "chatd status", buf_str(&html));
-	buf_free(&html);
-	return HTTP_OK;
+	return status_answer(c, STATUS_PAGE);
 }
 
 static int
 do_status_json(struct ctx *c)
 {
-	struct buf body;
-
-	if (!status_allowed(c, 1))
-		return HTTP_FORBIDDEN;
-	buf_init(&body);
-	status_json(&body);
-	ctx_respond(c, HTTP_OK, API_TYPE, &body, HTTP_NO_STORE);
-	buf_free(&body);
-	return HTTP_OK;
+	return status_answer(c, STATUS_JSON);
 }
 
 static int
 do_metrics(struct ctx *c)
 {
-	struct buf body;
-
-	if (!status_allowed(c, 2))
-		return HTTP_FORBIDDEN;
-	buf_init(&body);
-	status_metrics(&body);
-	ctx_respond(c, HTTP_OK, STATUS_METRICS_TYPE, &body, HTTP_NO_STORE);
-	buf_free(&body);
-	return HTTP_OK;
+	return status_answer(c, STATUS_TEXT);
 }
 
 static const struct route {
