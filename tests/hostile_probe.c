@@ -95,7 +95,7 @@ post(const char *path, const char *body, char *ans, size_t size)
 	return request(req, ans, size);
 }
 
-/* Logs in; the sid into sid[33], or -1 with the status printed. */
+/* Logs in (303 to /room?sid=...): the sid into sid[33], or -1 and the status. */
 static int
 login(const char *name, char *sid)
 {
@@ -106,7 +106,8 @@ login(const char *name, char *sid)
 
 	snprintf(form, sizeof form, "name=%s", name);
 	status = post("/login", form, ans, sizeof ans);
-	if (status != 200 || (p = strstr(ans, "sid=")) == NULL) {
+	if ((status != 200 && status != 303) ||
+	    (p = strstr(ans, "sid=")) == NULL) {
 		fprintf(stderr, "probe: login %s: status %d\n", name, status);
 		return -1;
 	}
