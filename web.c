@@ -837,22 +837,31 @@ names_line(struct buf *b, const struct session *viewer, const struct session *m)
 	buf_adds(b, "</li>\n");
 }
 
+/* Everyone in s's room, in name order, one line each. */
+static void
+names_list(struct buf *list, const struct session *s)
+{
+	struct session **v;
+	int i;
+
+	if ((v = sorted_members(s)) != NULL)
+		for (i = 0; v[i] != NULL; i++)
+			names_line(list, s, v[i]);
+	free(v);
+}
+
 static int
 do_names(struct ctx *c)
 {
 	struct buf body, list, topic;
-	struct session *s, **v;
+	struct session *s;
 	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
 	struct var vars[7];
-	int i;
 
 	if ((s = need_session(c)) == NULL)
 		return HTTP_FORBIDDEN;
 	buf_init(&body); buf_init(&list); buf_init(&topic);
-	if ((v = sorted_members(s)) != NULL)
-		for (i = 0; v[i] != NULL; i++)
-			names_line(&list, s, v[i]);
-	free(v);
+	names_list(&list, s);
 	esc(&topic, s->room->topic);
 	snprintf(refresh, sizeof refresh, "%d", WEB_NAMES_REFRESH_S);
 	snprintf(count, sizeof count, "%d", s->room->nmembers);
@@ -893,12 +902,10 @@ static int
 lite_page(struct ctx *c, struct session *s)
 {
 	struct buf body, notices, lines, list, topic;
-	struct session **v;
 	struct event *ev;
 	struct lite ln, nt;
 	char refresh[WEB_INT_BYTES], count[WEB_INT_BYTES];
 	struct var vars[9];
-	int i;
 
 	buf_init(&body); buf_init(&notices); buf_init(&lines);
 	buf_init(&list); buf_init(&topic);
@@ -911,10 +918,7 @@ lite_page(struct ctx *c, struct session *s)
 	}
 	if (s->room != NULL)
 		room_replay_each(s, NULL, lite_line, &ln);
-	if ((v = sorted_members(s)) != NULL)
-		for (i = 0; v[i] != NULL; i++)
-			names_line(&list, s, v[i]);
-	free(v);
+	names_list(&list, s);
 	esc(&topic, s->room->topic);
 	snprintf(refresh, sizeof refresh, "%d", WEB_LITE_REFRESH_S);
 	snprintf(count, sizeof count, "%d", s->room->nmembers);
