@@ -11,7 +11,12 @@ CC        = cc
 # A plain `make` warns; the test, CI and fuzz builds add WERROR.
 WARNFLAGS = -Wall -Wextra
 WERROR    = -Werror
-CPPFLAGS  = -D_XOPEN_SOURCE=700
+# -R's Redis link is built when hiredis is installed; `make REDIS=1`
+# insists on it, `make REDIS=0` leaves it out (then chatd needs only libc).
+REDIS     =
+REDISDEFS = `sh tools/redis.sh cflags "$(REDIS)"`
+REDISLIBS = `sh tools/redis.sh libs "$(REDIS)"`
+CPPFLAGS  = -D_XOPEN_SOURCE=700 $(REDISDEFS)
 CFLAGS    = -std=c99 -pedantic -O2 -g $(WARNFLAGS)
 LDFLAGS   =
 # The accounts helper thread (worker.c).
@@ -29,7 +34,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/chat.js frames/talk.js frames/embed.js
 
 OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
-	loop_select.o queue.o \
+	loop_select.o queue.o redis.o \
 	room.o session.o sha1.o stats.o status.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
@@ -44,7 +49,7 @@ ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o 
 all: chatd
 
 chatd: chatd.o $(OBJ)
-	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ chatd.o $(OBJ) $(LIBCRYPT)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ chatd.o $(OBJ) $(LIBCRYPT) $(REDISLIBS)
 
 # One command writes both, frames.h last; a rule for each would race
 # under make -j.
@@ -78,7 +83,8 @@ tokens.o: tokens.c tokens.h
 tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
-chatd.o: chatd.c stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+redis.o: redis.c redis.h config.h log.h loop.h
+chatd.o: chatd.c redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
 conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
@@ -110,7 +116,7 @@ $(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h 
 tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
-	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(CHECKLIBS)
+	$(CC) $(LDFLAGS) $(PTHREAD) -o $@ tests/run.o $(UNIT) $(ITEST) $(OBJ) $(LIBCRYPT) $(REDISLIBS) $(CHECKLIBS)
 
 # Unit and integration tests; the last line is Check's summary.  Built
 # from clean with -Werror, so that no object of a plain make is reused.
@@ -131,13 +137,13 @@ portable:
 	$(MAKE) clean
 	$(MAKE) CC=clang WARNFLAGS="$(WARNFLAGS) $(WERROR)" chatd
 	$(MAKE) clean
-	$(MAKE) CC=musl-gcc WARNFLAGS="$(WARNFLAGS) $(WERROR)" chatd.o $(OBJ)
+	$(MAKE) CC=musl-gcc REDIS=0 WARNFLAGS="$(WARNFLAGS) $(WERROR)" chatd.o $(OBJ)
 	$(MAKE) clean
 
-# A 32-bit build (needs gcc-multilib and libcrypt-dev:i386).
+# A 32-bit build (needs gcc-multilib and libcrypt-dev:i386), without Redis.
 portable32:
 	$(MAKE) clean
-	$(MAKE) CC="gcc -m32" WARNFLAGS="$(WARNFLAGS) $(WERROR)" chatd
+	$(MAKE) CC="gcc -m32" REDIS=0 WARNFLAGS="$(WARNFLAGS) $(WERROR)" chatd
 	$(MAKE) clean
 
 # What `make check` needs on Debian, and no more (run as root).  Other

@@ -35,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "redis.h"
 #include "room.h"
 #include "session.h"
 #include "stats.h"
@@ -536,6 +537,17 @@ start_event_ids(void)
 	    (unsigned long long)ts.tv_nsec / 1000000);
 }
 
+/* -R: the link comes up in the loop; until then chat is local. */
+static void
+start_redis(void)
+{
+	if (config.redis_host[0] == '\0')
+		return;
+	log_info("instance %02x: sids begin with %02x", config.instance,
+	    config.instance);
+	redis_start();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -558,6 +570,12 @@ main(int argc, char **argv)
 	if (config.tokenfile != NULL && tokens_load(config.tokenfile, why,
 	    sizeof why) == -1) {
 		fprintf(stderr, "chatd: -T %s: %s\n", config.tokenfile, why);
+		return 1;
+	}
+	if (config.redis_host[0] != '\0' && redis_resolve(config.redis_host,
+	    config.redis_port) == -1) {
+		fprintf(stderr, "chatd: -R %s:%d: the host does not resolve\n",
+		    config.redis_host, config.redis_port);
 		return 1;
 	}
 	web_set_origins((const char *const *)config.origins, config.norigins);
@@ -605,15 +623,18 @@ main(int argc, char **argv)
 	warn_admins();
 	if (config.daemonize)
 		detach(lifeline);
+	start_redis();
 	while (!got_term) {
 		if (got_hup)
 			reload();
 		conn_pass(CHATD_TICK_MS);
+		redis_tick(loop_now_ms());
 	}
 	log_info("shutting down");
 	conn_stopping();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
+	redis_stop();
 	accounts_close();
 	transcript_close();
 	remove_pidfile();

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <netdb.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -42,7 +43,8 @@ config_usage(void *stream)
 	    "[-P pidfile]\n"
 	    "             [-q queue_kib] [-Q total_mib] [-T tokenfile] [-u user] "
 	    "[-U name] [-W]\n"
-	    "             [-O origin[,origin...]]\n");
+	    "             [-N instance] [-O origin[,origin...]] "
+	    "[-R redis_host:port]\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 if it is not one. */
@@ -170,6 +172,48 @@ valid_address(const char *s)
 	return 1;
 }
 
+/* -N: the instance number that starts every sid, two hex digits. */
+static int
+parse_instance(const char *s)
+{
+	char *end;
+	long v;
+
+	if (strlen(s) != 2 || !isxdigit((unsigned char)s[0]) ||
+	    !isxdigit((unsigned char)s[1]))
+		return -1;
+	v = strtol(s, &end, 16);
+	config.instance = (int)v;
+	config.instance_set = 1;
+	return 0;
+}
+
+/* -R host:port, the host a name or an address ([v6]:port too). */
+static int
+parse_redis(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	const char *host = s;
+	size_t len;
+	long port;
+
+	if (colon == NULL || parse_number(colon + 1, 1, CONFIG_PORT_MAX,
+	    &port) == -1)
+		return -1;
+	len = (size_t)(colon - s);
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len == 0 || len > CONFIG_HOST_MAX || memchr(host, '[', len) ||
+	    memchr(host, ']', len))
+		return -1;
+	memcpy(config.redis_host, host, len);
+	config.redis_host[len] = '\0';
+	config.redis_port = (int)port;
+	return 0;
+}
+
 static int
 bad_flag(int flag, const char *arg, const char *why)
 {
@@ -236,7 +280,7 @@ config_parse(int argc, char **argv)
 	config_defaults();
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:O:p:P:q:Q:T:u:U:W")) != -1) {
+	while ((ch = getopt(argc, argv, ":a:A:b:c:dg:GhH:i:k:l:L:m:N:O:p:P:q:Q:R:T:u:U:W")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_admins(optarg) == -1)
@@ -260,7 +304,19 @@ config_parse(int argc, char **argv)
 				return bad_flag(ch, optarg, "not a list of origins "
 				    "(scheme://host[:port], no path)");
 			break;
+		case 'N':
+			if (parse_instance(optarg) == -1)
+				return bad_flag(ch, optarg, "not two hex digits "
+				    "(00 to ff)");
+			break;
 		case 'P': config.pidfile = optarg; break;
+		case 'R':
+			if (!CONFIG_REDIS_BUILT)
+				return bad_flag(ch, optarg, "this chatd was built "
+				    "without Redis (make REDIS=1)");
+			if (parse_redis(optarg) == -1)
+				return bad_flag(ch, optarg, "not host:port");
+			break;
 		case 'T': config.tokenfile = optarg; break;
 		case 'W': config.watchers = 1; break;
 		case 'u': config.user = optarg; break;
@@ -291,6 +347,9 @@ config_parse(int argc, char **argv)
 	}
 	if (config.put_user != NULL && config.accounts == NULL)
 		return bad_flag('U', config.put_user, "needs -A accounts");
+	/* Distinct ports behind one proxy make distinct instances. */
+	if (!config.instance_set)
+		config.instance = config.port % (CONFIG_INSTANCE_MAX + 1);
 	return 0;
 }
 

@@ -26,6 +26,18 @@
 #define CONFIG_ADDRESSES_MAX		8	/* -b given this often at most */
 #define CONFIG_ORIGINS_MAX		16	/* -O origins */
 #define CONFIG_ORIGIN_MAX		271	/* bytes in one: scheme://host:port */
+#define CONFIG_HOST_MAX			255	/* bytes in -R's host */
+#define CONFIG_INSTANCE_MAX		255	/* largest -N: two hex digits */
+
+/* Whether -R can be used: hiredis was found at build time (make REDIS=). */
+#ifdef CHATD_REDIS_MISSING
+#error "make REDIS=1 needs hiredis: apt-get install libhiredis-dev (or make REDIS=0)"
+#endif
+#ifdef CHATD_REDIS
+#define CONFIG_REDIS_BUILT		1
+#else
+#define CONFIG_REDIS_BUILT		0
+#endif
 
 struct config {
 	int		 daemonize;		/* -d */
@@ -53,6 +65,10 @@ struct config {
 	int		 watchers;		/* -W */
 	int		 norigins;
 	char		*origins[CONFIG_ORIGINS_MAX];	/* -O, lower case */
+	char		 redis_host[CONFIG_HOST_MAX + 1];	/* -R; "" without */
+	int		 redis_port;
+	int		 instance;		/* -N, or derived from -p */
+	int		 instance_set;		/* -N was given */
 };
 
 extern struct config config;

@@ -41,7 +41,7 @@ bucket(const char *s)
 	return h % SESSION_BUCKETS;
 }
 
-/* Fills sid with 32 hex digits from the system's random source. */
+/* Fills sid with the instance number and 30 random hex digits. */
 static int
 make_sid(char *sid)
 {
@@ -63,6 +63,8 @@ make_sid(char *sid)
 	close(fd);
 	if (got < sizeof raw)
 		return -1;
+	/* The instance's number leads, so a proxy can route by it (-N). */
+	raw[0] = (unsigned char)config.instance;
 	for (i = 0; i < SESSION_SID_LEN / 2; i++) {
 		sid[2 * i] = hex[raw[i] >> 4];
 		sid[2 * i + 1] = hex[raw[i] & 15];

@@ -187,20 +187,12 @@ build_args(struct server *s, char **argv, char store[][512], va_list ap)
 	argv[n] = NULL;
 }
 
-void
-srv_start(struct server *s, ...)
+/* Runs argv under a keeper that stops it when the test lets go of s. */
+static void
+keep(struct server *s, char **argv)
 {
-	static char store[ARGS_MAX][512];
-	char *argv[ARGS_MAX];
 	int ctl[2], rep[2];
-	long long until;
-	va_list ap;
 
-	memset(s, 0, sizeof *s);
-	make_dirs(s);
-	va_start(ap, s);
-	build_args(s, argv, store, ap);
-	va_end(ap);
 	ck_assert(pipe(ctl) == 0 && pipe(rep) == 0);
 	if ((s->keeper = fork()) == 0) {
 		close(ctl[1]);
@@ -212,6 +204,22 @@ srv_start(struct server *s, ...)
 	s->ctl = ctl[1];
 	s->status_fd = rep[0];
 	ck_assert(read(s->status_fd, &s->pid, sizeof s->pid) == sizeof s->pid);
+}
+
+void
+srv_start(struct server *s, ...)
+{
+	static char store[ARGS_MAX][512];
+	char *argv[ARGS_MAX];
+	long long until;
+	va_list ap;
+
+	memset(s, 0, sizeof *s);
+	make_dirs(s);
+	va_start(ap, s);
+	build_args(s, argv, store, ap);
+	va_end(ap);
+	keep(s, argv);
 	for (until = itest_now() + ITEST_TIMEOUT_MS; itest_now() < until;
 	    pause_ms(10))
 		if ((s->port = read_port(s->errpath)) > 0)
@@ -530,4 +538,84 @@ stream_close(struct stream *st)
 		close(st->fd);
 	free(st->data);
 	memset(st, 0, sizeof *st);
+}
+
+/* A loopback port nobody listens on just now. */
+static int
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	int fd, port;
+
+	ck_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&sin, &len) == 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+int
+rds_command(int port, const char *command, char *out, size_t size)
+{
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = cl_connect(port)) == -1)
+		return -1;
+	snprintf(buf, sizeof buf, "%s\r\n", command);
+	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+		close(fd);
+		return -1;
+	}
+	/* One answer's first line is all a test looks at. */
+	while (got < sizeof buf - 1 && (got == 0 || buf[got - 1] != '\n') &&
+	    (n = read(fd, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	if (got == 0)
+		return -1;
+	snprintf(out, size, "%s", buf);
+	return 0;
+}
+
+void
+rds_start(struct redis *r)
+{
+	static char portarg[16], dirarg[256];
+	char *argv[] = { "/usr/bin/redis-server", "--bind", "127.0.0.1",
+	    "--port", portarg, "--save", "", "--appendonly", "no", "--dir",
+	    dirarg, "--daemonize", "no", NULL };
+	char answer[64];
+	long long until;
+
+	memset(r, 0, sizeof *r);
+	ck_assert_msg(access(argv[0], X_OK) == 0, "%s is needed for the "
+	    "cluster tests (apt-get install redis-server)", argv[0]);
+	itest_scratch(r->srv.dir, sizeof r->srv.dir, "redis");
+	snprintf(r->srv.errpath, sizeof r->srv.errpath, "%s/stderr",
+	    r->srv.dir);
+	snprintf(dirarg, sizeof dirarg, "%s", r->srv.dir);
+	r->port = r->srv.port = free_port();
+	snprintf(portarg, sizeof portarg, "%d", r->port);
+	keep(&r->srv, argv);
+	for (until = itest_now() + ITEST_TIMEOUT_MS; itest_now() < until;
+	    pause_ms(20))
+		if (rds_command(r->port, "PING", answer, sizeof answer) == 0 &&
+		    strncmp(answer, "+PONG", 5) == 0)
+			return;
+	ck_abort_msg("redis-server did not start: %s", slurp(r->srv.errpath));
+}
+
+void
+rds_stop(struct redis *r)
+{
+	srv_stop(&r->srv);
 }

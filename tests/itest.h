@@ -33,6 +33,22 @@ int	srv_stop(struct server *);
 /* srv_stop(), and fails the test unless chatd exited 0. */
 void	srv_stop_clean(struct server *);
 
+/*
+ * A redis-server of the test's own on a free loopback port, without
+ * persistence, stopped when the test ends however it ends.
+ */
+struct redis {
+	struct server	 srv;
+	int		 port;
+};
+void	rds_start(struct redis *);
+void	rds_stop(struct redis *);
+/*
+ * Sends one inline command ("GET key") and copies the answer's first
+ * line ("$3", "+OK", ":1") to out.  0, or -1 if Redis did not answer.
+ */
+int	rds_command(int port, const char *command, char *out, size_t size);
+
 /* 1 if chatd's stderr contains the text (waits up to ms). */
 int	srv_logged(const struct server *, const char *text, int ms);
 
