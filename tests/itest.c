@@ -23,6 +23,7 @@
 
 #define ARGS_MAX	40
 #define SCRATCH_MAX	64	/* scratch directories one test removes */
+#define KEEPER_FDS_MAX	1024	/* descriptors a keeper closes */
 
 long long
 itest_now(void)
@@ -69,6 +70,13 @@ keeper(char **argv, const char *errpath, int ctl, int report)
 	pid_t pid;
 	char c;
 
+	/*
+	 * Only its own pipes: a keeper holding another server's ctl would
+	 * keep that server from seeing its end (servers run side by side).
+	 */
+	for (fd = 3; fd < KEEPER_FDS_MAX; fd++)
+		if (fd != ctl && fd != report)
+			close(fd);
 	if ((pid = fork()) == 0) {
 		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, STDERR_FILENO);
@@ -567,8 +575,19 @@ rds_command(int port, const char *command, char *out, size_t size)
 	ssize_t n;
 	int fd;
 
-	if ((fd = cl_connect(port)) == -1)
+	struct sockaddr_in sin;
+
+	/* Not cl_connect(): a Redis still starting must not fail the test. */
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		close(fd);
+		return -1;
+	}
 	snprintf(buf, sizeof buf, "%s\r\n", command);
 	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
 		close(fd);
