@@ -821,7 +821,7 @@ fake_store(void *token, enum accounts_store_kind kind, const char *key,
 START_TEST(test_store_and_mirror)
 {
 	static const char alice[] = "alice:$1$abcdefgh$x:user:";
-	char *file;
+	char *file, *log;
 
 	write_file(path, "# kept\nalice:$1$abcdefgh$x:user:\n");
 	ck_assert_int_eq(accounts_open(path), 0);
@@ -870,7 +870,11 @@ START_TEST(test_store_and_mirror)
 	ck_assert_str_eq(accounts_find("alice")->color, "red");
 	ck_assert_int_eq(accounts_mirror_put("alice:$1$abcdefgh$x:user:red",
 	    28), 0);
+	capture_start();
 	ck_assert_int_eq(accounts_mirror_put("bad line", 8), -1);
+	log = capture_end();
+	ck_assert_ptr_nonnull(strstr(log, "fewer than 4 fields"));
+	free(log);
 	COLLECT_UNTIL(worker_busy() == 0);
 	file = slurp(path);
 	ck_assert_ptr_nonnull(strstr(file, "# kept\nalice:$1$abcdefgh$x:user:red\n"));

@@ -327,7 +327,14 @@ START_TEST(redis_away_refuses_changes_keeps_logins)
 	int status;
 
 	rds_start(&rd);
+	/* Durable as the man page asks: no warning (it comes before the mirror). */
+	ck_assert_int_eq(rds_command(rd.port, "CONFIG SET appendonly yes",
+	    body, sizeof body), 0);
+	ck_assert_int_eq(rds_command(rd.port, "CONFIG SET appendfsync always",
+	    body, sizeof body), 0);
+	ck_assert_msg(strncmp(body, "+OK", 3) == 0, "answer %s", body);
 	start_on(&s1, &rd, "01", "@DIR@/accounts");
+	ck_assert(!srv_logged(&s1, "appendonly", 0));
 	ck_assert_int_eq(reg(&s1, "bob", "secret", NULL, 0), 200);
 	rds_stop(&rd);
 	ck_assert(srv_logged(&s1, "chatting locally", 8000));
@@ -399,8 +406,15 @@ START_TEST(empty_redis_takes_the_file_then_U_writes_redis)
 	ck_assert_int_eq(rds_command(rd.port, "HLEN chatd:accounts", answer,
 	    sizeof answer), 0);
 	ck_assert_msg(strncmp(answer, ":1", 2) == 0, "answer %s", answer);
-	/* An instance without a file of its own gets them from Redis. */
-	start_on(&s2, &rd, "02", NULL);
+	/*
+	 * An instance without a file of its own gets them from Redis, and
+	 * warns of administrators Redis does not know once it has read them.
+	 */
+	srv_start(&s2, "-R", addr_of(&rd), "-N", "02", "-g", "2", "-a",
+	    "erin,ghost", NULL);
+	ck_assert(srv_logged(&s2, LOADED, 5000));
+	ck_assert(srv_logged(&s2, "-a ghost: not registered", 1000));
+	ck_assert(!srv_logged(&s2, "-a erin:", 0));
 	ck_assert_int_eq(login_status(&s2, "name=erin&passwd=before"), 200);
 	ck_assert_int_eq(login_status(&s2, "name=erin&passwd=after"), 403);
 
