@@ -33,7 +33,7 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/lite.html frames/style.css \
 	frames/chat.js frames/talk.js frames/embed.js
 
-OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+OBJ = accounts.o accounts_redis.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
 	loop_select.o queue.o redis.o \
 	room.o session.o sha1.o stats.o status.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
@@ -44,7 +44,7 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_fmt_json.o tests/check_stats.o tests/check_log.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o tests/itest_accounts_redis.o
 
 all: chatd
 
@@ -84,7 +84,8 @@ tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 redis.o: redis.c redis.h config.h log.h loop.h
-chatd.o: chatd.c redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+accounts_redis.o: accounts_redis.c accounts_redis.h accounts.h redis.h config.h log.h text.h
+chatd.o: chatd.c accounts_redis.h redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
 conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h

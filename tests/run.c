@@ -34,6 +34,9 @@ static Suite *(*const suites[])(void) = {
 	stats_suite,
 	log_suite,
 	itest_status_suite,
+#ifdef CHATD_REDIS
+	itest_accounts_redis_suite,
+#endif
 };
 
 int

@@ -33,5 +33,8 @@ Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
 Suite	*log_suite(void);
 Suite	*itest_status_suite(void);
+#ifdef CHATD_REDIS
+Suite	*itest_accounts_redis_suite(void);
+#endif
 
 #endif
