@@ -537,6 +537,18 @@ start_event_ids(void)
 	    (unsigned long long)ts.tv_nsec / 1000000);
 }
 
+/* -h: whether -R works in this build, and with which hiredis. */
+static void
+print_redis_build(void)
+{
+#ifdef CHATD_REDIS
+	printf("redis: built (hiredis %d.%d.%d)\n", HIREDIS_MAJOR,
+	    HIREDIS_MINOR, HIREDIS_PATCH);
+#else
+	printf("redis: not built\n");
+#endif
+}
+
 /* -R: the link comes up in the loop; until then chat is local. */
 static void
 start_redis(void)
@@ -557,8 +569,10 @@ main(int argc, char **argv)
 	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
-	if ((status = config_parse(argc, argv)) == 1)
+	if ((status = config_parse(argc, argv)) == 1) {
 		printf("event loop: %s\n", loop_backend());
+		print_redis_build();
+	}
 	if (status != 0)
 		return status == 1 ? 0 : status;
 	config.accounts = absolute(config.accounts);

@@ -22,6 +22,7 @@ static Suite *(*const suites[])(void) = {
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_instance_suite,
 	itest_loop_suite,
 	itest_web_suite,
 	itest_sessions_suite,

@@ -21,6 +21,7 @@ Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
+Suite	*itest_instance_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
