@@ -160,10 +160,12 @@ run: chatd
 
 # The service files in contrib/: the rc script parses, and systemd accepts
 # the unit (where systemd-analyze exists; it wants ExecStart's binary, so
-# it checks a copy that names the one just built).
+# it checks a copy that names the one just built); nginx -t accepts the
+# cluster configuration, under a scratch prefix of its own.
 check-contrib: chatd
 	sh -n contrib/chatd.rc
 	sh tools/verify-unit.sh contrib/chatd.service
+	sh tools/check-nginx.sh contrib/nginx-cluster.conf
 
 install: chatd
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANPREFIX)/man8

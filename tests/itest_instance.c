@@ -285,6 +285,44 @@ START_TEST(api_sids_begin_with_n)
 }
 END_TEST
 
+/*
+ * A proxy routes by the query's sid, so the scripts chatd serves put it
+ * there for every request of a session, posts too (/api/say).
+ */
+START_TEST(scripts_put_the_sid_in_the_query)
+{
+	static const char *const need[][2] = {
+		{ "/embed.js", "\"/api/say?sid=\"" },
+		{ "/embed.js", "\"/api/events?\"" },
+		{ "/chat.js", "\"/names?sid=\"" },
+		{ "/chat.js", "\"/chat?sid=\"" },
+	};
+	static const char *const never[][2] = {
+		{ "/embed.js", "\"/api/say\"" },
+		{ "/embed.js", "sid: sid" },
+	};
+	struct server s;
+	struct reply r;
+	size_t i;
+
+	srv_start(&s, NULL);
+	for (i = 0; i < sizeof need / sizeof need[0]; i++) {
+		cl_get(s.port, need[i][0], &r);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_msg(strstr(r.body, need[i][1]) != NULL,
+		    "%s does not use %s", need[i][0], need[i][1]);
+		reply_free(&r);
+	}
+	for (i = 0; i < sizeof never / sizeof never[0]; i++) {
+		cl_get(s.port, never[i][0], &r);
+		ck_assert_msg(strstr(r.body, never[i][1]) == NULL,
+		    "%s still has %s", never[i][0], never[i][1]);
+		reply_free(&r);
+	}
+	srv_stop_clean(&s);
+}
+END_TEST
+
 Suite *
 itest_instance_suite(void)
 {
@@ -300,6 +338,7 @@ itest_instance_suite(void)
 	tcase_add_test(tc, sids_begin_with_n);
 	tcase_add_test(tc, sids_without_n_follow_the_port);
 	tcase_add_test(tc, api_sids_begin_with_n);
+	tcase_add_test(tc, scripts_put_the_sid_in_the_query);
 	suite_add_tcase(s, tc);
 	return s;
 }
