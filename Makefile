@@ -182,7 +182,7 @@ clean:
 	rm -rf tests/out
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
-	install uninstall clean fuzz check-browser check-hostile check-mutate \
+	install uninstall clean fuzz check-browser check-cluster check-hostile check-mutate \
 	check-mutate-asan bench bench-transports bench-publish
 
 # libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
@@ -227,6 +227,12 @@ fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws fuzz/out/fuzz_json
 # chromium-driver); screenshots land in tests/out/.  About a minute.
 check-browser: chatd
 	python3 tests/browser/check_browser.py
+
+# Three chatd -R behind contrib/nginx-cluster.conf, with a redis-server and
+# an nginx of the test's own, a chat across them from Chromium (apt-get
+# install redis-server libhiredis-dev nginx chromium chromium-driver).
+check-cluster: chatd
+	python3 tests/browser/check_cluster.py
 
 
 # Slowloris and slow-read attacks (slowhttptest, if installed) on a local
