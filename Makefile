@@ -152,7 +152,7 @@ portable32:
 check-deps:
 	for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; true
 	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config \
-	    python3 python3-websockets w3m lynx
+	    python3 python3-websockets w3m lynx libhiredis-dev redis-server
 
 # On localhost only; `./chatd -b 0.0.0.0` serves others (see README.md).
 run: chatd
