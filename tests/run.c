@@ -33,6 +33,7 @@ static Suite *(*const suites[])(void) = {
 	itest_pages_suite,
 	stats_suite,
 	itest_status_suite,
+	cluster_suite,
 };
 
 int
