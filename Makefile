@@ -44,7 +44,7 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_fmt_json.o tests/check_stats.o tests/check_cluster.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o tests/itest_cluster.o
 
 all: chatd
 
@@ -85,7 +85,7 @@ buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 redis.o: redis.c redis.h config.h log.h loop.h
 cluster.o: cluster.c cluster.h redis.h room.h config.h log.h session.h stream.h event.h fmt.h queue.h buf.h text.h
-chatd.o: chatd.c redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+chatd.o: chatd.c cluster.h redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
 conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h

@@ -35,6 +35,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "cluster.h"
 #include "redis.h"
 #include "room.h"
 #include "session.h"
@@ -545,6 +546,7 @@ start_redis(void)
 		return;
 	log_info("instance %02x: sids begin with %02x", config.instance,
 	    config.instance);
+	cluster_start();
 	redis_start();
 }
 
@@ -629,9 +631,11 @@ main(int argc, char **argv)
 			reload();
 		conn_pass(CHATD_TICK_MS);
 		redis_tick(loop_now_ms());
+		cluster_tick(loop_now_ms());
 	}
 	log_info("shutting down");
 	conn_stopping();
+	cluster_stop();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	redis_stop();

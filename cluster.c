@@ -287,3 +287,606 @@ cluster_id_unfold(unsigned long long n, char *out, size_t size)
 	    n % CLUSTER_SEQ_LIMIT);
 	return len < 0 || (size_t)len >= size ? -1 : 0;
 }
+
+#ifdef CHATD_REDIS
+#include <hiredis/hiredis.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "loop.h"
+#include "redis.h"
+#include "room.h"
+
+/* Lua: the first to claim a room that Redis has never seen is its op. */
+#define CLUSTER_CLAIM_LUA \
+	"if redis.call('EXISTS', KEYS[1]) == 0 and " \
+	"redis.call('EXISTS', KEYS[2]) == 0 then " \
+	"redis.call('SADD', KEYS[2], ARGV[1]) return 1 end return 0"
+#define CLUSTER_RETRY_MS	1000	/* after a read Redis refused */
+
+enum follow_state {
+	FOLLOW_NEW,		/* its history is to be loaded */
+	FOLLOW_LOADING,		/* XREVRANGE sent */
+	FOLLOW_ON		/* followed from `last` */
+};
+
+/* A stream this instance reads: a room it has, or its inbox. */
+struct follow {
+	char		 room[TEXT_ROOM_BYTES];	/* "" for the inbox */
+	char		 key[CLUSTER_KEY_BYTES];
+	char		 last[CLUSTER_ID_BYTES];	/* last entry seen */
+	enum follow_state state;
+	int		 mark;
+};
+
+/* What a command's answer needs to find its way back. */
+struct ask {
+	unsigned long	 epoch;		/* the link's life it was sent in */
+	char		 room[TEXT_ROOM_BYTES];
+	char		 key[TEXT_NAME_BYTES];
+	struct event	*ev;		/* XADD: delivered here if it fails */
+	room_posted_fn	*done;
+	void		*arg;
+};
+
+static struct follow	*follows;	/* [0] is the inbox */
+static int		 nfollows;
+static unsigned long	 seen_generation = (unsigned long)-1;
+static unsigned long	 epoch;		/* +1 at each down */
+static int		 reading;	/* an XREAD is out */
+static int		 unblocking;	/* CLIENT UNBLOCK is out */
+static int		 changed;	/* the set of streams changed */
+static long long	 read_client = -1;	/* the read link's CLIENT ID */
+static long long	 retry_at;
+static int		 stopped;
+static int		 loads;		/* some stream's history is to load */
+static int		 nloading;	/* XREVRANGEs out */
+
+static void	pump(void);
+
+static struct ask *
+ask_new(const char *room)
+{
+	struct ask *a;
+
+	if ((a = calloc(1, sizeof *a)) == NULL)
+		return NULL;
+	a->epoch = epoch;
+	snprintf(a->room, sizeof a->room, "%s", room);
+	return a;
+}
+
+static struct follow *
+follow_find(const char *key, size_t len)
+{
+	int i;
+
+	for (i = 0; i < nfollows; i++)
+		if (strlen(follows[i].key) == len &&
+		    memcmp(follows[i].key, key, len) == 0)
+			return &follows[i];
+	return NULL;
+}
+
+static struct follow *
+follow_room(const char *room)
+{
+	int i;
+
+	for (i = 1; i < nfollows; i++)
+		if (strcmp(follows[i].room, room) == 0)
+			return &follows[i];
+	return NULL;
+}
+
+/* A room's events are shared unless it is a pair of strangers. */
+static int
+shared(const struct room *r)
+{
+	return !r->private;
+}
+
+/*
+ * Follows every room this instance has, and forgets the rooms it no
+ * longer has; a change re-issues the blocking read.
+ */
+static void
+sync_rooms(void)
+{
+	struct follow *f;
+	struct room *r;
+	int i, j;
+
+	if (room_generation() == seen_generation)
+		return;
+	seen_generation = room_generation();
+	for (i = 1; i < nfollows; i++)
+		follows[i].mark = 0;
+	for (r = room_first(); r != NULL; r = r->next) {
+		if (!shared(r))
+			continue;
+		if ((f = follow_room(r->name)) != NULL) {
+			f->mark = 1;
+			continue;
+		}
+		if (nfollows == CLUSTER_ROOMS_MAX)
+			break;
+		f = &follows[nfollows++];
+		memset(f, 0, sizeof *f);
+		snprintf(f->room, sizeof f->room, "%s", r->name);
+		snprintf(f->key, sizeof f->key, "chatd:room:%s", r->name);
+		f->state = FOLLOW_NEW;
+		f->mark = 1;
+		changed = loads = 1;
+	}
+	for (i = j = 1; i < nfollows; i++) {
+		if (follows[i].mark)
+			follows[j++] = follows[i];
+		else
+			changed = 1;
+	}
+	nfollows = j;
+}
+
+/* An entry's ID and fields; -1 if it is not shaped as one. */
+static int
+entry_parts(const redisReply *e, const redisReply **id,
+    const redisReply **fields)
+{
+	size_t i;
+
+	if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY ||
+	    e->element[1]->elements > 2 * CLUSTER_FIELDS_MAX + 16)
+		return -1;
+	*id = e->element[0];
+	*fields = e->element[1];
+	for (i = 0; i < (*fields)->elements; i++)
+		if ((*fields)->element[i]->type != REDIS_REPLY_STRING)
+			return -1;
+	return 0;
+}
+
+/* The holder of the kicked user ends their session, with the kick line. */
+static void
+apply_kick(struct room *r, const struct event *ev,
+    const struct cluster_ban *ban)
+{
+	struct session *s;
+
+	if (ban->minutes > 0)
+		room_ban(r, ev->to.key, ban->ip, loop_now_ms() +
+		    (long long)ban->minutes * 60 * 1000);
+	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r)
+		cmd_end(s, SESSION_KICKED, NULL);
+}
+
+/* A whisper from another instance to a user of this one. */
+static void
+inbox_entry(struct event *ev)
+{
+	struct session *s;
+
+	if (ev->kind == EVENT_WHISPER &&
+	    (s = session_by_name(ev->to.name)) != NULL)
+		session_deliver(s, ev, 0);
+}
+
+/*
+ * One entry of stream f: decoded, numbered by its ID and delivered;
+ * quiet for history loaded rather than followed.
+ */
+static void
+entry(struct follow *f, const redisReply *e, int quiet)
+{
+	const char *s[2 * CLUSTER_FIELDS_MAX + 16];
+	size_t lens[2 * CLUSTER_FIELDS_MAX + 16];
+	const redisReply *id, *fields;
+	struct cluster_ban ban;
+	unsigned long long n;
+	struct event *ev;
+	struct room *r;
+	size_t i;
+	int origin;
+
+	if (entry_parts(e, &id, &fields) == -1 || id->len >= sizeof f->last)
+		return;
+	memcpy(f->last, id->str, id->len);
+	f->last[id->len] = '\0';
+	if (cluster_id_fold(id->str, id->len, &n) == -1) {
+		log_warnx("cluster: %s: entry %s: no ID chatd can number",
+		    f->key, f->last);
+		return;
+	}
+	for (i = 0; i < fields->elements; i++) {
+		s[i] = fields->element[i]->str;
+		lens[i] = fields->element[i]->len;
+	}
+	if ((ev = cluster_decode(f->room, (int)fields->elements, s, lens,
+	    &origin, &ban)) == NULL) {
+		log_warnx("cluster: %s: entry %s refused", f->key, f->last);
+		return;
+	}
+	ev->id = n;
+	if (*f->room == '\0')
+		inbox_entry(ev);
+	else if ((r = room_find(f->room)) != NULL &&
+	    room_deliver(r, ev, quiet) == 0 && !quiet &&
+	    ev->kind == EVENT_KICK)
+		apply_kick(r, ev, &ban);
+	event_unref(ev);
+}
+
+/* Ops of a room loaded from Redis. */
+static void
+on_ops(void *arg, redisReply *reply)
+{
+	struct ask *a = arg;
+	struct room *r;
+	size_t i;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	    (r = room_find(a->room)) != NULL)
+		for (i = 0; i < reply->elements; i++)
+			if (reply->element[i]->type == REDIS_REPLY_STRING &&
+			    reply->element[i]->len < TEXT_NAME_BYTES)
+				room_add_op(r, reply->element[i]->str);
+	free(a);
+}
+
+/* A room's history, newest first: the newest -H go out to its streams. */
+static void
+on_history(void *arg, redisReply *reply)
+{
+	const redisReply *id, *fields;
+	struct ask *a = arg;
+	struct follow *f;
+	size_t i, loud;
+
+	if (a->epoch == epoch && nloading > 0)
+		nloading--;
+	f = *a->room ? follow_room(a->room) : &follows[0];
+	if (reply == NULL || a->epoch != epoch || f == NULL ||
+	    f->state != FOLLOW_LOADING) {
+		free(a);
+		return;
+	}
+	free(a);
+	if (reply->type != REDIS_REPLY_ARRAY) {
+		log_warnx("cluster: %s: %s", f->key, reply->type ==
+		    REDIS_REPLY_ERROR ? reply->str : "not a stream");
+		f->state = FOLLOW_NEW;
+		loads = 1;
+		retry_at = loop_now_ms() + CLUSTER_RETRY_MS;
+		return;
+	}
+	snprintf(f->last, sizeof f->last, "0-0");
+	/* The inbox: only what comes from now on. */
+	if (*f->room == '\0' && reply->elements > 0 &&
+	    entry_parts(reply->element[0], &id, &fields) == 0 &&
+	    id->len < sizeof f->last) {
+		memcpy(f->last, id->str, id->len);
+		f->last[id->len] = '\0';
+	}
+	loud = (size_t)config.history;
+	for (i = reply->elements; i > 0 && *f->room != '\0'; i--)
+		entry(f, reply->element[i - 1], i - 1 >= loud);
+	f->state = FOLLOW_ON;
+	changed = 1;
+	pump();
+}
+
+/* The entries XREAD brought, stream by stream. */
+static void
+on_read(void *arg, redisReply *reply)
+{
+	struct ask *a = arg;
+	const redisReply *s;
+	struct follow *f;
+	size_t i, j;
+
+	if (reply == NULL || a->epoch != epoch) {
+		free(a);
+		return;
+	}
+	free(a);
+	reading = unblocking = 0;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		log_warnx("cluster: reading the rooms: %s", reply->str);
+		retry_at = loop_now_ms() + CLUSTER_RETRY_MS;
+		return;
+	}
+	if (reply->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < reply->elements; i++) {
+			s = reply->element[i];
+			if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
+			    s->element[0]->type != REDIS_REPLY_STRING ||
+			    s->element[1]->type != REDIS_REPLY_ARRAY ||
+			    (f = follow_find(s->element[0]->str,
+			    s->element[0]->len)) == NULL ||
+			    f->state != FOLLOW_ON)
+				continue;
+			for (j = 0; j < s->element[1]->elements; j++)
+				entry(f, s->element[1]->element[j], 0);
+		}
+	pump();
+}
+
+static void
+on_client_id(void *arg, redisReply *reply)
+{
+	struct ask *a = arg;
+
+	if (reply != NULL && a->epoch == epoch &&
+	    reply->type == REDIS_REPLY_INTEGER)
+		read_client = reply->integer;
+	free(a);
+}
+
+/* Events a room keeps: so many stay in its stream too. */
+static unsigned
+keep(void)
+{
+	return config.history > ROOM_KEEP_MIN ? (unsigned)config.history :
+	    ROOM_KEEP_MIN;
+}
+
+/*
+ * Moves things on: loads the history of rooms new here, then reads
+ * every followed stream at once, blocking; a read that follows an old
+ * set of streams is cut short.
+ */
+static void
+pump(void)
+{
+	static const char *argv[6 + 2 * CLUSTER_ROOMS_MAX];
+	char count[16], block[16];
+	struct follow *f;
+	struct ask *a;
+	int i, n, again = 0;
+
+	if (stopped || !redis_up() || loop_now_ms() < retry_at)
+		return;
+	sync_rooms();
+	for (i = 0; loads && i < nfollows; i++) {
+		f = &follows[i];
+		if (f->state != FOLLOW_NEW)
+			continue;
+		if ((a = ask_new(f->room)) == NULL) {
+			again = 1;
+			continue;
+		}
+		if (redis_command(REDIS_CMD, on_history, a,
+		    "XREVRANGE %s + - COUNT %u", f->key,
+		    *f->room ? keep() : 1) == -1) {
+			free(a);
+			return;
+		}
+		f->state = FOLLOW_LOADING;
+		nloading++;
+		if (*f->room && (a = ask_new(f->room)) != NULL &&
+		    redis_command(REDIS_CMD, on_ops, a,
+		    "SMEMBERS chatd:ops:%s", f->room) == -1)
+			free(a);
+	}
+	loads = again;
+	if (reading) {
+		if (changed && !unblocking && read_client >= 0 &&
+		    redis_command(REDIS_CMD, NULL, NULL, "CLIENT UNBLOCK %lld",
+		    read_client) == 0)
+			unblocking = 1;
+		return;
+	}
+	if (nloading > 0 || (a = ask_new("")) == NULL)
+		return;
+	snprintf(count, sizeof count, "%d", CLUSTER_READ_COUNT);
+	snprintf(block, sizeof block, "%d", REDIS_BLOCK_MS);
+	argv[0] = "XREAD";
+	argv[1] = "BLOCK";
+	argv[2] = block;
+	argv[3] = "COUNT";
+	argv[4] = count;
+	argv[5] = "STREAMS";
+	for (i = 0, n = 6; i < nfollows; i++)
+		argv[n++] = follows[i].key;
+	for (i = 0; i < nfollows; i++)
+		argv[n++] = follows[i].last;
+	if (redis_commandv(REDIS_READ, on_read, a, n, argv, NULL) == -1) {
+		free(a);
+		return;
+	}
+	reading = 1;
+	changed = 0;
+}
+
+/* The ban in force on the kicked user, so that every instance keeps it. */
+static void
+ban_of(const struct room *r, const struct event *ev, struct cluster_ban *out)
+{
+	long long now = loop_now_ms();
+	const struct ban *b;
+
+	memset(out, 0, sizeof *out);
+	if (ev->kind != EVENT_KICK)
+		return;
+	for (b = r->bans; b != NULL; b = b->next)
+		if (strcmp(b->key, ev->to.key) == 0 && b->until > now) {
+			out->minutes = (long)((b->until - now + 59999) / 60000);
+			snprintf(out->ip, sizeof out->ip, "%s", b->ip);
+		}
+}
+
+/* XADD answered: the number is known (the event comes back by XREAD). */
+static void
+on_added(void *arg, redisReply *reply)
+{
+	struct ask *a = arg;
+	struct cluster_ban none;
+	unsigned long long n = 0;
+	struct room *r;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    cluster_id_fold(reply->str, reply->len, &n) == 0) {
+		if (a->done != NULL)
+			a->done(a->arg, n);
+		event_unref(a->ev);
+		free(a);
+		return;
+	}
+	if (reply != NULL)
+		log_warnx("cluster: posting to %s: %s", a->room,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str :
+		    "no entry ID");
+	/* Not shared: delivered here, as without -R. */
+	n = 0;
+	if (!stopped && (r = room_find(a->room)) != NULL) {
+		a->ev->id = event_next_id();
+		if (room_deliver(r, a->ev, 0) == 0) {
+			n = a->ev->id;
+			memset(&none, 0, sizeof none);
+			if (a->ev->kind == EVENT_KICK)
+				apply_kick(r, a->ev, &none);
+		}
+	}
+	if (a->done != NULL)
+		a->done(a->arg, n);
+	event_unref(a->ev);
+	free(a);
+}
+
+/* room.c's outbox: the event goes to the room's stream. */
+static int
+outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
+{
+	const char *argv[6 + 2 * CLUSTER_FIELDS_MAX];
+	size_t lens[6 + 2 * CLUSTER_FIELDS_MAX];
+	char key[CLUSTER_KEY_BYTES], maxlen[16];
+	struct cluster_fields f;
+	struct cluster_ban ban;
+	struct ask *a;
+	int i;
+
+	if (stopped || !redis_up())
+		return -1;
+	ban_of(r, ev, &ban);
+	if (cluster_encode(ev, config.instance, &ban, &f) == -1 ||
+	    (a = ask_new(r->name)) == NULL)
+		return -1;
+	snprintf(key, sizeof key, "chatd:room:%s", r->name);
+	snprintf(maxlen, sizeof maxlen, "%u", keep());
+	argv[0] = "XADD";
+	argv[1] = key;
+	argv[2] = "MAXLEN";
+	argv[3] = "~";
+	argv[4] = maxlen;
+	argv[5] = "*";
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < f.argc; i++) {
+		argv[6 + i] = f.argv[i];
+		lens[6 + i] = f.lens[i];
+	}
+	a->ev = event_ref(ev);
+	a->done = done;
+	a->arg = arg;
+	if (redis_commandv(REDIS_CMD, on_added, a, 6 + f.argc, argv,
+	    lens) == -1) {
+		event_unref(a->ev);
+		free(a);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_claim(void *arg, redisReply *reply)
+{
+	struct ask *a = arg;
+	struct room *r;
+
+	/* Lost with the link: the room is local for now, as without -R. */
+	if ((reply == NULL || (reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer == 1)) && !stopped &&
+	    (r = room_find(a->room)) != NULL)
+		room_add_op(r, a->key);
+	free(a);
+}
+
+/* room.c's claim: is the room new to Redis?  Then its creator is op. */
+static int
+claim(struct room *r, const char *key)
+{
+	struct ask *a;
+
+	if (stopped || !redis_up() || (a = ask_new(r->name)) == NULL)
+		return -1;
+	snprintf(a->key, sizeof a->key, "%s", key);
+	if (redis_command(REDIS_CMD, on_claim, a, "EVAL %s 2 chatd:room:%s "
+	    "chatd:ops:%s %s", CLUSTER_CLAIM_LUA, r->name, r->name,
+	    key) == -1) {
+		free(a);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_up(void)
+{
+	struct ask *a;
+
+	if ((a = ask_new("")) != NULL && redis_command(REDIS_READ,
+	    on_client_id, a, "CLIENT ID") == -1)
+		free(a);
+	retry_at = 0;
+	pump();
+}
+
+/*
+ * Chat goes on here alone: what is followed is kept, to read on from
+ * where it stopped once the link is back.
+ */
+static void
+on_down(void)
+{
+	int i;
+
+	epoch++;
+	loads = 1;
+	nloading = 0;
+	reading = unblocking = 0;
+	read_client = -1;
+	for (i = 0; i < nfollows; i++)
+		if (follows[i].state == FOLLOW_LOADING)
+			follows[i].state = FOLLOW_NEW;
+}
+
+void
+cluster_start(void)
+{
+	if ((follows = calloc(CLUSTER_ROOMS_MAX, sizeof *follows)) == NULL)
+		fatalx("out of memory");
+	snprintf(follows[0].key, sizeof follows[0].key, "chatd:inbox:%02x",
+	    config.instance);
+	follows[0].state = FOLLOW_NEW;
+	nfollows = 1;
+	room_set_outbox(outbox, claim);
+	redis_listen(on_up, on_down);
+}
+
+void
+cluster_tick(long long now)
+{
+	(void)now;
+	if (follows != NULL)
+		pump();
+}
+
+void
+cluster_stop(void)
+{
+	stopped = 1;
+	room_set_outbox(NULL, NULL);
+}
+#endif

@@ -69,9 +69,12 @@ int	cluster_id_unfold(unsigned long long, char *out, size_t size);
 void	cluster_start(void);
 /* Notices new and gone rooms; called every loop pass. */
 void	cluster_tick(long long now_ms);
+/* At shutdown, before the rooms go: nothing more is shared. */
+void	cluster_stop(void);
 #else
 static inline void cluster_start(void) { }
 static inline void cluster_tick(long long now_ms) { (void)now_ms; }
+static inline void cluster_stop(void) { }
 #endif
 
 #endif

@@ -34,6 +34,9 @@ static Suite *(*const suites[])(void) = {
 	stats_suite,
 	itest_status_suite,
 	cluster_suite,
+#ifdef CHATD_REDIS
+	itest_cluster_suite,
+#endif
 };
 
 int

@@ -33,5 +33,8 @@ Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
 Suite	*itest_status_suite(void);
 Suite	*cluster_suite(void);
+#ifdef CHATD_REDIS
+Suite	*itest_cluster_suite(void);
+#endif
 
 #endif
