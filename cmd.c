@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "text.h"
@@ -724,6 +725,7 @@ cmd_end(struct session *s, enum session_end why, const char *reason)
 		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
 		    "connection lost" : "left",
 		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
+	presence_gone(s);	/* the name is free on every instance at once */
 	session_end(s, why);
 }
 
