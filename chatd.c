@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -35,6 +36,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "presence.h"
 #include "redis.h"
 #include "room.h"
 #include "session.h"
@@ -549,6 +551,19 @@ print_redis_build(void)
 #endif
 }
 
+/*
+ * A session whose name another instance took while the link was down:
+ * the claim holder keeps it (a registered owner is logged in there).
+ */
+static void
+name_lost(struct session *s)
+{
+	session_notice(s, "Your name is in use on another server of this "
+	    "chat; log in again%s.", s->registered ? "" : " with another name");
+	cmd_end(s, s->registered ? SESSION_TAKEN_OVER : SESSION_LEAVE,
+	    "name in use on another server");
+}
+
 /* -R: the link comes up in the loop; until then chat is local. */
 static void
 start_redis(void)
@@ -557,6 +572,8 @@ start_redis(void)
 		return;
 	log_info("instance %02x: sids begin with %02x", config.instance,
 	    config.instance);
+	presence_start(name_lost);
+	cluster_start();
 	redis_start();
 }
 
@@ -643,9 +660,13 @@ main(int argc, char **argv)
 			reload();
 		conn_pass(CHATD_TICK_MS);
 		redis_tick(loop_now_ms());
+		presence_tick(loop_now_ms());
+		cluster_tick(loop_now_ms());
 	}
 	log_info("shutting down");
+	presence_stop();
 	conn_stopping();
+	cluster_stop();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	redis_stop();

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "text.h"
@@ -428,16 +429,22 @@ kick(struct cmd *c, struct session *t, const char *reason)
 {
 	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
 	struct event_source src;
+	int rc;
 
 	session_source(c->s, &src);
 	session_set_ending(t, 1);
-	if (room_post(c->s->room, &src, EVENT_KICK, reason, t) == -1) {
+	if ((rc = room_post(c->s->room, &src, EVENT_KICK, reason, t)) == -1) {
 		session_set_ending(t, 0);
 		tell(c, "The kick could not be recorded.");
 		return;
 	}
 	log_info("%s kicked %s from %s", text_log_safe(c->s->name, op,
 	    sizeof op), text_log_safe(t->name, who, sizeof who), t->room->name);
+	/* Shared (-R): the kick ends the session when it comes back. */
+	if (rc == ROOM_SHARED) {
+		session_set_ending(t, 0);
+		return;
+	}
 	if (t == c->s)
 		c->s = NULL;
 	cmd_end(t, SESSION_KICKED, NULL);
@@ -718,6 +725,7 @@ cmd_end(struct session *s, enum session_end why, const char *reason)
 		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
 		    "connection lost" : "left",
 		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
+	presence_gone(s);	/* the name is free on every instance at once */
 	session_end(s, why);
 }
 

@@ -30,6 +30,9 @@ static int		 nwatchers_total;
 static long long	 next_watch_sweep;
 static unsigned		 pair_counter;	/* names the rooms `random` makes */
 static long long	 now_ms;	/* the loop's clock as last seen */
+static unsigned long	 generation;	/* rooms made and gone */
+static room_outbox_fn	*outbox;	/* cluster.c, with -R */
+static room_claim_fn	*claim;
 
 static struct room *
 room_create(const char *name)
@@ -51,6 +54,7 @@ room_create(const char *name)
 	r->next = rooms;
 	rooms = r;
 	nrooms++;
+	generation++;
 	return r;
 }
 
@@ -119,6 +123,7 @@ room_destroy(struct room *r)
 	free(r->topic);
 	free(r);
 	nrooms--;
+	generation++;
 }
 
 /*
@@ -295,9 +300,21 @@ whisper_across(struct event *ev, const struct session *to)
 		session_deliver((struct session *)to, ev, 0);
 }
 
-int
-room_post(struct room *r, const struct event_source *from,
-    enum event_kind kind, const char *text, const struct session *to)
+/* Numbers an event made here, keeps it and sends it to the room's streams. */
+static void
+take(struct room *r, struct event *ev)
+{
+	ev->id = event_next_id();
+	r->seq = ev->id;
+	stats_event();
+	remember(r, ev);
+	fan_out(r, ev);
+}
+
+static int
+post(struct room *r, const struct event_source *from, enum event_kind kind,
+    const char *text, const struct session *to, room_posted_fn *done,
+    void *arg)
 {
 	struct event_source anon;
 	struct event *ev;
@@ -332,18 +349,70 @@ room_post(struct room *r, const struct event_source *from,
 	}
 	if (kind == EVENT_MSG || kind == EVENT_ACTION)
 		find_mentions(ev);
-	ev->id = event_next_id();
+	/* A pair of strangers is nobody else's: it stays here. */
+	if (outbox != NULL && !r->private && outbox(r, ev, done, arg) == 0) {
+		event_unref(ev);
+		return ROOM_SHARED;
+	}
+	take(r, ev);
+	return 0;
+}
+
+int
+room_post(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct session *to)
+{
+	return post(r, from, kind, text, to, NULL, NULL);
+}
+
+void
+room_set_outbox(room_outbox_fn *fn, room_claim_fn *claim_fn)
+{
+	outbox = fn;
+	claim = claim_fn;
+}
+
+unsigned long
+room_generation(void)
+{
+	return generation;
+}
+
+int
+room_deliver(struct room *r, struct event *ev, int quiet)
+{
+	char *topic;
+
+	if (ev->id <= r->seq)
+		return -1;
+	if (r->history == NULL) {
+		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+			return -1;
+		r->floor = event_last_id();
+	}
+	/* The first event here: what came before it is all that is missed. */
+	if (r->count == 0 && r->floor >= ev->id)
+		r->floor = ev->id - 1;
+	if (ev->kind == EVENT_TOPIC && (topic = strdup(ev->text)) != NULL) {
+		free(r->topic);
+		r->topic = topic;
+	}
+	event_raise_id(ev->id);
 	r->seq = ev->id;
 	stats_event();
-	remember(r, ev);
-	fan_out(r, ev);
+	remember(r, event_ref(ev));
+	if (!quiet)
+		fan_out(r, ev);
 	return 0;
 }
 
 int
 room_publish(const char *name, const struct event_source *from,
-    enum event_kind kind, const char *text, unsigned long long *id)
+    enum event_kind kind, const char *text, unsigned long long *id,
+    room_posted_fn *done, void *arg)
 {
+	int rc;
+
 	struct room *r = room_find(name);
 
 	if (r == NULL) {
@@ -358,8 +427,8 @@ room_publish(const char *name, const struct event_source *from,
 		r->floor = event_last_id();
 	}
 	r->published = 1;
-	if (room_post(r, from, kind, text, NULL) == -1)
-		return -1;
+	if ((rc = post(r, from, kind, text, NULL, done, arg)) != 0)
+		return rc;
 	*id = r->seq;
 	return 0;
 }
@@ -555,7 +624,8 @@ room_enter(struct session *s, const char *name, long long now)
 	}
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
-	if (created)
+	/* With -R the room may be older elsewhere: Redis says whose it is. */
+	if (created && (claim == NULL || r->private || claim(r, s->key) == -1))
 		room_add_op(r, s->key);
 	/* Post the join before adding: the newcomer gets it in the replay. */
 	log_info("%s joined %s", text_log_safe(s->name, who, sizeof who),

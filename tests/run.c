@@ -34,6 +34,10 @@ static Suite *(*const suites[])(void) = {
 	itest_pages_suite,
 	stats_suite,
 	itest_status_suite,
+	cluster_suite,
+#ifdef CHATD_REDIS
+	itest_cluster_suite,
+#endif
 };
 
 int

@@ -33,5 +33,9 @@ Suite	*itest_ws_suite(void);
 Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
 Suite	*itest_status_suite(void);
+Suite	*cluster_suite(void);
+#ifdef CHATD_REDIS
+Suite	*itest_cluster_suite(void);
+#endif
 
 #endif
