@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "accounts_redis.h"
 #include "cluster.h"
 #include "cmd.h"
 #include "config.h"
@@ -469,7 +470,45 @@ reload(void)
 	log_info("SIGHUP: reopening the transcript, rereading accounts");
 	transcript_reopen();
 	accounts_reload_start();
+	accounts_redis_reload();
 	reload_tokens();
+}
+
+/*
+ * chatd -R host:port -U name: with -R accounts live in Redis, so the
+ * account goes there (running instances see it at once); the -A files
+ * are copies the instances write.
+ */
+static int
+put_account_redis(char *pw)
+{
+	char hash[ACCOUNTS_HASH_BYTES], why[256];
+	int created, rv;
+
+	if (!text_valid_name(config.put_user)) {
+		memset(pw, 0, strlen(pw));
+		fprintf(stderr, "chatd: -U %s: %s\n", config.put_user,
+		    TEXT_NAME_RULE);
+		return 1;
+	}
+	rv = accounts_make_hash(pw, hash);
+	memset(pw, 0, strlen(pw));
+	if (rv == -1) {
+		fprintf(stderr, "chatd: -U %s: the password could not be "
+		    "hashed\n", config.put_user);
+		return 1;
+	}
+	if (accounts_redis_put(config.redis_host, config.redis_port,
+	    config.instance, config.put_user, hash, &created, why,
+	    sizeof why) == -1) {
+		fprintf(stderr, "chatd: -U %s: Redis %s:%d: %s\n",
+		    config.put_user, config.redis_host, config.redis_port, why);
+		return 1;
+	}
+	printf("chatd: %s: %s in Redis %s:%d\n", config.put_user, created ?
+	    "account created" : "password changed", config.redis_host,
+	    config.redis_port);
+	return 0;
 }
 
 /*
@@ -506,6 +545,8 @@ put_account(void)
 		    "bytes\n", config.put_user, ACCOUNTS_PASSWORD_MAX);
 		return 1;
 	}
+	if (config.redis_host[0] != '\0')
+		return put_account_redis(pw);
 	if (accounts_open(config.accounts) == -1)
 		return 1;
 	r = accounts_put(config.put_user, pw, &created);
@@ -628,6 +669,7 @@ main(int argc, char **argv)
 	if (accounts_open(config.accounts) == -1 ||
 	    transcript_open(config.transcript) == -1)
 		return 1;
+	accounts_redis_start();
 	if (loop_init(nofile) == -1)
 		fatal("%s", loop_backend());
 	open_sig_pipe();
@@ -662,6 +704,7 @@ main(int argc, char **argv)
 		redis_tick(loop_now_ms());
 		presence_tick(loop_now_ms());
 		cluster_tick(loop_now_ms());
+		accounts_redis_tick(loop_now_ms());
 	}
 	log_info("shutting down");
 	presence_stop();

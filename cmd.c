@@ -581,6 +581,9 @@ passwd_line(enum accounts_result r)
 		return "Your password is changed.";
 	case ACCOUNTS_BAD_PASSWORD:
 		return "The old password is wrong.";
+	case ACCOUNTS_UNAVAILABLE:
+		return "Accounts are unavailable while Redis is away: your "
+		    "password stays. Try again in a moment.";
 	default:
 		return "The password could not be saved.";
 	}
