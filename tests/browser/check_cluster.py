@@ -232,11 +232,28 @@ def cluster_checks(run, url, driver, chromium):
     run.check("each names frame lists the other instance's user", names)
 
     def name_unique():
+        """Refused at once, or ended as soon as the claim is answered."""
+        how = []
         for i in range(len(INSTANCES)):
             status, where, _ = post(url, "/login", {"name": "alice", "room": ROOM})
-            if "sid=" in where:
-                raise Fail("a second alice logged in through nginx")
-        return "refused with %d" % status
+            m = re.search(r"sid=([0-9a-f]{32})", where)
+            if not m:
+                how.append("refused (%d)" % status)
+                continue
+
+            def ended():
+                try:
+                    urllib.request.urlopen(url + "names?sid=" + m.group(1),
+                                           timeout=5).read()
+                except urllib.error.HTTPError as e:
+                    return e.code == 403
+                return False
+            wait_for("the second alice's session on %s to end" % m.group(1)[:2],
+                     ended, 2.0)
+            how.append("ended on %s" % m.group(1)[:2])
+        if not alice.has_line("Hello from instance"):
+            raise Fail("the first alice lost her chat frame")
+        return ", ".join(how)
     run.check("alice's name is taken on every instance", name_unique)
 
     wire = cb.Browser(driver, "wire", chromium)
@@ -319,6 +336,29 @@ def cluster_checks(run, url, driver, chromium):
         alice.shot("cluster-alice.png")
         bob.shot("cluster-bob.png")
     run.check("screenshots in tests/out/cluster-*.png", shots)
+
+    def status_local():
+        host, port = urllib.parse.urlsplit(url).netloc.split(":")
+        with urllib.request.urlopen(url + "status.json", timeout=5) as r:
+            if r.status != 200:
+                raise Fail("/status.json from 127.0.0.1: %d" % r.status)
+        # From another loopback address: outside the host, as nginx sees it.
+        with socket.create_connection((host, int(port)), 5,
+                                      source_address=("127.0.0.2", 0)) as c:
+            c.sendall(b"GET /status HTTP/1.0\r\n\r\n")
+            head = c.recv(64).decode("latin-1")
+        if not head.startswith("HTTP/1.1 403"):
+            raise Fail("/status from 127.0.0.2: %r" % head[:40])
+    run.check("/status through nginx is for this host only", status_local)
+
+    def login_limit():
+        codes = [post(url, "/login", {"name": "flood%d" % i})[0]
+                 for i in range(16)]
+        if 429 not in codes or codes[0] != 200:
+            raise Fail("16 logins at once: %r" % codes)
+        return "%d of 16 refused with 429" % codes.count(429)
+    run.check("nginx limits logins per client (burst of 10, 2 a second)",
+              login_limit)
 
 
 def main():
