@@ -186,7 +186,7 @@ clean:
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
 	install uninstall clean fuzz check-browser check-cluster check-hostile check-mutate \
-	check-mutate-asan bench bench-transports bench-publish
+	check-mutate-asan bench bench-transports bench-publish bench-cluster
 
 # libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
 # each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
@@ -289,4 +289,9 @@ bench-transports: chatd bench/load
 PUBLISH = 1000
 bench-publish: chatd bench/load
 	STREAMS=1000 SERVERS=chatd PUBLISH="$(PUBLISH)" FLOOD=0 sh bench/run.sh
+
+# Issue 14: three chatd -R and a redis-server, 1,000 streams spread over
+# them, 20 messages/s posted on one: cross-instance fan-out (bench/cluster.sh).
+bench-cluster: chatd bench/load
+	sh bench/cluster.sh
 
