@@ -1,5 +1,4 @@
 /* cluster.c: rooms shared across chatd instances (-R) through Redis Streams. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +324,7 @@ struct ask {
 	char		 room[TEXT_ROOM_BYTES];
 	char		 key[TEXT_NAME_BYTES];
 	struct event	*ev;		/* XADD: delivered here if it fails */
+	int		 inbox;		/* XADD to an inbox: a whisper */
 	room_posted_fn	*done;
 	void		*arg;
 };
@@ -453,13 +453,18 @@ static void
 apply_kick(struct room *r, const struct event *ev,
     const struct cluster_ban *ban)
 {
+	char who[TEXT_LOG_BYTES], op[TEXT_LOG_BYTES];
 	struct session *s;
 
 	if (ban->minutes > 0)
 		room_ban(r, ev->to.key, ban->ip, loop_now_ms() +
 		    (long long)ban->minutes * 60 * 1000);
-	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r)
+	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r) {
+		log_info("%s was kicked from %s by %s", text_log_safe(s->name,
+		    who, sizeof who), r->name, text_log_safe(ev->from.name, op,
+		    sizeof op));
 		cmd_end(s, SESSION_KICKED, NULL);
+	}
 }
 
 /* A whisper from another instance to a user of this one. */
@@ -468,8 +473,10 @@ inbox_entry(struct event *ev)
 {
 	struct session *s;
 
+	ev->id = 0;		/* whispers across rooms are not numbered */
 	if (ev->kind == EVENT_WHISPER &&
-	    (s = session_by_name(ev->to.name)) != NULL)
+	    (s = session_by_name(ev->to.name)) != NULL &&
+	    !session_ignores(s, ev->from.key))
 		session_deliver(s, ev, 0);
 }
 
@@ -738,9 +745,9 @@ on_added(void *arg, redisReply *reply)
 		log_warnx("cluster: posting to %s: %s", a->room,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "no entry ID");
-	/* Not shared: delivered here, as without -R. */
+	/* Not shared: delivered here, as without -R (a whisper is lost). */
 	n = 0;
-	if (!stopped && (r = room_find(a->room)) != NULL) {
+	if (!stopped && !a->inbox && (r = room_find(a->room)) != NULL) {
 		a->ev->id = event_next_id();
 		if (room_deliver(r, a->ev, 0) == 0) {
 			n = a->ev->id;
@@ -757,7 +764,8 @@ on_added(void *arg, redisReply *reply)
 
 /* room.c's outbox: the event goes to the room's stream. */
 static int
-outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
+outbox(struct room *r, struct event *ev, int inbox, room_posted_fn *done,
+    void *arg)
 {
 	const char *argv[6 + 2 * CLUSTER_FIELDS_MAX];
 	size_t lens[6 + 2 * CLUSTER_FIELDS_MAX];
@@ -773,8 +781,13 @@ outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
 	if (cluster_encode(ev, config.instance, &ban, &f) == -1 ||
 	    (a = ask_new(r->name)) == NULL)
 		return -1;
-	snprintf(key, sizeof key, "chatd:room:%s", r->name);
-	snprintf(maxlen, sizeof maxlen, "%u", keep());
+	if (inbox >= 0) {
+		snprintf(key, sizeof key, "chatd:inbox:%02x", inbox);
+		snprintf(maxlen, sizeof maxlen, "%d", CLUSTER_INBOX_KEEP);
+	} else {
+		snprintf(key, sizeof key, "chatd:room:%s", r->name);
+		snprintf(maxlen, sizeof maxlen, "%u", keep());
+	}
 	argv[0] = "XADD";
 	argv[1] = key;
 	argv[2] = "MAXLEN";
@@ -788,6 +801,7 @@ outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
 		lens[6 + i] = f.lens[i];
 	}
 	a->ev = event_ref(ev);
+	a->inbox = inbox >= 0;
 	a->done = done;
 	a->arg = arg;
 	if (redis_commandv(REDIS_CMD, on_added, a, 6 + f.argc, argv,

@@ -350,7 +350,8 @@ post(struct room *r, const struct event_source *from, enum event_kind kind,
 	if (kind == EVENT_MSG || kind == EVENT_ACTION)
 		find_mentions(ev);
 	/* A pair of strangers is nobody else's: it stays here. */
-	if (outbox != NULL && !r->private && outbox(r, ev, done, arg) == 0) {
+	if (outbox != NULL && !r->private && outbox(r, ev, -1, done,
+	    arg) == 0) {
 		event_unref(ev);
 		return ROOM_SHARED;
 	}
@@ -363,6 +364,33 @@ room_post(struct room *r, const struct event_source *from,
     enum event_kind kind, const char *text, const struct session *to)
 {
 	return post(r, from, kind, text, to, NULL, NULL);
+}
+
+int
+room_post_away(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct event_source *to,
+    int instance)
+{
+	struct session *s;
+	struct event *ev;
+	int rc = -1;
+
+	if (outbox == NULL || r->private ||
+	    (ev = event_new(kind, from, text)) == NULL)
+		return -1;
+	snprintf(ev->room, sizeof ev->room, "%s", r->name);
+	ev->to = *to;
+	if (kind == EVENT_KICK && record(r, ev) == -1)
+		goto out;
+	if (outbox(r, ev, kind == EVENT_WHISPER ? instance : -1, NULL,
+	    NULL) == -1)
+		goto out;
+	if (kind == EVENT_WHISPER && (s = session_by_name(from->name)) != NULL)
+		session_deliver(s, ev, 0);
+	rc = ROOM_SHARED;
+out:
+	event_unref(ev);
+	return rc;
 }
 
 void
