@@ -295,6 +295,7 @@ cluster_id_unfold(unsigned long long n, char *out, size_t size)
 #include "loop.h"
 #include "redis.h"
 #include "room.h"
+#include "stats.h"
 
 /* Lua: the first to claim a room that Redis has never seen is its op. */
 #define CLUSTER_CLAIM_LUA \
@@ -850,6 +851,7 @@ on_up(void)
 {
 	struct ask *a;
 
+	stats_redis(redis_address(), 1, redis_outages());
 	if ((a = ask_new("")) != NULL && redis_command(REDIS_READ,
 	    on_client_id, a, "CLIENT ID") == -1)
 		free(a);
@@ -866,6 +868,7 @@ on_down(void)
 {
 	int i;
 
+	stats_redis(redis_address(), 0, redis_outages());
 	epoch++;
 	loads = 1;
 	nloading = 0;
@@ -887,6 +890,7 @@ cluster_start(void)
 	nfollows = 1;
 	room_set_outbox(outbox, claim);
 	redis_listen(on_up, on_down);
+	stats_redis(redis_address(), 0, 0);
 }
 
 void

@@ -299,6 +299,21 @@ START_TEST(kick_and_whisper_across_instances)
 }
 END_TEST
 
+/* 1 if a status page (asked from the loopback address) holds text. */
+static int
+status_has(const struct server *s, const char *path, const char *text)
+{
+	struct reply r;
+	int found;
+
+	cl_get(s->port, path, &r);
+	found = r.status == 200 && strstr(r.body, text) != NULL;
+	if (!found)
+		fprintf(stderr, "%s: %s\n", path, r.body);
+	reply_free(&r);
+	return found;
+}
+
 START_TEST(redis_going_away_and_back)
 {
 	struct cluster c;
@@ -318,6 +333,10 @@ START_TEST(redis_going_away_and_back)
 	rds_stop(&c.rd);
 	ck_assert(srv_logged(&c.srv[0], "chatting locally", 10000));
 	ck_assert(srv_logged(&c.srv[1], "chatting locally", 10000));
+	ck_assert(status_has(&c.srv[0], "/status.json", "\"up\":false"));
+	ck_assert(status_has(&c.srv[0], "/metrics", "chatd_redis_up{address="
+	    "\"127.0.0.1:"));
+	ck_assert(status_has(&c.srv[0], "/status", "down: chatting locally"));
 	/* Each instance's own people chat on; nothing crosses. */
 	ck_assert_int_eq(cl_say(c.srv[0].port, sa, "m-local-a"), 200);
 	ck_assert_int_eq(cl_say(c.srv[1].port, sb, "m-local-b"), 200);
@@ -329,6 +348,10 @@ START_TEST(redis_going_away_and_back)
 	rds_start_port(&c.rd, port);
 	ck_assert(srv_logged(&c.srv[0], "is back", 30000));
 	ck_assert(srv_logged(&c.srv[1], "is back", 30000));
+	ck_assert(status_has(&c.srv[1], "/status.json", "\"up\":true"));
+	ck_assert(status_has(&c.srv[1], "/status.json", "\"outages\":1"));
+	ck_assert(status_has(&c.srv[1], "/metrics",
+	    "chatd_redis_outages_total 1\n"));
 	for (until = itest_now() + 30000; !back && itest_now() < until; ) {
 		snprintf(text, sizeof text, "m-again%lld", itest_now());
 		ck_assert_int_eq(cl_say(c.srv[0].port, sa, text), 200);
