@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster.h"
 #include "config.h"
@@ -380,11 +381,11 @@ follow_room(const char *room)
 	return NULL;
 }
 
-/* A room's events are shared unless it is a pair of strangers. */
+/* A room's events are shared unless strangers pair up or wait there. */
 static int
 shared(const struct room *r)
 {
-	return !r->private;
+	return !r->private && strcmp(r->name, ROOM_RANDOM) != 0;
 }
 
 /*
@@ -449,17 +450,29 @@ entry_parts(const redisReply *e, const redisReply **id,
 	return 0;
 }
 
+/*
+ * A ban a kick carries holds here too, for what is left of it (a kick
+ * from history may be old).
+ */
+static void
+apply_ban(struct room *r, const struct event *ev,
+    const struct cluster_ban *ban)
+{
+	long long left;
+
+	left = (long long)ban->minutes * 60 - ((long long)time(NULL) -
+	    (long long)ev->time);
+	if (ban->minutes > 0 && left > 0)
+		room_ban(r, ev->to.key, ban->ip, loop_now_ms() + left * 1000);
+}
+
 /* The holder of the kicked user ends their session, with the kick line. */
 static void
-apply_kick(struct room *r, const struct event *ev,
-    const struct cluster_ban *ban)
+apply_kick(struct room *r, const struct event *ev)
 {
 	char who[TEXT_LOG_BYTES], op[TEXT_LOG_BYTES];
 	struct session *s;
 
-	if (ban->minutes > 0)
-		room_ban(r, ev->to.key, ban->ip, loop_now_ms() +
-		    (long long)ban->minutes * 60 * 1000);
 	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r) {
 		log_info("%s was kicked from %s by %s", text_log_safe(s->name,
 		    who, sizeof who), r->name, text_log_safe(ev->from.name, op,
@@ -520,9 +533,11 @@ entry(struct follow *f, const redisReply *e, int quiet)
 	if (*f->room == '\0')
 		inbox_entry(ev);
 	else if ((r = room_find(f->room)) != NULL &&
-	    room_deliver(r, ev, quiet) == 0 && !quiet &&
-	    ev->kind == EVENT_KICK)
-		apply_kick(r, ev, &ban);
+	    room_deliver(r, ev, quiet) == 0 && ev->kind == EVENT_KICK) {
+		apply_ban(r, ev, &ban);
+		if (!quiet)
+			apply_kick(r, ev);
+	}
 	event_unref(ev);
 }
 
@@ -730,7 +745,6 @@ static void
 on_added(void *arg, redisReply *reply)
 {
 	struct ask *a = arg;
-	struct cluster_ban none;
 	unsigned long long n = 0;
 	struct room *r;
 
@@ -752,9 +766,8 @@ on_added(void *arg, redisReply *reply)
 		a->ev->id = event_next_id();
 		if (room_deliver(r, a->ev, 0) == 0) {
 			n = a->ev->id;
-			memset(&none, 0, sizeof none);
 			if (a->ev->kind == EVENT_KICK)
-				apply_kick(r, a->ev, &none);
+				apply_kick(r, a->ev);
 		}
 	}
 	if (a->done != NULL)

@@ -349,9 +349,10 @@ post(struct room *r, const struct event_source *from, enum event_kind kind,
 	}
 	if (kind == EVENT_MSG || kind == EVENT_ACTION)
 		find_mentions(ev);
-	/* A pair of strangers is nobody else's: it stays here. */
-	if (outbox != NULL && !r->private && outbox(r, ev, -1, done,
-	    arg) == 0) {
+	/* Strangers pair up here: their rooms stay on this instance. */
+	if (outbox != NULL && !r->private &&
+	    strcmp(r->name, ROOM_RANDOM) != 0 &&
+	    outbox(r, ev, -1, done, arg) == 0) {
 		event_unref(ev);
 		return ROOM_SHARED;
 	}

@@ -314,6 +314,47 @@ status_has(const struct server *s, const char *path, const char *text)
 	return found;
 }
 
+START_TEST(bans_topics_and_operators_across_instances)
+{
+	struct cluster c;
+	struct stream a, b, d;
+	const char *sa, *sb, *sd;
+	long long until;
+	int status, gone = 0;
+
+	up(&c, 2, 0);
+	sa = user(&c.srv[0], &a, "name=alice&room=bans");
+	sb = user(&c.srv[1], &b, "name=bob&room=bans");
+	sd = user(&c.srv[1], &d, "name=dora&room=bans");
+	ck_assert(stream_wait(&a, "dora</bdi></span> joined bans", WAIT_MS));
+	/* The room was alice's first: nobody on 02 is its operator. */
+	ck_assert_int_eq(cl_say(c.srv[1].port, sb, "%2Ftopic+m-mine"), 200);
+	ck_assert(stream_wait(&b, "Only operators of bans", WAIT_MS));
+	/* Her topic holds on every instance. */
+	ck_assert_int_eq(cl_say(c.srv[0].port, sa, "%2Ftopic+m-topic"), 200);
+	ck_assert(stream_wait(&d, "m-topic", WAIT_MS));
+	ck_assert_int_eq(cl_say(c.srv[1].port, sd, "%2Ftopic"), 200);
+	ck_assert(stream_wait(&d, "The topic of bans is: m-topic", WAIT_MS));
+	/* A ban from 01 ends bob's session on 02 and keeps him out there. */
+	for (until = itest_now() + WAIT_MS; !gone && itest_now() < until; ) {
+		ck_assert_int_eq(cl_say(c.srv[0].port, sa, "%2Fban+bob+5"),
+		    200);
+		gone = stream_wait_eof(&b, 500);
+	}
+	ck_assert(gone);
+	ck_assert(stream_wait(&d, "banned", WAIT_MS));
+	ck_assert_ptr_null(cl_login(c.srv[1].port, "name=bob&room=bans",
+	    &status));
+	ck_assert_int_eq(status, 403);
+	ck_assert_ptr_nonnull(cl_login(c.srv[1].port, "name=bob&room=other",
+	    &status));
+	stream_close(&a);
+	stream_close(&b);
+	stream_close(&d);
+	down(&c);
+}
+END_TEST
+
 START_TEST(redis_going_away_and_back)
 {
 	struct cluster c;
@@ -382,6 +423,7 @@ itest_cluster_suite(void)
 	tcase_add_test(tc, since_replays_on_the_other_instance);
 	tcase_add_test(tc, publish_answers_the_shared_number);
 	tcase_add_test(tc, kick_and_whisper_across_instances);
+	tcase_add_test(tc, bans_topics_and_operators_across_instances);
 	tcase_add_test(tc, redis_going_away_and_back);
 	suite_add_tcase(s, tc);
 	return s;
