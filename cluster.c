@@ -358,27 +358,58 @@ ask_new(const char *room)
 	return a;
 }
 
-static struct follow *
-follow_find(const char *key, size_t len)
+/*
+ * Where a room is, or would go, among the rooms followed ([1, nfollows),
+ * kept in order of name, so that a thousand rooms are found quickly).
+ */
+static int
+follow_slot(const char *room, size_t len, int *found)
 {
-	int i;
+	int lo = 1, hi = nfollows, mid, c;
 
-	for (i = 0; i < nfollows; i++)
-		if (strlen(follows[i].key) == len &&
-		    memcmp(follows[i].key, key, len) == 0)
-			return &follows[i];
-	return NULL;
+	*found = 0;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strncmp(follows[mid].room, room, len)) == 0 &&
+		    follows[mid].room[len] != '\0')
+			c = 1;
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static struct follow *
 follow_room(const char *room)
 {
-	int i;
+	int i, found;
 
-	for (i = 1; i < nfollows; i++)
-		if (strcmp(follows[i].room, room) == 0)
-			return &follows[i];
-	return NULL;
+	i = follow_slot(room, strlen(room), &found);
+	return found ? &follows[i] : NULL;
+}
+
+/* The stream of a key XREAD names. */
+static struct follow *
+follow_find(const char *key, size_t len)
+{
+	static const char prefix[] = "chatd:room:";
+	int i, found;
+
+	if (len == strlen(follows[0].key) && memcmp(key, follows[0].key,
+	    len) == 0)
+		return &follows[0];
+	if (len <= sizeof prefix - 1 || len >= sizeof prefix + TEXT_ROOM_MAX ||
+	    memcmp(key, prefix, sizeof prefix - 1) != 0)
+		return NULL;
+	i = follow_slot(key + sizeof prefix - 1, len - (sizeof prefix - 1),
+	    &found);
+	return found ? &follows[i] : NULL;
 }
 
 /* A room's events are shared unless strangers pair up or wait there. */
@@ -397,7 +428,7 @@ sync_rooms(void)
 {
 	struct follow *f;
 	struct room *r;
-	int i, j;
+	int i, j, found;
 
 	if (room_generation() == seen_generation)
 		return;
@@ -407,13 +438,17 @@ sync_rooms(void)
 	for (r = room_first(); r != NULL; r = r->next) {
 		if (!shared(r))
 			continue;
-		if ((f = follow_room(r->name)) != NULL) {
-			f->mark = 1;
+		i = follow_slot(r->name, strlen(r->name), &found);
+		if (found) {
+			follows[i].mark = 1;
 			continue;
 		}
 		if (nfollows == CLUSTER_ROOMS_MAX)
 			break;
-		f = &follows[nfollows++];
+		memmove(&follows[i + 1], &follows[i], (size_t)(nfollows - i) *
+		    sizeof *follows);
+		nfollows++;
+		f = &follows[i];
 		memset(f, 0, sizeof *f);
 		snprintf(f->room, sizeof f->room, "%s", r->name);
 		snprintf(f->key, sizeof f->key, "chatd:room:%s", r->name);

@@ -355,6 +355,42 @@ START_TEST(bans_topics_and_operators_across_instances)
 }
 END_TEST
 
+/* carol on 03 moves through rooms of 01 and 02: each is followed in turn. */
+START_TEST(three_instances_and_moving_rooms)
+{
+	struct cluster c;
+	struct stream a, b, d;
+	const char *sa, *sb, *sd;
+
+	up(&c, 3, 0);
+	sa = user(&c.srv[0], &a, "name=alice&room=zeta");
+	sb = user(&c.srv[1], &b, "name=bob&room=alpha");
+	sd = user(&c.srv[2], &d, "name=carol&room=mid");
+	ck_assert(strncmp(sd, "03", 2) == 0);
+	ck_assert_int_eq(cl_say(c.srv[2].port, sd, "%2Fjoin+alpha"), 200);
+	ck_assert(stream_wait(&b, "carol</bdi></span> joined alpha", WAIT_MS));
+	ck_assert_int_eq(cl_say(c.srv[1].port, sb, "m-in-alpha"), 200);
+	ck_assert(stream_wait(&d, ">m-in-alpha<", WAIT_MS));
+	ck_assert(stream_wait(&b, ">m-in-alpha<", WAIT_MS));
+	ck_assert(event_id(&b, ">m-in-alpha<") ==
+	    event_id(&d, ">m-in-alpha<"));
+	ck_assert_int_eq(cl_say(c.srv[2].port, sd, "%2Fjoin+zeta"), 200);
+	ck_assert(stream_wait(&a, "carol</bdi></span> joined zeta", WAIT_MS));
+	ck_assert(stream_wait(&b, "carol</bdi></span> left alpha", WAIT_MS));
+	ck_assert_int_eq(cl_say(c.srv[0].port, sa, "m-in-zeta"), 200);
+	ck_assert_int_eq(cl_say(c.srv[1].port, sb, "m-still-alpha"), 200);
+	ck_assert(stream_wait(&d, ">m-in-zeta<", WAIT_MS));
+	ck_assert(stream_wait(&a, ">m-in-zeta<", WAIT_MS));
+	ck_assert(event_id(&a, ">m-in-zeta<") == event_id(&d, ">m-in-zeta<"));
+	ck_assert(stream_wait(&b, ">m-still-alpha<", WAIT_MS));
+	ck_assert(!stream_wait(&d, ">m-still-alpha<", 300));
+	stream_close(&a);
+	stream_close(&b);
+	stream_close(&d);
+	down(&c);
+}
+END_TEST
+
 START_TEST(redis_going_away_and_back)
 {
 	struct cluster c;
@@ -424,6 +460,7 @@ itest_cluster_suite(void)
 	tcase_add_test(tc, publish_answers_the_shared_number);
 	tcase_add_test(tc, kick_and_whisper_across_instances);
 	tcase_add_test(tc, bans_topics_and_operators_across_instances);
+	tcase_add_test(tc, three_instances_and_moving_rooms);
 	tcase_add_test(tc, redis_going_away_and_back);
 	suite_add_tcase(s, tc);
 	return s;
