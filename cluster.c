@@ -862,6 +862,15 @@ outbox(struct room *r, struct event *ev, int inbox, room_posted_fn *done,
 	return 0;
 }
 
+/* room.c's operators changed: the set in Redis follows, for rooms loaded later. */
+static void
+ops_told(struct room *r, const char *key, int add)
+{
+	if (!stopped && redis_up() && shared(r))
+		redis_command(REDIS_CMD, NULL, NULL, "%s chatd:ops:%s %s",
+		    add ? "SADD" : "SREM", r->name, key);
+}
+
 static void
 on_claim(void *arg, redisReply *reply)
 {
@@ -937,6 +946,7 @@ cluster_start(void)
 	follows[0].state = FOLLOW_NEW;
 	nfollows = 1;
 	room_set_outbox(outbox, claim);
+	room_set_ops(ops_told);
 	redis_listen(on_up, on_down);
 	stats_redis(redis_address(), 0, 0);
 }
@@ -954,5 +964,6 @@ cluster_stop(void)
 {
 	stopped = 1;
 	room_set_outbox(NULL, NULL);
+	room_set_ops(NULL);
 }
 #endif

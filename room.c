@@ -33,6 +33,7 @@ static long long	 now_ms;	/* the loop's clock as last seen */
 static unsigned long	 generation;	/* rooms made and gone */
 static room_outbox_fn	*outbox;	/* cluster.c, with -R */
 static room_claim_fn	*claim;
+static room_ops_fn	*ops_told;
 
 static struct room *
 room_create(const char *name)
@@ -399,6 +400,12 @@ room_set_outbox(room_outbox_fn *fn, room_claim_fn *claim_fn)
 {
 	outbox = fn;
 	claim = claim_fn;
+}
+
+void
+room_set_ops(room_ops_fn *fn)
+{
+	ops_told = fn;
 }
 
 unsigned long
@@ -890,6 +897,8 @@ room_add_op(struct room *r, const char *key)
 		return -1;
 	r->ops = p;
 	snprintf(r->ops[r->nops++], TEXT_NAME_BYTES, "%s", key);
+	if (ops_told != NULL && !r->private)
+		ops_told(r, key, 1);
 	return 0;
 }
 
@@ -900,6 +909,8 @@ room_remove_op(struct room *r, const char *key)
 
 	for (i = 0; i < r->nops; i++)
 		if (strcmp(r->ops[i], key) == 0) {
+			if (ops_told != NULL && !r->private)
+				ops_told(r, key, 0);
 			memmove(r->ops[i], r->ops[--r->nops], TEXT_NAME_BYTES);
 			return;
 		}

@@ -118,6 +118,9 @@ typedef int room_outbox_fn(struct room *, struct event *, int inbox,
 	    room_posted_fn *done, void *arg);
 typedef int room_claim_fn(struct room *, const char *key);
 void	room_set_outbox(room_outbox_fn *, room_claim_fn *);
+/* Told when a room gains (add 1) or loses an operator, to share it. */
+typedef void room_ops_fn(struct room *, const char *key, int add);
+void	room_set_ops(room_ops_fn *);
 
 /*
  * Delivers an event numbered elsewhere (ev->id) to a room: kept in

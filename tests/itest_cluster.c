@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -314,10 +315,41 @@ status_has(const struct server *s, const char *path, const char *text)
 	return found;
 }
 
+/* Says it, waiting out the rate limit (a token a second). */
+static int
+say_soon(const struct server *s, const char *sid, const char *message)
+{
+	struct timespec pause = { 0, 200 * 1000 * 1000 };
+	long long until = itest_now() + WAIT_MS;
+	int status;
+
+	while ((status = cl_say(s->port, sid, message)) == 429 &&
+	    itest_now() < until)
+		nanosleep(&pause, NULL);
+	return status;
+}
+
+/* 1 if Redis answers the command with a line that begins with want, soon. */
+static int
+redis_has(struct cluster *c, const char *command, const char *want)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	long long until = itest_now() + WAIT_MS;
+	char out[256];
+
+	do {
+		if (rds_command(c->rd.port, command, out, sizeof out) == 0 &&
+		    strncmp(out, want, strlen(want)) == 0)
+			return 1;
+		nanosleep(&pause, NULL);
+	} while (itest_now() < until);
+	return 0;
+}
+
 START_TEST(bans_topics_and_operators_across_instances)
 {
 	struct cluster c;
-	struct stream a, b, d;
+	struct stream a, b, d, e;
 	const char *sa, *sb, *sd;
 	long long until;
 	int status, gone = 0;
@@ -348,6 +380,16 @@ START_TEST(bans_topics_and_operators_across_instances)
 	ck_assert_int_eq(status, 403);
 	ck_assert_ptr_nonnull(cl_login(c.srv[1].port, "name=bob&room=other",
 	    &status));
+	/* Operators given and taken are in Redis, for rooms loaded later. */
+	ck_assert(redis_has(&c, "SISMEMBER chatd:ops:bans alice", ":1"));
+	ck_assert(redis_has(&c, "SISMEMBER chatd:ops:bans dora", ":0"));
+	user(&c.srv[0], &e, "name=erin&room=bans");
+	ck_assert(stream_wait(&a, "erin</bdi></span> joined bans", WAIT_MS));
+	ck_assert_int_eq(say_soon(&c.srv[0], sa, "%2Fop+erin"), 200);
+	ck_assert(redis_has(&c, "SISMEMBER chatd:ops:bans erin", ":1"));
+	ck_assert_int_eq(say_soon(&c.srv[0], sa, "%2Fdeop+erin"), 200);
+	ck_assert(redis_has(&c, "SISMEMBER chatd:ops:bans erin", ":0"));
+	stream_close(&e);
 	stream_close(&a);
 	stream_close(&b);
 	stream_close(&d);
