@@ -28,7 +28,7 @@ struct cluster {
 static void
 up(struct cluster *c, int n, int tokens)
 {
-	char id[4], dir[256], path[300];
+	char id[16], dir[256], path[300];
 	FILE *f;
 	int i;
 
