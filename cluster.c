@@ -465,7 +465,10 @@ sync_rooms(void)
 	nfollows = j;
 }
 
-/* An entry's ID and fields; -1 if it is not shaped as one. */
+/*
+ * An entry's ID, and its fields (NULL if they are not all strings); -1
+ * if it is not shaped as an entry at all.
+ */
 static int
 entry_parts(const redisReply *e, const redisReply **id,
     const redisReply **fields)
@@ -473,15 +476,16 @@ entry_parts(const redisReply *e, const redisReply **id,
 	size_t i;
 
 	if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    e->element[1]->type != REDIS_REPLY_ARRAY ||
-	    e->element[1]->elements > 2 * CLUSTER_FIELDS_MAX + 16)
+	    e->element[0]->type != REDIS_REPLY_STRING)
 		return -1;
 	*id = e->element[0];
 	*fields = e->element[1];
-	for (i = 0; i < (*fields)->elements; i++)
+	if ((*fields)->type != REDIS_REPLY_ARRAY ||
+	    (*fields)->elements > 2 * CLUSTER_FIELDS_MAX + 16)
+		*fields = NULL;
+	for (i = 0; *fields != NULL && i < (*fields)->elements; i++)
 		if ((*fields)->element[i]->type != REDIS_REPLY_STRING)
-			return -1;
+			*fields = NULL;
 	return 0;
 }
 
@@ -548,8 +552,13 @@ entry(struct follow *f, const redisReply *e, int quiet)
 
 	if (entry_parts(e, &id, &fields) == -1 || id->len >= sizeof f->last)
 		return;
+	/* Read past, even if refused: a bad entry is not read again. */
 	memcpy(f->last, id->str, id->len);
 	f->last[id->len] = '\0';
+	if (fields == NULL) {
+		log_warnx("cluster: %s: entry %s: no fields", f->key, f->last);
+		return;
+	}
 	if (cluster_id_fold(id->str, id->len, &n) == -1) {
 		log_warnx("cluster: %s: entry %s: no ID chatd can number",
 		    f->key, f->last);

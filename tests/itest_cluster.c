@@ -120,6 +120,34 @@ START_TEST(a_message_crosses_with_one_number)
 }
 END_TEST
 
+/* Entries no chatd wrote are refused, logged, and read past. */
+START_TEST(bad_entries_are_skipped)
+{
+	struct cluster c;
+	struct stream a, b;
+	const char *sa;
+	char out[128];
+
+	up(&c, 2, 0);
+	sa = user(&c.srv[0], &a, "name=alice&room=junk");
+	user(&c.srv[1], &b, "name=bob&room=junk");
+	ck_assert(stream_wait(&a, "bob</bdi></span> joined junk", WAIT_MS));
+	ck_assert_int_eq(rds_command(c.rd.port, "XADD chatd:room:junk * o zz "
+	    "k msg f mallory x m-forged s 1", out, sizeof out), 0);
+	ck_assert_int_eq(rds_command(c.rd.port, "XADD chatd:room:junk * k "
+	    "nonsense", out, sizeof out), 0);
+	ck_assert(srv_logged(&c.srv[1], "refused", WAIT_MS));
+	ck_assert_int_eq(cl_say(c.srv[0].port, sa, "m-after"), 200);
+	ck_assert(stream_wait(&a, ">m-after<", WAIT_MS));
+	ck_assert(stream_wait(&b, ">m-after<", WAIT_MS));
+	ck_assert_int_eq(stream_count(&b, "m-forged"), 0);
+	ck_assert_int_eq(stream_count(&a, "m-forged"), 0);
+	stream_close(&a);
+	stream_close(&b);
+	down(&c);
+}
+END_TEST
+
 /* The texts "m-..." of a stream in the order they came, joined by spaces. */
 static void
 order(const struct stream *st, char *out, size_t size)
@@ -498,6 +526,7 @@ itest_cluster_suite(void)
 	tcase_add_checked_fixture(tc, NULL, itest_scratch_remove);
 	tcase_add_test(tc, a_message_crosses_with_one_number);
 	tcase_add_test(tc, one_order_per_room);
+	tcase_add_test(tc, bad_entries_are_skipped);
 	tcase_add_test(tc, since_replays_on_the_other_instance);
 	tcase_add_test(tc, publish_answers_the_shared_number);
 	tcase_add_test(tc, kick_and_whisper_across_instances);
