@@ -447,9 +447,8 @@ room_publish(const char *name, const struct event_source *from,
     enum event_kind kind, const char *text, unsigned long long *id,
     room_posted_fn *done, void *arg)
 {
-	int rc;
-
 	struct room *r = room_find(name);
+	int rc;
 
 	if (r == NULL) {
 		if (nrooms >= ROOM_MAX)
