@@ -1,8 +1,8 @@
 /* cluster.c: rooms shared across chatd instances (-R) through Redis Streams. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster.h"
 #include "config.h"
@@ -296,6 +296,7 @@ cluster_id_unfold(unsigned long long n, char *out, size_t size)
 #include "loop.h"
 #include "redis.h"
 #include "room.h"
+#include "stats.h"
 
 /* Lua: the first to claim a room that Redis has never seen is its op. */
 #define CLUSTER_CLAIM_LUA \
@@ -325,6 +326,7 @@ struct ask {
 	char		 room[TEXT_ROOM_BYTES];
 	char		 key[TEXT_NAME_BYTES];
 	struct event	*ev;		/* XADD: delivered here if it fails */
+	int		 inbox;		/* XADD to an inbox: a whisper */
 	room_posted_fn	*done;
 	void		*arg;
 };
@@ -356,34 +358,65 @@ ask_new(const char *room)
 	return a;
 }
 
-static struct follow *
-follow_find(const char *key, size_t len)
+/*
+ * Where a room is, or would go, among the rooms followed ([1, nfollows),
+ * kept in order of name, so that a thousand rooms are found quickly).
+ */
+static int
+follow_slot(const char *room, size_t len, int *found)
 {
-	int i;
+	int lo = 1, hi = nfollows, mid, c;
 
-	for (i = 0; i < nfollows; i++)
-		if (strlen(follows[i].key) == len &&
-		    memcmp(follows[i].key, key, len) == 0)
-			return &follows[i];
-	return NULL;
+	*found = 0;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((c = strncmp(follows[mid].room, room, len)) == 0 &&
+		    follows[mid].room[len] != '\0')
+			c = 1;
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static struct follow *
 follow_room(const char *room)
 {
-	int i;
+	int i, found;
 
-	for (i = 1; i < nfollows; i++)
-		if (strcmp(follows[i].room, room) == 0)
-			return &follows[i];
-	return NULL;
+	i = follow_slot(room, strlen(room), &found);
+	return found ? &follows[i] : NULL;
 }
 
-/* A room's events are shared unless it is a pair of strangers. */
+/* The stream of a key XREAD names. */
+static struct follow *
+follow_find(const char *key, size_t len)
+{
+	static const char prefix[] = "chatd:room:";
+	int i, found;
+
+	if (len == strlen(follows[0].key) && memcmp(key, follows[0].key,
+	    len) == 0)
+		return &follows[0];
+	if (len <= sizeof prefix - 1 || len >= sizeof prefix + TEXT_ROOM_MAX ||
+	    memcmp(key, prefix, sizeof prefix - 1) != 0)
+		return NULL;
+	i = follow_slot(key + sizeof prefix - 1, len - (sizeof prefix - 1),
+	    &found);
+	return found ? &follows[i] : NULL;
+}
+
+/* A room's events are shared unless strangers pair up or wait there. */
 static int
 shared(const struct room *r)
 {
-	return !r->private;
+	return !r->private && strcmp(r->name, ROOM_RANDOM) != 0;
 }
 
 /*
@@ -395,7 +428,7 @@ sync_rooms(void)
 {
 	struct follow *f;
 	struct room *r;
-	int i, j;
+	int i, j, found;
 
 	if (room_generation() == seen_generation)
 		return;
@@ -405,13 +438,17 @@ sync_rooms(void)
 	for (r = room_first(); r != NULL; r = r->next) {
 		if (!shared(r))
 			continue;
-		if ((f = follow_room(r->name)) != NULL) {
-			f->mark = 1;
+		i = follow_slot(r->name, strlen(r->name), &found);
+		if (found) {
+			follows[i].mark = 1;
 			continue;
 		}
 		if (nfollows == CLUSTER_ROOMS_MAX)
 			break;
-		f = &follows[nfollows++];
+		memmove(&follows[i + 1], &follows[i], (size_t)(nfollows - i) *
+		    sizeof *follows);
+		nfollows++;
+		f = &follows[i];
 		memset(f, 0, sizeof *f);
 		snprintf(f->room, sizeof f->room, "%s", r->name);
 		snprintf(f->key, sizeof f->key, "chatd:room:%s", r->name);
@@ -428,7 +465,10 @@ sync_rooms(void)
 	nfollows = j;
 }
 
-/* An entry's ID and fields; -1 if it is not shaped as one. */
+/*
+ * An entry's ID, and its fields (NULL if they are not all strings); -1
+ * if it is not shaped as an entry at all.
+ */
 static int
 entry_parts(const redisReply *e, const redisReply **id,
     const redisReply **fields)
@@ -436,30 +476,48 @@ entry_parts(const redisReply *e, const redisReply **id,
 	size_t i;
 
 	if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-	    e->element[0]->type != REDIS_REPLY_STRING ||
-	    e->element[1]->type != REDIS_REPLY_ARRAY ||
-	    e->element[1]->elements > 2 * CLUSTER_FIELDS_MAX + 16)
+	    e->element[0]->type != REDIS_REPLY_STRING)
 		return -1;
 	*id = e->element[0];
 	*fields = e->element[1];
-	for (i = 0; i < (*fields)->elements; i++)
+	if ((*fields)->type != REDIS_REPLY_ARRAY ||
+	    (*fields)->elements > 2 * CLUSTER_FIELDS_MAX + 16)
+		*fields = NULL;
+	for (i = 0; *fields != NULL && i < (*fields)->elements; i++)
 		if ((*fields)->element[i]->type != REDIS_REPLY_STRING)
-			return -1;
+			*fields = NULL;
 	return 0;
+}
+
+/*
+ * A ban a kick carries holds here too, for what is left of it (a kick
+ * from history may be old).
+ */
+static void
+apply_ban(struct room *r, const struct event *ev,
+    const struct cluster_ban *ban)
+{
+	long long left;
+
+	left = (long long)ban->minutes * 60 - ((long long)time(NULL) -
+	    (long long)ev->time);
+	if (ban->minutes > 0 && left > 0)
+		room_ban(r, ev->to.key, ban->ip, loop_now_ms() + left * 1000);
 }
 
 /* The holder of the kicked user ends their session, with the kick line. */
 static void
-apply_kick(struct room *r, const struct event *ev,
-    const struct cluster_ban *ban)
+apply_kick(struct room *r, const struct event *ev)
 {
+	char who[TEXT_LOG_BYTES], op[TEXT_LOG_BYTES];
 	struct session *s;
 
-	if (ban->minutes > 0)
-		room_ban(r, ev->to.key, ban->ip, loop_now_ms() +
-		    (long long)ban->minutes * 60 * 1000);
-	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r)
+	if ((s = session_by_name(ev->to.name)) != NULL && s->room == r) {
+		log_info("%s was kicked from %s by %s", text_log_safe(s->name,
+		    who, sizeof who), r->name, text_log_safe(ev->from.name, op,
+		    sizeof op));
 		cmd_end(s, SESSION_KICKED, NULL);
+	}
 }
 
 /* A whisper from another instance to a user of this one. */
@@ -468,8 +526,10 @@ inbox_entry(struct event *ev)
 {
 	struct session *s;
 
+	ev->id = 0;		/* whispers across rooms are not numbered */
 	if (ev->kind == EVENT_WHISPER &&
-	    (s = session_by_name(ev->to.name)) != NULL)
+	    (s = session_by_name(ev->to.name)) != NULL &&
+	    !session_ignores(s, ev->from.key))
 		session_deliver(s, ev, 0);
 }
 
@@ -492,8 +552,13 @@ entry(struct follow *f, const redisReply *e, int quiet)
 
 	if (entry_parts(e, &id, &fields) == -1 || id->len >= sizeof f->last)
 		return;
+	/* Read past, even if refused: a bad entry is not read again. */
 	memcpy(f->last, id->str, id->len);
 	f->last[id->len] = '\0';
+	if (fields == NULL) {
+		log_warnx("cluster: %s: entry %s: no fields", f->key, f->last);
+		return;
+	}
 	if (cluster_id_fold(id->str, id->len, &n) == -1) {
 		log_warnx("cluster: %s: entry %s: no ID chatd can number",
 		    f->key, f->last);
@@ -512,9 +577,11 @@ entry(struct follow *f, const redisReply *e, int quiet)
 	if (*f->room == '\0')
 		inbox_entry(ev);
 	else if ((r = room_find(f->room)) != NULL &&
-	    room_deliver(r, ev, quiet) == 0 && !quiet &&
-	    ev->kind == EVENT_KICK)
-		apply_kick(r, ev, &ban);
+	    room_deliver(r, ev, quiet) == 0 && ev->kind == EVENT_KICK) {
+		apply_ban(r, ev, &ban);
+		if (!quiet)
+			apply_kick(r, ev);
+	}
 	event_unref(ev);
 }
 
@@ -722,7 +789,6 @@ static void
 on_added(void *arg, redisReply *reply)
 {
 	struct ask *a = arg;
-	struct cluster_ban none;
 	unsigned long long n = 0;
 	struct room *r;
 
@@ -738,15 +804,14 @@ on_added(void *arg, redisReply *reply)
 		log_warnx("cluster: posting to %s: %s", a->room,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str :
 		    "no entry ID");
-	/* Not shared: delivered here, as without -R. */
+	/* Not shared: delivered here, as without -R (a whisper is lost). */
 	n = 0;
-	if (!stopped && (r = room_find(a->room)) != NULL) {
+	if (!stopped && !a->inbox && (r = room_find(a->room)) != NULL) {
 		a->ev->id = event_next_id();
 		if (room_deliver(r, a->ev, 0) == 0) {
 			n = a->ev->id;
-			memset(&none, 0, sizeof none);
 			if (a->ev->kind == EVENT_KICK)
-				apply_kick(r, a->ev, &none);
+				apply_kick(r, a->ev);
 		}
 	}
 	if (a->done != NULL)
@@ -757,7 +822,8 @@ on_added(void *arg, redisReply *reply)
 
 /* room.c's outbox: the event goes to the room's stream. */
 static int
-outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
+outbox(struct room *r, struct event *ev, int inbox, room_posted_fn *done,
+    void *arg)
 {
 	const char *argv[6 + 2 * CLUSTER_FIELDS_MAX];
 	size_t lens[6 + 2 * CLUSTER_FIELDS_MAX];
@@ -773,8 +839,13 @@ outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
 	if (cluster_encode(ev, config.instance, &ban, &f) == -1 ||
 	    (a = ask_new(r->name)) == NULL)
 		return -1;
-	snprintf(key, sizeof key, "chatd:room:%s", r->name);
-	snprintf(maxlen, sizeof maxlen, "%u", keep());
+	if (inbox >= 0) {
+		snprintf(key, sizeof key, "chatd:inbox:%02x", inbox);
+		snprintf(maxlen, sizeof maxlen, "%d", CLUSTER_INBOX_KEEP);
+	} else {
+		snprintf(key, sizeof key, "chatd:room:%s", r->name);
+		snprintf(maxlen, sizeof maxlen, "%u", keep());
+	}
 	argv[0] = "XADD";
 	argv[1] = key;
 	argv[2] = "MAXLEN";
@@ -788,6 +859,7 @@ outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
 		lens[6 + i] = f.lens[i];
 	}
 	a->ev = event_ref(ev);
+	a->inbox = inbox >= 0;
 	a->done = done;
 	a->arg = arg;
 	if (redis_commandv(REDIS_CMD, on_added, a, 6 + f.argc, argv,
@@ -797,6 +869,15 @@ outbox(struct room *r, struct event *ev, room_posted_fn *done, void *arg)
 		return -1;
 	}
 	return 0;
+}
+
+/* room.c's operators changed: the set in Redis follows, for rooms loaded later. */
+static void
+ops_told(struct room *r, const char *key, int add)
+{
+	if (!stopped && redis_up() && shared(r))
+		redis_command(REDIS_CMD, NULL, NULL, "%s chatd:ops:%s %s",
+		    add ? "SADD" : "SREM", r->name, key);
 }
 
 static void
@@ -836,6 +917,7 @@ on_up(void)
 {
 	struct ask *a;
 
+	stats_redis(redis_address(), 1, redis_outages());
 	if ((a = ask_new("")) != NULL && redis_command(REDIS_READ,
 	    on_client_id, a, "CLIENT ID") == -1)
 		free(a);
@@ -852,6 +934,7 @@ on_down(void)
 {
 	int i;
 
+	stats_redis(redis_address(), 0, redis_outages());
 	epoch++;
 	loads = 1;
 	nloading = 0;
@@ -872,7 +955,9 @@ cluster_start(void)
 	follows[0].state = FOLLOW_NEW;
 	nfollows = 1;
 	room_set_outbox(outbox, claim);
+	room_set_ops(ops_told);
 	redis_listen(on_up, on_down);
+	stats_redis(redis_address(), 0, 0);
 }
 
 void
@@ -888,5 +973,6 @@ cluster_stop(void)
 {
 	stopped = 1;
 	room_set_outbox(NULL, NULL);
+	room_set_ops(NULL);
 }
 #endif

@@ -33,6 +33,7 @@ static long long	 now_ms;	/* the loop's clock as last seen */
 static unsigned long	 generation;	/* rooms made and gone */
 static room_outbox_fn	*outbox;	/* cluster.c, with -R */
 static room_claim_fn	*claim;
+static room_ops_fn	*ops_told;
 
 static struct room *
 room_create(const char *name)
@@ -349,8 +350,10 @@ post(struct room *r, const struct event_source *from, enum event_kind kind,
 	}
 	if (kind == EVENT_MSG || kind == EVENT_ACTION)
 		find_mentions(ev);
-	/* A pair of strangers is nobody else's: it stays here. */
-	if (outbox != NULL && !r->private && outbox(r, ev, done, arg) == 0) {
+	/* Strangers pair up here: their rooms stay on this instance. */
+	if (outbox != NULL && !r->private &&
+	    strcmp(r->name, ROOM_RANDOM) != 0 &&
+	    outbox(r, ev, -1, done, arg) == 0) {
 		event_unref(ev);
 		return ROOM_SHARED;
 	}
@@ -365,11 +368,44 @@ room_post(struct room *r, const struct event_source *from,
 	return post(r, from, kind, text, to, NULL, NULL);
 }
 
+int
+room_post_away(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct event_source *to,
+    int instance)
+{
+	struct session *s;
+	struct event *ev;
+	int rc = -1;
+
+	if (outbox == NULL || r->private ||
+	    (ev = event_new(kind, from, text)) == NULL)
+		return -1;
+	snprintf(ev->room, sizeof ev->room, "%s", r->name);
+	ev->to = *to;
+	if (kind == EVENT_KICK && record(r, ev) == -1)
+		goto out;
+	if (outbox(r, ev, kind == EVENT_WHISPER ? instance : -1, NULL,
+	    NULL) == -1)
+		goto out;
+	if (kind == EVENT_WHISPER && (s = session_by_name(from->name)) != NULL)
+		session_deliver(s, ev, 0);
+	rc = ROOM_SHARED;
+out:
+	event_unref(ev);
+	return rc;
+}
+
 void
 room_set_outbox(room_outbox_fn *fn, room_claim_fn *claim_fn)
 {
 	outbox = fn;
 	claim = claim_fn;
+}
+
+void
+room_set_ops(room_ops_fn *fn)
+{
+	ops_told = fn;
 }
 
 unsigned long
@@ -411,9 +447,8 @@ room_publish(const char *name, const struct event_source *from,
     enum event_kind kind, const char *text, unsigned long long *id,
     room_posted_fn *done, void *arg)
 {
-	int rc;
-
 	struct room *r = room_find(name);
+	int rc;
 
 	if (r == NULL) {
 		if (nrooms >= ROOM_MAX)
@@ -861,6 +896,8 @@ room_add_op(struct room *r, const char *key)
 		return -1;
 	r->ops = p;
 	snprintf(r->ops[r->nops++], TEXT_NAME_BYTES, "%s", key);
+	if (ops_told != NULL && !r->private)
+		ops_told(r, key, 1);
 	return 0;
 }
 
@@ -871,6 +908,8 @@ room_remove_op(struct room *r, const char *key)
 
 	for (i = 0; i < r->nops; i++)
 		if (strcmp(r->ops[i], key) == 0) {
+			if (ops_told != NULL && !r->private)
+				ops_told(r, key, 0);
 			memmove(r->ops[i], r->ops[--r->nops], TEXT_NAME_BYTES);
 			return;
 		}

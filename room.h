@@ -109,13 +109,18 @@ int	room_publish(const char *name, const struct event_source *from,
  * not numbered, kept or delivered, instead of room_post(): 0 if it took
  * it (it holds its own reference; done(arg, id) follows when done is not
  * NULL), -1 to have it delivered here at once.  room_post() then returns
- * ROOM_SHARED.  The claim hook is asked, instead of making the creator of
- * a room new here its operator, whether the room is new everywhere.
+ * ROOM_SHARED.  With inbox >= 0 the event is an unnumbered whisper for
+ * that instance's user instead.  The claim hook is asked, instead of
+ * making the creator of a room new here its operator, whether the room
+ * is new everywhere.
  */
-typedef int room_outbox_fn(struct room *, struct event *,
+typedef int room_outbox_fn(struct room *, struct event *, int inbox,
 	    room_posted_fn *done, void *arg);
 typedef int room_claim_fn(struct room *, const char *key);
 void	room_set_outbox(room_outbox_fn *, room_claim_fn *);
+/* Told when a room gains (add 1) or loses an operator, to share it. */
+typedef void room_ops_fn(struct room *, const char *key, int add);
+void	room_set_ops(room_ops_fn *);
 
 /*
  * Delivers an event numbered elsewhere (ev->id) to a room: kept in
@@ -125,6 +130,16 @@ void	room_set_outbox(room_outbox_fn *, room_claim_fn *);
  * delivered already: a reload overlaps what was followed).
  */
 int	room_deliver(struct room *, struct event *, int quiet);
+
+/*
+ * Posts an event for a user of another instance (-R), `to` as presence
+ * knows them: a kick goes to the room's stream (the instance that holds
+ * them ends their session), a whisper to that instance, shown here to
+ * its sender.  ROOM_SHARED, or -1 when the link is down or memory short.
+ */
+int	room_post_away(struct room *, const struct event_source *from,
+	    enum event_kind, const char *text, const struct event_source *to,
+	    int instance);
 
 /* Changes whenever a room is made or goes, so a follower can tell. */
 unsigned long room_generation(void);

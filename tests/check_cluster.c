@@ -271,6 +271,23 @@ START_TEST(ids_fold_and_unfold)
 }
 END_TEST
 
+START_TEST(numbers_seen_raise_the_counter)
+{
+	unsigned long long start, seen;
+
+	event_ids_start(1764565200000ULL);
+	start = event_last_id();
+	seen = start + 5000;
+	event_raise_id(seen);
+	ck_assert(event_next_id() == seen + 1);
+	/* Never back, and never past what JavaScript holds exactly. */
+	event_raise_id(start);
+	ck_assert(event_last_id() == seen + 1);
+	event_raise_id(EVENT_ID_LIMIT);
+	ck_assert(event_last_id() == seen + 1);
+}
+END_TEST
+
 Suite *
 cluster_suite(void)
 {
@@ -285,6 +302,7 @@ cluster_suite(void)
 	tcase_add_test(tc, bad_entries_are_refused);
 	tcase_add_test(tc, odd_field_lists_are_refused);
 	tcase_add_test(tc, ids_fold_and_unfold);
+	tcase_add_test(tc, numbers_seen_raise_the_counter);
 	suite_add_tcase(s, tc);
 	return s;
 }
