@@ -567,8 +567,19 @@ rds_command(int port, const char *command, char *out, size_t size)
 	ssize_t n;
 	int fd;
 
-	if ((fd = cl_connect(port)) == -1)
+	struct sockaddr_in sin;
+
+	/* Not cl_connect(): a Redis still starting is no failure yet. */
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == -1) {
+		close(fd);
+		return -1;
+	}
 	snprintf(buf, sizeof buf, "%s\r\n", command);
 	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
 		close(fd);

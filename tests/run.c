@@ -33,6 +33,9 @@ static Suite *(*const suites[])(void) = {
 	itest_pages_suite,
 	stats_suite,
 	itest_status_suite,
+#ifdef CHATD_REDIS
+	itest_presence_suite,
+#endif
 };
 
 int

@@ -32,5 +32,8 @@ Suite	*itest_ws_suite(void);
 Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
 Suite	*itest_status_suite(void);
+#ifdef CHATD_REDIS
+Suite	*itest_presence_suite(void);	/* needs -R */
+#endif
 
 #endif
