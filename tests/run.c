@@ -37,6 +37,7 @@ static Suite *(*const suites[])(void) = {
 	cluster_suite,
 #ifdef CHATD_REDIS
 	itest_cluster_suite,
+	itest_presence_suite,
 #endif
 };
 

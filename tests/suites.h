@@ -36,6 +36,7 @@ Suite	*itest_status_suite(void);
 Suite	*cluster_suite(void);
 #ifdef CHATD_REDIS
 Suite	*itest_cluster_suite(void);
+Suite	*itest_presence_suite(void);	/* needs -R */
 #endif
 
 #endif
