@@ -46,7 +46,8 @@ ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o 
 	tests/itest_instance.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
 	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o tests/itest_cluster.o \
-	tests/itest_presence.o
+	tests/itest_presence.o \
+	tests/itest_accounts_redis.o
 
 all: chatd
 

@@ -129,6 +129,20 @@ on_config(void *arg, redisReply *r)
 		    redis_address(), aof, fsync);
 }
 
+/* As chatd.c does without -R, once Redis has told which accounts exist. */
+static void
+warn_admins(void)
+{
+	int i;
+
+	for (i = 0; i < config.nadmins; i++)
+		if (accounts_find(config.admins[i]) == NULL)
+			log_warnx("-a %s: not registered: the name is reserved "
+			    "until chatd -R %s -U %s gives it a password",
+			    config.admins[i], redis_address(),
+			    config.admins[i]);
+}
+
 /* The hash is read, imported or not: changes may go through. */
 static void
 loaded(void)
@@ -143,6 +157,8 @@ loaded(void)
 	if (gone > 0)
 		log_info("accounts: %d accounts that Redis does not hold are "
 		    "dropped here", gone);
+	if (!ready_once)
+		warn_admins();
 	ready_once = 1;
 	next_poll_ms = 0;
 	if (rescan) {

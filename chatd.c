@@ -693,7 +693,9 @@ main(int argc, char **argv)
 	config.max_conns = limit;
 	if (config.user == NULL && geteuid() == 0)
 		log_warnx("running as root: use -u to drop privileges");
-	warn_admins();
+	/* With -R, once the accounts are read from Redis (accounts_redis.c). */
+	if (config.redis_host[0] == '\0')
+		warn_admins();
 	if (config.daemonize)
 		detach(lifeline);
 	start_redis();

@@ -38,6 +38,7 @@ static Suite *(*const suites[])(void) = {
 #ifdef CHATD_REDIS
 	itest_cluster_suite,
 	itest_presence_suite,
+	itest_accounts_redis_suite,
 #endif
 };
 

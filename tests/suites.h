@@ -37,6 +37,7 @@ Suite	*cluster_suite(void);
 #ifdef CHATD_REDIS
 Suite	*itest_cluster_suite(void);
 Suite	*itest_presence_suite(void);	/* needs -R */
+Suite	*itest_accounts_redis_suite(void);
 #endif
 
 #endif
