@@ -10,8 +10,12 @@ chromedriver.  Through nginx alone: alice and bob log in with the login
 form until they sit on different instances (their sids' first two digits
 differ), talk, and each must see the other's lines and name; a page on the
 same origin logs dora and erin in over /api/login and opens an EventSource
-and a WebSocket through nginx; erin embeds the room with /embed.js and
+and a WebSocket through nginx; frida embeds the room with /embed.js and
 posts through /api/say, which nginx must route by the sid in its query.
+Then bob's instance is killed (-9): he must leave alice's room within
+twice the grace period, and logins through nginx must go to live
+instances only.  Last, nginx's own limits: /status for this host only,
+and logins per client.
 
 Usage: check_cluster.py [-v]     (-v: every process's log at the end)
 
@@ -37,10 +41,10 @@ import check_browser as cb  # noqa: E402
 
 ROOT = cb.ROOT
 CONF = os.path.join(ROOT, "contrib", "nginx-cluster.conf")
-TOTAL_S = 180           # the whole run, whatever happens
+TOTAL_S = 240           # the whole run, whatever happens
 LIVE_S = 3.0            # a line must reach the other instances this fast
 NAMES_S = 12            # the names frame refreshes itself every 10 s
-GRACE_S = 12            # chatd -g
+GRACE_S = 6             # chatd -g: a dead instance's people leave within 2x
 TRIES = 8               # logins until bob sits on another instance than alice
 ROOM = "cluster"
 INSTANCES = ("01", "02", "03")
@@ -165,7 +169,7 @@ def frame_sid(b):
     return m.group(1)
 
 
-def cluster_checks(run, url, driver, chromium):
+def cluster_checks(run, url, driver, chromium, chatds):
     def no_sid_spreads():
         seen = {}
         for i in range(6):
@@ -351,6 +355,38 @@ def cluster_checks(run, url, driver, chromium):
             raise Fail("/status from 127.0.0.2: %r" % head[:40])
     run.check("/status through nginx is for this host only", status_local)
 
+    def instance_dies():
+        """kill -9 bob's instance: he leaves alice's room, nginx skips it."""
+        dead = who["bob"][:2]
+        victim = chatds[INSTANCES.index(dead)]
+        os.kill(victim.proc.pid, signal.SIGKILL)
+        victim.proc.wait()
+        t0 = time.monotonic()
+        wait_for("%s gone from alice's names frame" % bobname,
+                 lambda: bobname not in alice.names(), 2 * GRACE_S + 3, 0.5)
+        gone = time.monotonic() - t0
+        wait_for("%s's leave line in alice's chat frame" % bobname,
+                 lambda: alice.has_line(bobname + " left"), 2)
+        seen = set()
+        for i in range(4):
+            status, where, body = post(url, "/login", {"name": "after%d" % i})
+            m = re.search(r"sid=([0-9a-f]{32})", where)
+            if not m:
+                raise Fail("login %d with instance %s dead: %d %s" % (
+                    i, dead, status, body[:120]))
+            seen.add(m.group(1)[:2])
+            urllib.request.urlopen(url + "leave?sid=" + m.group(1), timeout=5).read()
+        if dead in seen:
+            raise Fail("a login landed on the dead instance %s" % dead)
+        bob.login(url, bobname, room=ROOM)
+        home = frame_sid(bob)[:2]
+        line_reaches(bob, [bob, alice], "back on instance %s" % home)
+        return "%s left after %.1f s (grace %d s); logins went to %s; " \
+            "%s is back on %s" % (bobname, gone, GRACE_S,
+                                  ", ".join(sorted(seen)), bobname, home)
+    run.check("an instance killed: its user leaves the others' rooms within "
+              "twice the grace, and logs in again on a live one", instance_dies)
+
     def login_limit():
         codes = [post(url, "/login", {"name": "flood%d" % i})[0]
                  for i in range(16)]
@@ -403,7 +439,7 @@ def main():
             redis_port, "/".join(INSTANCES),
             "/".join(str(c.port) for c in chatds), url), flush=True)
         driver = cb.start_driver(run, driver_bin)
-        cluster_checks(run, url, driver, chromium)
+        cluster_checks(run, url, driver, chromium, chatds)
     except cb.OutOfTime:
         run.fail("the whole run", "out of time after %d s" % TOTAL_S)
     except Exception as e:  # whatever it is, it is a failure and we clean up
