@@ -12,6 +12,8 @@ differ), talk, and each must see the other's lines and name; a page on the
 same origin logs dora and erin in over /api/login and opens an EventSource
 and a WebSocket through nginx; frida embeds the room with /embed.js and
 posts through /api/say, which nginx must route by the sid in its query.
+Then Redis is killed: alice must still see a line from her own instance,
+and once a fresh Redis is back, lines and names from the others again.
 Then bob's instance is killed (-9): he must leave alice's room within
 twice the grace period, and logins through nginx must go to live
 instances only.  Last, nginx's own limits: /status for this host only,
@@ -53,15 +55,24 @@ Fail = cb.Fail
 wait_for = cb.wait_for
 
 
-def start_redis(run, scratch):
-    """redis-server on a free loopback port, without persistence."""
+class Redis:
+    """The test's redis-server; stop() and start() again on the same port."""
+    port = None
+    proc = None
+
+
+def start_redis(run, scratch, redis=None):
+    """redis-server on a free loopback port (or redis's), without persistence."""
     binary = cb.find_program("REDIS_SERVER", ["redis-server"])
     if not binary:
         raise Fail("redis-server is not installed (apt-get install redis-server)")
-    port = cb.free_port()
+    if redis is None:
+        redis = Redis()
+        redis.port = cb.free_port()
+    port = redis.port
     d = os.path.join(scratch, "redis")
-    os.mkdir(d)
-    proc = subprocess.Popen(
+    os.makedirs(d, exist_ok=True)
+    proc = redis.proc = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
          "--appendonly", "no", "--dir", d, "--daemonize", "no"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -82,7 +93,7 @@ def start_redis(run, scratch):
             s.sendall(b"PING\r\n")
             return s.recv(64).startswith(b"+PONG")
     wait_for("redis-server", pong, 10)
-    return port
+    return redis
 
 
 def nginx_conf(prefix, listen, ports):
@@ -169,7 +180,7 @@ def frame_sid(b):
     return m.group(1)
 
 
-def cluster_checks(run, url, driver, chromium, chatds):
+def cluster_checks(run, url, driver, chromium, chatds, redis, scratch):
     def no_sid_spreads():
         seen = {}
         for i in range(6):
@@ -355,6 +366,50 @@ def cluster_checks(run, url, driver, chromium, chatds):
             raise Fail("/status from 127.0.0.2: %r" % head[:40])
     run.check("/status through nginx is for this host only", status_local)
 
+    def redis_goes_away():
+        """Local chat goes on without Redis; sharing resumes after it."""
+        home = chatds[INSTANCES.index(who["alice"][:2])]
+        away = chatds[INSTANCES.index(who["bob"][:2])]
+
+        def local_login(c, name):
+            page = cb.http(c, "POST", "/login", {"name": name, "room": ROOM})
+            m = re.search(r"sid=([0-9a-f]{32})", page)
+            if not m:
+                raise Fail("%s could not log in on %s" % (name, c.url))
+            return m.group(1)
+
+        def say(c, sid, text):
+            cb.http(c, "POST", "/dotalk?sid=" + sid, {"message": text})
+        carla = local_login(home, "carla")     # alice's instance
+        dave = local_login(away, "dave")       # bob's
+        redis.proc.kill()
+        redis.proc.wait()
+        text = "said while Redis is away %d" % os.getpid()
+        say(home, carla, text)
+        wait_for("carla's line at alice, same instance, Redis gone",
+                 lambda: alice.has_line(text), LIVE_S)
+        time.sleep(1)
+        start_redis(run, scratch, redis)
+        t0 = time.monotonic()
+        n = [0]
+
+        def shared():
+            n[0] += 1
+            say(away, dave, "after Redis %d" % n[0])
+            time.sleep(1)
+            return any(alice.has_line("after Redis %d" % i)
+                       for i in range(1, n[0] + 1))
+        wait_for("dave's line from the other instance at alice after Redis "
+                 "came back", shared, 30, 0)
+        took = time.monotonic() - t0
+        # A Redis that lost its data learns who is where again.
+        wait_for("%s and dave in alice's names frame after Redis came back"
+                 % bobname, lambda: all(n in alice.names() for n in
+                                        (bobname, "dave")), NAMES_S, 0.5)
+        return "local line shown; shared again %.1f s after Redis came back" % took
+    run.check("Redis goes away: local chat goes on, and sharing resumes "
+              "within 30 s of its return", redis_goes_away)
+
     def instance_dies():
         """kill -9 bob's instance: he leaves alice's room, nginx skips it."""
         dead = who["bob"][:2]
@@ -428,7 +483,8 @@ def main():
             run.fail("chatd with Redis", "this chatd was built without Redis "
                      "(apt-get install libhiredis-dev; make clean; make)")
             return cb.finish(run, t0)
-        redis_port = start_redis(run, scratch)
+        redis = start_redis(run, scratch)
+        redis_port = redis.port
         for n in INSTANCES:
             c = cb.Chatd("-R", "127.0.0.1:%d" % redis_port, "-N", n,
                          "-g", str(GRACE_S), "-i", "100000")
@@ -439,7 +495,7 @@ def main():
             redis_port, "/".join(INSTANCES),
             "/".join(str(c.port) for c in chatds), url), flush=True)
         driver = cb.start_driver(run, driver_bin)
-        cluster_checks(run, url, driver, chromium, chatds)
+        cluster_checks(run, url, driver, chromium, chatds, redis, scratch)
     except cb.OutOfTime:
         run.fail("the whole run", "out of time after %d s" % TOTAL_S)
     except Exception as e:  # whatever it is, it is a failure and we clean up
