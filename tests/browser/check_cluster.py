@@ -496,6 +496,14 @@ def main():
             "/".join(str(c.port) for c in chatds), url), flush=True)
         driver = cb.start_driver(run, driver_bin)
         cluster_checks(run, url, driver, chromium, chatds, redis, scratch)
+        # A chatd built with sanitizers (make check-asan's flags) reports
+        # here; the killed instance's log counts too.
+        for n, c in zip(INSTANCES, chatds):
+            c.stop()
+            bad = [line for line in c.log if "Sanitizer" in line or
+                   "runtime error:" in line]
+            if bad:
+                run.fail("chatd -N %s's log" % n, bad[0])
     except cb.OutOfTime:
         run.fail("the whole run", "out of time after %d s" % TOTAL_S)
     except Exception as e:  # whatever it is, it is a failure and we clean up
