@@ -33,6 +33,7 @@ static Suite *(*const suites[])(void) = {
 	itest_ws_suite,
 	itest_pages_suite,
 	stats_suite,
+	log_suite,
 	itest_status_suite,
 	cluster_suite,
 #ifdef CHATD_REDIS

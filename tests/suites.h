@@ -32,6 +32,7 @@ Suite	*itest_text_suite(void);
 Suite	*itest_ws_suite(void);
 Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
+Suite	*log_suite(void);
 Suite	*itest_status_suite(void);
 Suite	*cluster_suite(void);
 #ifdef CHATD_REDIS
