@@ -44,7 +44,8 @@ UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queu
 	tests/check_fmt_json.o tests/check_stats.o tests/check_cluster.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o tests/itest_cluster.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o \
+	tests/itest_presence.o tests/itest_cluster.o
 
 all: chatd
 
@@ -108,12 +109,12 @@ sha1.o: sha1.c sha1.h
 text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
-web.o: web.c web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+web.o: web.c presence.h web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
+api.o: api.c presence.h tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
-login.o: login.c stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
+login.o: login.c presence.h stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
 $(UNIT) $(ITEST) tests/run.o: tests/suites.h cluster.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
 tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 

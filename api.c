@@ -12,6 +12,7 @@
 #include "json.h"
 #include "later.h"
 #include "login.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "stream.h"
@@ -248,9 +249,10 @@ by_key(const void *x, const void *y)
 static int
 api_names(struct api *a)
 {
+	const struct presence_person *p;
 	struct session *s, *m, **v;
 	struct buf body;
-	int i, n = 0;
+	int i, j = 0, n = 0, np = 0;
 
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
@@ -266,14 +268,27 @@ api_names(struct api *a)
 	json_kv_str(&body, "topic", s->room->topic);
 	json_key(&body, "users");
 	json_arr_begin(&body);
-	for (i = 0; i < n; i++) {
+	p = s->room->private ? NULL : presence_room(s->room->name, &np);
+	for (i = 0; i < n || j < np; ) {
 		json_item(&body);
 		json_obj_begin(&body);
-		json_kv_str(&body, "name", v[i]->name);
-		json_kv_str(&body, "color", v[i]->color);
-		json_kv_bool(&body, "op", room_is_op(s->room, v[i]));
-		json_kv_str(&body, "away", v[i]->away);	/* NULL: null */
-		json_kv_bool(&body, "you", v[i] == s);
+		/* Other instances' people (-R) merge into the one order. */
+		if (j < np && (i == n || strcmp(p[j].key, v[i]->key) < 0)) {
+			json_kv_str(&body, "name", p[j].name);
+			json_kv_str(&body, "color", p[j].color);
+			json_kv_bool(&body, "op", 0);
+			json_kv_str(&body, "away", p[j].away ? p[j].reason :
+			    NULL);
+			json_kv_bool(&body, "you", 0);
+			j++;
+		} else {
+			json_kv_str(&body, "name", v[i]->name);
+			json_kv_str(&body, "color", v[i]->color);
+			json_kv_bool(&body, "op", room_is_op(s->room, v[i]));
+			json_kv_str(&body, "away", v[i]->away);	/* NULL: null */
+			json_kv_bool(&body, "you", v[i] == s);
+			i++;
+		}
 		json_obj_end(&body);
 	}
 	json_arr_end(&body);
@@ -290,6 +305,7 @@ api_rooms(struct api *a)
 {
 	struct room *r;
 	struct buf body;
+	int n;
 
 	buf_init(&body);
 	json_arr_begin(&body);
@@ -299,7 +315,9 @@ api_rooms(struct api *a)
 		json_item(&body);
 		json_obj_begin(&body);
 		json_kv_str(&body, "name", r->name);
-		json_kv_int(&body, "users", r->nmembers);
+		if (r->private || presence_room(r->name, &n) == NULL)
+			n = 0;
+		json_kv_int(&body, "users", r->nmembers + n);
 		json_kv_str(&body, "topic", r->topic);
 		json_obj_end(&body);
 	}

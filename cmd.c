@@ -334,10 +334,83 @@ follow_ignores(const char *old, const char *new)
 		}
 }
 
+/* Renames s, whose new name is free, and the room sees it. */
+static void
+rename_to(struct session *s, const char *name)
+{
+	char old[TEXT_NAME_BYTES], old_key[TEXT_NAME_BYTES];
+	struct event_source src;
+
+	snprintf(old, sizeof old, "%s", s->name);
+	snprintf(old_key, sizeof old_key, "%s", s->key);
+	session_rename(s, name);
+	room_rekey(s, old_key);
+	follow_ignores(old_key, s->key);
+	session_source(s, &src);
+	room_post(s->room, &src, EVENT_NICK, old, NULL);
+}
+
+/* A /nick waiting for its name's claim across instances (-R). */
+struct nick_job {
+	char		 sid[SESSION_SID_LEN + 1];
+	char		 name[TEXT_NAME_BYTES];
+	cmd_done	*done;
+	void		*arg;
+};
+
+static void
+nick_claimed(void *arg, int held)
+{
+	struct nick_job *j = arg;
+	struct session *s = session_find(j->sid), *other;
+	char line[TEXT_NAME_BYTES + 64];
+
+	*line = '\0';
+	if (s != NULL) {
+		other = session_by_name(j->name);
+		if (held == 0 || (other != NULL && other != s))
+			snprintf(line, sizeof line, "%s is in use.", j->name);
+		else if (!s->registered)
+			rename_to(s, j->name);
+		if (*line)
+			session_notice(s, "%s", line);
+	}
+	j->done(j->arg, HTTP_OK, line);
+	free(j);
+}
+
+/* With -R the new name is claimed across instances first: the answer waits. */
+static void
+claim_nick(struct cmd *c, const char *name)
+{
+	struct nick_job *j;
+	int r;
+
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		tell(c, "The server is busy; try again.");
+		return;
+	}
+	memcpy(j->sid, c->s->sid, sizeof j->sid);
+	snprintf(j->name, sizeof j->name, "%s", name);
+	j->done = c->done;
+	j->arg = c->done_arg;
+	if (c->done != NULL &&
+	    (r = presence_claim(name, nick_claimed, j)) != PRESENCE_LOCAL) {
+		if (r == PRESENCE_WAIT)
+			c->pending = 1;
+		else {
+			free(j);
+			tell(c, "The server is busy; try again.");
+		}
+		return;
+	}
+	free(j);
+	rename_to(c->s, name);
+}
+
 static void
 cmd_nick(struct cmd *c)
 {
-	char old[TEXT_NAME_BYTES], old_key[TEXT_NAME_BYTES];
 	char *name = word(&c->arg);
 	struct session *other;
 
@@ -365,12 +438,7 @@ cmd_nick(struct cmd *c)
 		tell(c, "%s is in use.", name);
 		return;
 	}
-	snprintf(old, sizeof old, "%s", c->s->name);
-	snprintf(old_key, sizeof old_key, "%s", c->s->key);
-	session_rename(c->s, name);
-	room_rekey(c->s, old_key);
-	follow_ignores(old_key, c->s->key);
-	say(c, EVENT_NICK, old, NULL);
+	claim_nick(c, name);
 }
 
 /* The line that opens the new room in a chat frame that switched rooms. */
@@ -423,13 +491,16 @@ cmd_rooms(struct cmd *c)
 {
 	struct room *r;
 	struct buf b;
+	int n;
 
 	buf_init(&b);
 	buf_adds(&b, "Rooms:");
 	for (r = room_first(); r != NULL; r = r->next)
-		if (!r->private)
-			buf_printf(&b, "\n%s (%d)%s%s", r->name, r->nmembers,
-			    *r->topic ? ": " : "", r->topic);
+		if (!r->private) {
+			presence_room(r->name, &n);	/* other instances' */
+			buf_printf(&b, "\n%s (%d)%s%s", r->name,
+			    r->nmembers + n, *r->topic ? ": " : "", r->topic);
+		}
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);
@@ -438,8 +509,10 @@ cmd_rooms(struct cmd *c)
 static void
 cmd_who(struct cmd *c)
 {
+	const struct presence_person *p;
 	struct session *m;
 	struct buf b;
+	int i, n = 0;
 
 	buf_init(&b);
 	buf_printf(&b, "In %s:", c->s->room->name);
@@ -447,6 +520,9 @@ cmd_who(struct cmd *c)
 		buf_printf(&b, " %s%s%s", room_is_op(m->room, m) ? "@" : "",
 		    m->room->private && m != c->s ? ROOM_STRANGER : m->name,
 		    m->away ? " (away)" : "");
+	p = c->s->room->private ? NULL : presence_room(c->s->room->name, &n);
+	for (i = 0; i < n && p != NULL; i++)
+		buf_printf(&b, " %s%s", p[i].name, p[i].away ? " (away)" : "");
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);
@@ -590,15 +666,32 @@ add_span(struct buf *b, long long ms)
 		buf_printf(b, "%ldd%02ldh", s / 86400, s / 3600 % 24);
 }
 
+/* /whois of someone on another instance (-R): what its people list says, no address. */
+static void
+whois_remote(struct cmd *c, const struct presence_person *p)
+{
+	tell(c, "%s: %s in %s, on server %02x of this chat%s%s%s",
+	    p->name, accounts_find(p->name) != NULL ? "registered" : "guest",
+	    p->room, p->instance, p->away ? ", away" : "",
+	    p->away && *p->reason ? ": " : "", p->away ? p->reason : "");
+}
+
 static void
 cmd_whois(struct cmd *c)
 {
 	char stamp[CMD_STAMP_BYTES];
+	const struct presence_person *p;
+	const char *name = word(&c->arg);
 	struct session *t;
 	struct tm tm;
 	struct buf b;
 
-	if ((t = target(c, word(&c->arg), 0)) == NULL)
+	if (text_valid_name(name) && session_by_name(name) == NULL &&
+	    (p = presence_find(name)) != NULL) {
+		whois_remote(c, p);
+		return;
+	}
+	if ((t = target(c, name, 0)) == NULL)
 		return;
 	if (gmtime_r(&t->login_time, &tm) == NULL ||
 	    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm) == 0)

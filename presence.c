@@ -318,6 +318,8 @@ on_claims(void *arg, redisReply *reply)
 			h->claimed = 1;
 		else if (ok && c->fn != NULL)
 			held_add(c->keys[i], 1);	/* the caller makes the session */
+		else if (ok && session_by_name(c->keys[i]) == NULL)
+			release(prefix, c->keys[i]);	/* it ended meanwhile */
 		else if (!ok && c->fn == NULL) {
 			/* Another instance took the name while the link was down. */
 			if (h != NULL)
@@ -680,10 +682,17 @@ start_round(void)
 
 /* ---- The link ---- */
 
-/* Up (at start or after an outage): lease, claims, people, all at once. */
+/*
+ * Up (at start or after an outage): lease, claims, people, all at once,
+ * and from scratch: Redis may have lost them, and an outage it ended
+ * itself may come with no word of the link going down.
+ */
 static void
 on_up(void)
 {
+	held_clear();
+	gather_drop();
+	round_busy = 0;
 	next_lease = next_sync = next_round = 0;
 }
 

@@ -35,6 +35,7 @@ static Suite *(*const suites[])(void) = {
 	itest_status_suite,
 	cluster_suite,
 #ifdef CHATD_REDIS
+	itest_presence_suite,
 	itest_cluster_suite,
 #endif
 };

@@ -34,6 +34,7 @@ Suite	*stats_suite(void);
 Suite	*itest_status_suite(void);
 Suite	*cluster_suite(void);
 #ifdef CHATD_REDIS
+Suite	*itest_presence_suite(void);	/* needs -R */
 Suite	*itest_cluster_suite(void);
 #endif
 
