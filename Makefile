@@ -41,7 +41,7 @@ OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o tests/check_tokens.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
-	tests/check_fmt_json.o tests/check_stats.o
+	tests/check_fmt_json.o tests/check_stats.o tests/check_log.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
 	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o \

@@ -1,28 +1,111 @@
 /* log.c: diagnostics to stderr in the foreground or syslog as a daemon. */
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static int log_to_syslog;
 static int log_no_info;
-static unsigned long dropped;	/* lines stderr could not take */
+static unsigned long dropped;	/* lines stderr or syslog could not take */
 static int stderr_is_file = -1;	/* a regular file takes every line: no poll() */
+static int syslog_fd = -1;	/* a datagram socket to the syslog daemon */
+static struct sockaddr_un syslog_addr;
+
+/* (Re)connects the non-blocking socket to the syslog daemon's. */
+static int
+syslog_connect(void)
+{
+	if (syslog_fd == -1 &&
+	    (syslog_fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
+		return -1;
+	if (fcntl(syslog_fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(syslog_fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    connect(syslog_fd, (struct sockaddr *)&syslog_addr,
+	    sizeof syslog_addr) == -1) {
+		close(syslog_fd);
+		syslog_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+log_syslog_to(const char *path)
+{
+	if (strlen(path) >= sizeof syslog_addr.sun_path)
+		return -1;
+	memset(&syslog_addr, 0, sizeof syslog_addr);
+	syslog_addr.sun_family = AF_UNIX;
+	strcpy(syslog_addr.sun_path, path);
+	if (syslog_fd != -1) {
+		close(syslog_fd);
+		syslog_fd = -1;
+	}
+	if (syslog_connect() == -1)
+		return -1;
+	log_to_syslog = 1;
+	return 0;
+}
 
 void
 log_init(int to_syslog)
 {
-	log_to_syslog = to_syslog;
-	if (to_syslog)
+	/* The daemon's own socket when it is there, else the C library's. */
+	if (to_syslog && log_syslog_to(LOG_SYSLOG_PATH) == -1) {
+		log_to_syslog = 1;
 		openlog("chatd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
+/*
+ * One line to the syslog daemon in its traditional form, "<pri>Mmm dd
+ * hh:mm:ss chatd[pid]: text".  A daemon that is slow to read makes the
+ * socket full: the line is dropped and counted rather than waited for,
+ * so that logging never stalls the loop.  A restarted daemon gets a new
+ * connection.
+ */
+static void
+syslog_line(int priority, const char *text)
+{
+	char line[LOG_LINE_MAX + 64], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int len, again;
+
+	if (syslog_fd == -1) {
+		syslog(priority, "%s", text);
+		return;
+	}
+	strftime(stamp, sizeof stamp, "%b %e %H:%M:%S",
+	    localtime_r(&now, &tm));
+	if (dropped > 0) {
+		len = snprintf(line, sizeof line, "<%d>%s chatd[%ld]: %lu log "
+		    "lines dropped: syslog did not take them",
+		    LOG_DAEMON | LOG_WARNING, stamp, (long)getpid(), dropped);
+		if (send(syslog_fd, line, (size_t)len, 0) == len)
+			dropped = 0;
+	}
+	len = snprintf(line, sizeof line, "<%d>%s chatd[%ld]: %s",
+	    LOG_DAEMON | priority, stamp, (long)getpid(), text);
+	for (again = 1; send(syslog_fd, line, (size_t)len, 0) != len; again--)
+		if (!again || (errno != ECONNREFUSED && errno != ENOTCONN) ||
+		    syslog_connect() == -1) {
+			dropped++;
+			return;
+		}
 }
 
 /*
@@ -87,7 +170,7 @@ log_vwrite(int priority, const char *errstr, const char *fmt, va_list ap)
 	if (errstr)
 		snprintf(line + len, sizeof line - len - 1, ": %s", errstr);
 	if (log_to_syslog) {
-		syslog(priority, "%s", line);
+		syslog_line(priority, line);
 		return;
 	}
 	len = strlen(line);

@@ -79,6 +79,7 @@ static void del_read(void *p) { struct link *l = p; watch(l, l->mask & ~LOOP_REA
 static void add_write(void *p) { struct link *l = p; watch(l, l->mask | LOOP_WRITE); }
 static void del_write(void *p) { struct link *l = p; watch(l, l->mask & ~LOOP_WRITE); }
 
+/* hiredis frees a context: the loop stops watching its socket. */
 static void
 cleanup(void *p)
 {
@@ -86,14 +87,18 @@ cleanup(void *p)
 
 	watch(l, 0);
 	l->fd = -1;
-	l->ac = NULL;
 }
 
+/*
+ * The link a context belongs to, or NULL for one chatd is freeing itself
+ * (link_lost() lets go of it first), whose callbacks change nothing.
+ */
 static struct link *
 link_of(const redisAsyncContext *ac)
 {
-	return ac == links[REDIS_CMD].ac ? &links[REDIS_CMD] :
-	    ac == links[REDIS_READ].ac ? &links[REDIS_READ] : NULL;
+	struct link *l = ac->ev.data;
+
+	return l != NULL && l->ac == ac ? l : NULL;
 }
 
 static void

@@ -32,6 +32,7 @@ static Suite *(*const suites[])(void) = {
 	itest_ws_suite,
 	itest_pages_suite,
 	stats_suite,
+	log_suite,
 	itest_status_suite,
 #ifdef CHATD_REDIS
 	itest_presence_suite,

@@ -31,6 +31,7 @@ Suite	*itest_text_suite(void);
 Suite	*itest_ws_suite(void);
 Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
+Suite	*log_suite(void);
 Suite	*itest_status_suite(void);
 #ifdef CHATD_REDIS
 Suite	*itest_presence_suite(void);	/* needs -R */
