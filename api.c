@@ -303,6 +303,7 @@ api_names(struct api *a)
 static int
 api_rooms(struct api *a)
 {
+	const char *name;
 	struct room *r;
 	struct buf body;
 	int n;
@@ -319,6 +320,18 @@ api_rooms(struct api *a)
 			n = 0;
 		json_kv_int(&body, "users", r->nmembers + n);
 		json_kv_str(&body, "topic", r->topic);
+		json_obj_end(&body);
+	}
+	/* Rooms only other instances' people are in (-R). */
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n)) {
+		if (room_find(name) != NULL)
+			continue;
+		json_item(&body);
+		json_obj_begin(&body);
+		json_kv_str(&body, "name", name);
+		json_kv_int(&body, "users", n);
+		json_kv_str(&body, "topic", "");
 		json_obj_end(&body);
 	}
 	json_arr_end(&body);

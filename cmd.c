@@ -489,6 +489,7 @@ cmd_join(struct cmd *c)
 static void
 cmd_rooms(struct cmd *c)
 {
+	const char *name;
 	struct room *r;
 	struct buf b;
 	int n;
@@ -501,6 +502,10 @@ cmd_rooms(struct cmd *c)
 			buf_printf(&b, "\n%s (%d)%s%s", r->name,
 			    r->nmembers + n, *r->topic ? ": " : "", r->topic);
 		}
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n))
+		if (room_find(name) == NULL)
+			buf_printf(&b, "\n%s (%d)", name, n);
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);

@@ -788,6 +788,26 @@ presence_room(const char *room, int *n)
 	return *n > 0 ? &mirror[first] : NULL;
 }
 
+const char *
+presence_next_room(const char *after, int *n)
+{
+	int lo = 0, hi = nmirror, mid;
+
+	while (after != NULL && lo < hi) {
+		mid = (lo + hi) / 2;
+		if (strcmp(mirror[mid].room, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= nmirror) {
+		*n = 0;
+		return NULL;
+	}
+	presence_room(mirror[lo].room, n);
+	return mirror[lo].room;
+}
+
 const struct presence_person *
 presence_find(const char *name)
 {

@@ -79,6 +79,12 @@ void	presence_gone(const struct session *);
  * (NULL and 0 if none).  Valid until the next loop pass.
  */
 const struct presence_person *presence_room(const char *room, int *n);
+/*
+ * Rooms of other instances' people in name order: the first after
+ * `after` (NULL: the first of all) with *n people in it, or NULL.  For
+ * lists of rooms that include those with nobody here.
+ */
+const char *presence_next_room(const char *after, int *n);
 /* Someone of another instance by name (any case), or NULL. */
 const struct presence_person *presence_find(const char *name);
 #else
@@ -93,6 +99,8 @@ static inline const struct presence_person *presence_room(const char *room,
     int *n) { (void)room; *n = 0; return NULL; }
 static inline const struct presence_person *presence_find(const char *name)
     { (void)name; return NULL; }
+static inline const char *presence_next_room(const char *after, int *n)
+    { (void)after; *n = 0; return NULL; }
 #endif
 
 #endif

@@ -316,7 +316,9 @@ room_people(const struct room *r)
 static void
 room_list(struct buf *b)
 {
+	const char *name;
 	struct room *r;
+	int n;
 
 	for (r = room_first(); r != NULL; r = r->next) {
 		if (r->private)
@@ -331,6 +333,13 @@ room_list(struct buf *b)
 		}
 		buf_adds(b, "</li>\n");
 	}
+	/* Rooms only other instances' people are in (-R). */
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n))
+		if (room_find(name) == NULL)
+			buf_printf(b, "<li><a class=\"room\" href=\"/?room=%s\">"
+			    "%s</a> <span class=\"count\">(%d)</span></li>\n",
+			    name, name, n);
 }
 
 /*
