@@ -12,6 +12,7 @@
 #include "json.h"
 #include "later.h"
 #include "login.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "stream.h"
@@ -248,9 +249,10 @@ by_key(const void *x, const void *y)
 static int
 api_names(struct api *a)
 {
+	const struct presence_person *p;
 	struct session *s, *m, **v;
 	struct buf body;
-	int i, n = 0;
+	int i, j = 0, n = 0, np = 0;
 
 	if ((s = need_session(a)) == NULL)
 		return HTTP_FORBIDDEN;
@@ -266,14 +268,27 @@ api_names(struct api *a)
 	json_kv_str(&body, "topic", s->room->topic);
 	json_key(&body, "users");
 	json_arr_begin(&body);
-	for (i = 0; i < n; i++) {
+	p = s->room->private ? NULL : presence_room(s->room->name, &np);
+	for (i = 0; i < n || j < np; ) {
 		json_item(&body);
 		json_obj_begin(&body);
-		json_kv_str(&body, "name", v[i]->name);
-		json_kv_str(&body, "color", v[i]->color);
-		json_kv_bool(&body, "op", room_is_op(s->room, v[i]));
-		json_kv_str(&body, "away", v[i]->away);	/* NULL: null */
-		json_kv_bool(&body, "you", v[i] == s);
+		/* Other instances' people (-R) merge into the one order. */
+		if (j < np && (i == n || strcmp(p[j].key, v[i]->key) < 0)) {
+			json_kv_str(&body, "name", p[j].name);
+			json_kv_str(&body, "color", p[j].color);
+			json_kv_bool(&body, "op", 0);
+			json_kv_str(&body, "away", p[j].away ? p[j].reason :
+			    NULL);
+			json_kv_bool(&body, "you", 0);
+			j++;
+		} else {
+			json_kv_str(&body, "name", v[i]->name);
+			json_kv_str(&body, "color", v[i]->color);
+			json_kv_bool(&body, "op", room_is_op(s->room, v[i]));
+			json_kv_str(&body, "away", v[i]->away);	/* NULL: null */
+			json_kv_bool(&body, "you", v[i] == s);
+			i++;
+		}
 		json_obj_end(&body);
 	}
 	json_arr_end(&body);
@@ -288,8 +303,10 @@ api_names(struct api *a)
 static int
 api_rooms(struct api *a)
 {
+	const char *name;
 	struct room *r;
 	struct buf body;
+	int n;
 
 	buf_init(&body);
 	json_arr_begin(&body);
@@ -299,8 +316,22 @@ api_rooms(struct api *a)
 		json_item(&body);
 		json_obj_begin(&body);
 		json_kv_str(&body, "name", r->name);
-		json_kv_int(&body, "users", r->nmembers);
+		if (r->private || presence_room(r->name, &n) == NULL)
+			n = 0;
+		json_kv_int(&body, "users", r->nmembers + n);
 		json_kv_str(&body, "topic", r->topic);
+		json_obj_end(&body);
+	}
+	/* Rooms only other instances' people are in (-R). */
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n)) {
+		if (room_find(name) != NULL)
+			continue;
+		json_item(&body);
+		json_obj_begin(&body);
+		json_kv_str(&body, "name", name);
+		json_kv_int(&body, "users", n);
+		json_kv_str(&body, "topic", "");
 		json_obj_end(&body);
 	}
 	json_arr_end(&body);
@@ -326,10 +357,36 @@ api_bearer(const char *auth)
 	return tokens_bearer(auth);
 }
 
+/* A shared event's number came (-R): the waiting publish answers. */
+static void
+published(void *token, unsigned long long id)
+{
+	char n[24];
+
+	snprintf(n, sizeof n, "%llu", id);
+	later_talk(token, id ? HTTP_OK : HTTP_INTERNAL_ERROR, id ? n :
+	    "The event could not be recorded.");
+}
+
+static int
+answer_id(struct api *a, unsigned long long id)
+{
+	struct buf body;
+
+	buf_init(&body);
+	json_obj_begin(&body);
+	json_kv_ull(&body, "id", id);
+	json_obj_end(&body);
+	ok(a, &body);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
 /*
  * A backend's event: numbered, kept, written to the transcript and sent
  * to every stream of the room, marked as a backend's (from.backend) so
  * that it never passes for a user's line, even under a user's name.
+ * With -R the number is Redis's: the request waits for it.
  */
 static int
 api_publish(struct api *a)
@@ -340,6 +397,7 @@ api_publish(struct api *a)
 	enum event_kind k = EVENT_MSG;
 	enum text_verdict v;
 	unsigned long long id;
+	struct later *l;
 	struct room *r;
 	struct buf body;
 	size_t len;
@@ -358,6 +416,10 @@ api_publish(struct api *a)
 		buf_free(&body);
 		return HTTP_UNAUTHORIZED;
 	}
+	if (a->later != NULL)
+		return a->later->status == HTTP_OK ? answer_id(a,
+		    strtoull(a->later->reply, NULL, 10)) :
+		    fail(a, a->later->status, a->later->reply);
 	param(a, "room", room, sizeof room, 0);
 	n = param(a, "text", text, sizeof text, 1);
 	if (param(a, "from", from, sizeof from, 0) == -1)
@@ -390,18 +452,21 @@ api_publish(struct api *a)
 	memcpy(src.name, from, strlen(from) + 1);
 	text_fold_name(src.name, src.key);
 	src.backend = 1;
-	if ((rc = room_publish(room, &src, k, text, &id)) == ROOM_FULL)
+	if ((l = later_new(a->req->conn.fd, a->req->gen)) == NULL)
+		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
+		    "try again.");
+	if ((rc = room_publish(room, &src, k, text, &id, published, l)) ==
+	    ROOM_SHARED) {
+		a->resp->pending = 1;
+		return 0;
+	}
+	free(l);
+	if (rc == ROOM_FULL)
 		return fail(a, HTTP_UNAVAILABLE, "There are too many rooms.");
 	if (rc != 0)
 		return fail(a, HTTP_INTERNAL_ERROR, "The event could not be "
 		    "recorded.");
-	buf_init(&body);
-	json_obj_begin(&body);
-	json_kv_ull(&body, "id", id);
-	json_obj_end(&body);
-	ok(a, &body);
-	buf_free(&body);
-	return HTTP_OK;
+	return answer_id(a, id);
 }
 
 /* 1 if the request names no session but a room: a watcher (-W). */

@@ -29,6 +29,7 @@
 
 #include "accounts.h"
 #include "accounts_redis.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -36,6 +37,7 @@
 #include "http.h"
 #include "log.h"
 #include "loop.h"
+#include "presence.h"
 #include "redis.h"
 #include "room.h"
 #include "session.h"
@@ -578,6 +580,31 @@ start_event_ids(void)
 	    (unsigned long long)ts.tv_nsec / 1000000);
 }
 
+/* -h: whether -R works in this build, and with which hiredis. */
+static void
+print_redis_build(void)
+{
+#ifdef CHATD_REDIS
+	printf("redis: built (hiredis %d.%d.%d)\n", HIREDIS_MAJOR,
+	    HIREDIS_MINOR, HIREDIS_PATCH);
+#else
+	printf("redis: not built\n");
+#endif
+}
+
+/*
+ * A session whose name another instance took while the link was down:
+ * the claim holder keeps it (a registered owner is logged in there).
+ */
+static void
+name_lost(struct session *s)
+{
+	session_notice(s, "Your name is in use on another server of this "
+	    "chat; log in again%s.", s->registered ? "" : " with another name");
+	cmd_end(s, s->registered ? SESSION_TAKEN_OVER : SESSION_LEAVE,
+	    "name in use on another server");
+}
+
 /* -R: the link comes up in the loop; until then chat is local. */
 static void
 start_redis(void)
@@ -586,6 +613,8 @@ start_redis(void)
 		return;
 	log_info("instance %02x: sids begin with %02x", config.instance,
 	    config.instance);
+	presence_start(name_lost);
+	cluster_start();
 	redis_start();
 }
 
@@ -598,8 +627,10 @@ main(int argc, char **argv)
 	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
-	if ((status = config_parse(argc, argv)) == 1)
+	if ((status = config_parse(argc, argv)) == 1) {
 		printf("event loop: %s\n", loop_backend());
+		print_redis_build();
+	}
 	if (status != 0)
 		return status == 1 ? 0 : status;
 	config.accounts = absolute(config.accounts);
@@ -673,10 +704,14 @@ main(int argc, char **argv)
 			reload();
 		conn_pass(CHATD_TICK_MS);
 		redis_tick(loop_now_ms());
+		presence_tick(loop_now_ms());
+		cluster_tick(loop_now_ms());
 		accounts_redis_tick(loop_now_ms());
 	}
 	log_info("shutting down");
+	presence_stop();
 	conn_stopping();
+	cluster_stop();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	redis_stop();

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "text.h"
@@ -130,11 +131,63 @@ cmd_me(struct cmd *c)
 		say(c, EVENT_ACTION, c->arg, NULL);
 }
 
+/*
+ * A user of another instance (-R) as presence knows them, in this room if
+ * same_room; NULL if the name is here, or nowhere.
+ */
+static const struct presence_person *
+away(struct cmd *c, const char *name, int same_room)
+{
+	const struct presence_person *p;
+
+	if (!text_valid_name(name) || session_by_name(name) != NULL ||
+	    (p = presence_find(name)) == NULL)
+		return NULL;
+	if (same_room && strcmp(p->room, c->s->room->name) != 0)
+		return NULL;
+	return p;
+}
+
+/* A whisper or a kick for them: the instance that holds them acts. */
+static int
+post_away(struct cmd *c, const struct presence_person *p,
+    enum event_kind kind, const char *text)
+{
+	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
+	struct event_source from, to;
+
+	session_source(c->s, &from);
+	memset(&to, 0, sizeof to);
+	snprintf(to.name, sizeof to.name, "%s", p->name);
+	snprintf(to.key, sizeof to.key, "%s", p->key);
+	snprintf(to.color, sizeof to.color, "%s", p->color);
+	if (room_post_away(c->s->room, &from, kind, text, &to,
+	    p->instance) != -1) {
+		if (kind == EVENT_KICK)
+			log_info("%s kicked %s from %s (on instance %02x)",
+			    text_log_safe(c->s->name, op, sizeof op),
+			    text_log_safe(p->name, who, sizeof who),
+			    c->s->room->name, p->instance);
+		return 0;
+	}
+	tell(c, kind == EVENT_KICK ? "The kick could not be recorded." :
+	    "The message could not be sent.");
+	return -1;
+}
+
 static void
 whisper(struct cmd *c, const char *name, const char *text)
 {
+	const struct presence_person *p;
 	struct session *t;
 
+	if ((p = away(c, name, 0)) != NULL) {
+		if (*text == '\0')
+			tell(c, "Usage: /msg nick text");
+		else
+			post_away(c, p, EVENT_WHISPER, text);
+		return;
+	}
 	if ((t = target(c, name, 0)) == NULL)
 		return;
 	if (*text == '\0')
@@ -281,10 +334,83 @@ follow_ignores(const char *old, const char *new)
 		}
 }
 
+/* Renames s, whose new name is free, and the room sees it. */
+static void
+rename_to(struct session *s, const char *name)
+{
+	char old[TEXT_NAME_BYTES], old_key[TEXT_NAME_BYTES];
+	struct event_source src;
+
+	snprintf(old, sizeof old, "%s", s->name);
+	snprintf(old_key, sizeof old_key, "%s", s->key);
+	session_rename(s, name);
+	room_rekey(s, old_key);
+	follow_ignores(old_key, s->key);
+	session_source(s, &src);
+	room_post(s->room, &src, EVENT_NICK, old, NULL);
+}
+
+/* A /nick waiting for its name's claim across instances (-R). */
+struct nick_job {
+	char		 sid[SESSION_SID_LEN + 1];
+	char		 name[TEXT_NAME_BYTES];
+	cmd_done	*done;
+	void		*arg;
+};
+
+static void
+nick_claimed(void *arg, int held)
+{
+	struct nick_job *j = arg;
+	struct session *s = session_find(j->sid), *other;
+	char line[TEXT_NAME_BYTES + 64];
+
+	*line = '\0';
+	if (s != NULL) {
+		other = session_by_name(j->name);
+		if (held == 0 || (other != NULL && other != s))
+			snprintf(line, sizeof line, "%s is in use.", j->name);
+		else if (!s->registered)
+			rename_to(s, j->name);
+		if (*line)
+			session_notice(s, "%s", line);
+	}
+	j->done(j->arg, HTTP_OK, line);
+	free(j);
+}
+
+/* With -R the new name is claimed across instances first: the answer waits. */
+static void
+claim_nick(struct cmd *c, const char *name)
+{
+	struct nick_job *j;
+	int r;
+
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		tell(c, "The server is busy; try again.");
+		return;
+	}
+	memcpy(j->sid, c->s->sid, sizeof j->sid);
+	snprintf(j->name, sizeof j->name, "%s", name);
+	j->done = c->done;
+	j->arg = c->done_arg;
+	if (c->done != NULL &&
+	    (r = presence_claim(name, nick_claimed, j)) != PRESENCE_LOCAL) {
+		if (r == PRESENCE_WAIT)
+			c->pending = 1;
+		else {
+			free(j);
+			tell(c, "The server is busy; try again.");
+		}
+		return;
+	}
+	free(j);
+	rename_to(c->s, name);
+}
+
 static void
 cmd_nick(struct cmd *c)
 {
-	char old[TEXT_NAME_BYTES], old_key[TEXT_NAME_BYTES];
 	char *name = word(&c->arg);
 	struct session *other;
 
@@ -312,12 +438,7 @@ cmd_nick(struct cmd *c)
 		tell(c, "%s is in use.", name);
 		return;
 	}
-	snprintf(old, sizeof old, "%s", c->s->name);
-	snprintf(old_key, sizeof old_key, "%s", c->s->key);
-	session_rename(c->s, name);
-	room_rekey(c->s, old_key);
-	follow_ignores(old_key, c->s->key);
-	say(c, EVENT_NICK, old, NULL);
+	claim_nick(c, name);
 }
 
 /* The line that opens the new room in a chat frame that switched rooms. */
@@ -368,15 +489,23 @@ cmd_join(struct cmd *c)
 static void
 cmd_rooms(struct cmd *c)
 {
+	const char *name;
 	struct room *r;
 	struct buf b;
+	int n;
 
 	buf_init(&b);
 	buf_adds(&b, "Rooms:");
 	for (r = room_first(); r != NULL; r = r->next)
-		if (!r->private)
-			buf_printf(&b, "\n%s (%d)%s%s", r->name, r->nmembers,
-			    *r->topic ? ": " : "", r->topic);
+		if (!r->private) {
+			presence_room(r->name, &n);	/* other instances' */
+			buf_printf(&b, "\n%s (%d)%s%s", r->name,
+			    r->nmembers + n, *r->topic ? ": " : "", r->topic);
+		}
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n))
+		if (room_find(name) == NULL)
+			buf_printf(&b, "\n%s (%d)", name, n);
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);
@@ -385,8 +514,10 @@ cmd_rooms(struct cmd *c)
 static void
 cmd_who(struct cmd *c)
 {
+	const struct presence_person *p;
 	struct session *m;
 	struct buf b;
+	int i, n = 0;
 
 	buf_init(&b);
 	buf_printf(&b, "In %s:", c->s->room->name);
@@ -394,6 +525,9 @@ cmd_who(struct cmd *c)
 		buf_printf(&b, " %s%s%s", room_is_op(m->room, m) ? "@" : "",
 		    m->room->private && m != c->s ? ROOM_STRANGER : m->name,
 		    m->away ? " (away)" : "");
+	p = c->s->room->private ? NULL : presence_room(c->s->room->name, &n);
+	for (i = 0; i < n && p != NULL; i++)
+		buf_printf(&b, " %s%s", p[i].name, p[i].away ? " (away)" : "");
 	if (!b.failed)
 		tell(c, "%s", b.data);
 	buf_free(&b);
@@ -428,16 +562,22 @@ kick(struct cmd *c, struct session *t, const char *reason)
 {
 	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
 	struct event_source src;
+	int rc;
 
 	session_source(c->s, &src);
 	session_set_ending(t, 1);
-	if (room_post(c->s->room, &src, EVENT_KICK, reason, t) == -1) {
+	if ((rc = room_post(c->s->room, &src, EVENT_KICK, reason, t)) == -1) {
 		session_set_ending(t, 0);
 		tell(c, "The kick could not be recorded.");
 		return;
 	}
 	log_info("%s kicked %s from %s", text_log_safe(c->s->name, op,
 	    sizeof op), text_log_safe(t->name, who, sizeof who), t->room->name);
+	/* Shared (-R): the kick ends the session when it comes back. */
+	if (rc == ROOM_SHARED) {
+		session_set_ending(t, 0);
+		return;
+	}
 	if (t == c->s)
 		c->s = NULL;
 	cmd_end(t, SESSION_KICKED, NULL);
@@ -446,9 +586,18 @@ kick(struct cmd *c, struct session *t, const char *reason)
 static void
 cmd_kick(struct cmd *c)
 {
+	const struct presence_person *p;
 	struct session *t;
+	char *name;
 
-	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+	if (!need_op(c))
+		return;
+	name = word(&c->arg);
+	if ((p = away(c, name, 1)) != NULL) {
+		post_away(c, p, EVENT_KICK, c->arg);
+		return;
+	}
+	if ((t = target(c, name, 1)) == NULL)
 		return;
 	if (t->admin && !c->s->admin)
 		tell(c, "%s is a server administrator.", t->name);
@@ -459,18 +608,33 @@ cmd_kick(struct cmd *c)
 static void
 cmd_ban(struct cmd *c)
 {
-	char *minutes;
-	struct session *t;
+	const struct presence_person *p;
+	char *minutes, *name;
+	struct session *t = NULL;
 	long n = ROOM_BAN_DEFAULT_MIN;
 	char *end;
 
-	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+	if (!need_op(c))
+		return;
+	name = word(&c->arg);
+	if ((p = away(c, name, 1)) == NULL &&
+	    (t = target(c, name, 1)) == NULL)
 		return;
 	minutes = word(&c->arg);
 	if (*minutes && ((n = strtol(minutes, &end, 10)) < 1 || *end ||
 	    n > CMD_BAN_MAX_MIN)) {
 		tell(c, "Usage: /ban nick [minutes], 1 to %d minutes.",
 		    CMD_BAN_MAX_MIN);
+		return;
+	}
+	/* Of another instance: banned by name; the kick carries the ban. */
+	if (p != NULL) {
+		if (room_ban(c->s->room, p->key, "", c->now +
+		    (long long)n * 60 * 1000) != 0)
+			tell(c, "No more bans in %s for now.", c->s->room->name);
+		else if (post_away(c, p, EVENT_KICK, "banned") == 0)
+			tell(c, "%s is banned from %s for %ld minutes.",
+			    p->name, c->s->room->name, n);
 		return;
 	}
 	if (t->admin && !c->s->admin) {
@@ -507,15 +671,32 @@ add_span(struct buf *b, long long ms)
 		buf_printf(b, "%ldd%02ldh", s / 86400, s / 3600 % 24);
 }
 
+/* /whois of someone on another instance (-R): what its people list says, no address. */
+static void
+whois_remote(struct cmd *c, const struct presence_person *p)
+{
+	tell(c, "%s: %s in %s, on server %02x of this chat%s%s%s",
+	    p->name, accounts_find(p->name) != NULL ? "registered" : "guest",
+	    p->room, p->instance, p->away ? ", away" : "",
+	    p->away && *p->reason ? ": " : "", p->away ? p->reason : "");
+}
+
 static void
 cmd_whois(struct cmd *c)
 {
 	char stamp[CMD_STAMP_BYTES];
+	const struct presence_person *p;
+	const char *name = word(&c->arg);
 	struct session *t;
 	struct tm tm;
 	struct buf b;
 
-	if ((t = target(c, word(&c->arg), 0)) == NULL)
+	if (text_valid_name(name) && session_by_name(name) == NULL &&
+	    (p = presence_find(name)) != NULL) {
+		whois_remote(c, p);
+		return;
+	}
+	if ((t = target(c, name, 0)) == NULL)
 		return;
 	if (gmtime_r(&t->login_time, &tm) == NULL ||
 	    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm) == 0)
@@ -721,6 +902,7 @@ cmd_end(struct session *s, enum session_end why, const char *reason)
 		room_exit(s, reason ? reason : why == SESSION_TIMEOUT ?
 		    "connection lost" : "left",
 		    why == SESSION_KICKED || why == SESSION_TAKEN_OVER);
+	presence_gone(s);	/* the name is free on every instance at once */
 	session_end(s, why);
 }
 

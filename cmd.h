@@ -22,7 +22,8 @@ typedef void cmd_done(void *arg, int status, const char *reply);
  * the talk frame (200, 400 or 429) and leaves a line for the user in
  * `reply` ("" if nothing to say).  The message may be modified.
  *
- * /passwd checks and hashes passwords off the loop: cmd_talk() then
+ * /passwd checks and hashes passwords off the loop, and with -R /nick
+ * waits for its name's claim across instances: cmd_talk() then
  * returns CMD_PENDING and done(arg, status, reply) is called once, later,
  * from accounts_collect(); otherwise done is never called.
  */

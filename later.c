@@ -51,3 +51,13 @@ later_talk(void *token, int status, const char *reply)
 	snprintf(l->reply, sizeof l->reply, "%s", reply);
 	resume(l);
 }
+
+void
+later_claim(void *token, int held)
+{
+	struct later *l = token;
+
+	l->claimed = 1;
+	l->held = held;
+	resume(l);
+}

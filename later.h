@@ -16,6 +16,8 @@ struct later {
 	unsigned long		 gen;		/* the request on conn */
 	enum accounts_result	 result;	/* login, register */
 	int			 status;	/* /passwd: the talk status */
+	int			 claimed;	/* a login's name claim was answered */
+	int			 held;		/* presence_claim_fn's answer */
 	char			 reply[LATER_REPLY_MAX];
 };
 
@@ -32,5 +34,6 @@ struct later *later_new(int conn, unsigned long gen);
 /* Callbacks (accounts_done, cmd_done): keep the result, resume, free. */
 void	later_accounts(void *token, enum accounts_result);
 void	later_talk(void *token, int status, const char *reply);
+void	later_claim(void *token, int held);	/* a presence_claim_fn */
 
 #endif

@@ -11,6 +11,7 @@
 #include "later.h"
 #include "log.h"
 #include "login.h"
+#include "presence.h"
 #include "room.h"
 #include "session.h"
 #include "stats.h"
@@ -143,6 +144,42 @@ password(struct login *l)
 	    "the password is wrong or missing.");
 }
 
+/*
+ * With -R a name no local session holds is claimed across instances
+ * first: the login waits for the answer (LOGIN_PENDING) and runs again
+ * with it.  0 when this instance may use the name, else 409: the claim's
+ * holder keeps it, a registered owner's session there included.  With
+ * the link down, local rules alone.
+ */
+static int
+claim(struct login *l, const struct account *acct)
+{
+	struct later *token;
+	int r;
+
+	if (l->waited != NULL && l->waited->claimed) {
+		if (l->waited->held != 0)	/* -1: the link went down */
+			return 0;
+		return refuse(l, HTTP_CONFLICT, "name", acct != NULL ?
+		    "This name is logged in on another server of this chat: "
+		    "log out there first, or wait for that session to end." :
+		    "This name is in use.");
+	}
+	if ((token = later_new(l->conn, l->gen)) == NULL)
+		return refuse(l, HTTP_UNAVAILABLE, NULL, "The server is busy. "
+		    "Please try again.");
+	/* A password's verdict rides along to the run that resumes. */
+	token->result = l->waited != NULL ? l->waited->result :
+	    ACCOUNTS_BAD_PASSWORD;
+	if ((r = presence_claim(l->name, later_claim, token)) == PRESENCE_WAIT)
+		return LOGIN_PENDING;
+	free(token);
+	if (r == -1)
+		return refuse(l, HTTP_UNAVAILABLE, NULL, "The server is busy. "
+		    "Please try again.");
+	return 0;
+}
+
 /* The checks before a session is made: 0, LOGIN_PENDING or a refusal. */
 static int
 check(struct login *l, const char *room, const struct account **acct)
@@ -210,6 +247,8 @@ login_run(struct login *l)
 			    "busy. Please try again.");
 		return 0;
 	}
+	if ((status = claim(l, acct)) != 0)
+		return status;
 	if ((s = session_new(acct ? acct->name : l->name, canon, l->ip,
 	    l->now)) == NULL)
 		return refuse(l, HTTP_UNAVAILABLE, NULL, "The server is busy. "

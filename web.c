@@ -14,6 +14,7 @@
 #include "later.h"
 #include "log.h"
 #include "login.h"
+#include "presence.h"
 #include "queue.h"
 #include "room.h"
 #include "session.h"
@@ -293,18 +294,38 @@ need_session(struct ctx *c)
 	return NULL;
 }
 
+/* The people of other instances in a room, and how many (-R). */
+static const struct presence_person *
+remote_people(const struct room *r, int *n)
+{
+	*n = 0;
+	return r->private ? NULL : presence_room(r->name, n);
+}
+
+/* How many are in a room, on every instance. */
+static int
+room_people(const struct room *r)
+{
+	int n;
+
+	remote_people(r, &n);
+	return r->nmembers + n;
+}
+
 /* The public rooms with head counts and topics, for the login page. */
 static void
 room_list(struct buf *b)
 {
+	const char *name;
 	struct room *r;
+	int n;
 
 	for (r = room_first(); r != NULL; r = r->next) {
 		if (r->private)
 			continue;
 		buf_printf(b, "<li><a class=\"room\" href=\"/?room=%s\">%s</a> "
 		    "<span class=\"count\">(%d)</span>", r->name, r->name,
-		    r->nmembers);
+		    room_people(r));
 		if (*r->topic) {
 			buf_adds(b, " <bdi class=\"topic\">");
 			esc(b, r->topic);
@@ -312,6 +333,13 @@ room_list(struct buf *b)
 		}
 		buf_adds(b, "</li>\n");
 	}
+	/* Rooms only other instances' people are in (-R). */
+	for (name = presence_next_room(NULL, &n); name != NULL;
+	    name = presence_next_room(name, &n))
+		if (room_find(name) == NULL)
+			buf_printf(b, "<li><a class=\"room\" href=\"/?room=%s\">"
+			    "%s</a> <span class=\"count\">(%d)</span></li>\n",
+			    name, name, n);
 }
 
 /*
@@ -843,16 +871,45 @@ names_line(struct buf *b, const struct session *viewer, const struct session *m)
 	buf_adds(b, "</li>\n");
 }
 
-/* Everyone in s's room, in name order, one line each. */
+/* A line for someone in the room on another instance (-R). */
+static void
+names_remote(struct buf *b, const struct session *viewer,
+    const struct presence_person *p)
+{
+	buf_printf(b, "<li class=\"user%s\"><span class=\"nick\" style=\""
+	    "color:%s\"><bdi>", p->away ? " away" : "", p->color);
+	esc(b, p->name);
+	buf_adds(b, "</bdi></span>");
+	if (p->away) {
+		buf_adds(b, " <span class=\"awaymark\">away");
+		if (*p->reason) {
+			buf_adds(b, ": <bdi>");
+			esc(b, p->reason);
+			buf_adds(b, "</bdi>");
+		}
+		buf_adds(b, "</span>");
+	}
+	if (session_ignores(viewer, p->key))
+		buf_adds(b, " <span class=\"ignored\">(ignored)</span>");
+	buf_adds(b, "</li>\n");
+}
+
+/* Everyone in s's room, of every instance, in name order, one line each. */
 static void
 names_list(struct buf *list, const struct session *s)
 {
+	const struct presence_person *p;
 	struct session **v;
-	int i;
+	int i = 0, j = 0, n;
 
-	if ((v = sorted_members(s)) != NULL)
-		for (i = 0; v[i] != NULL; i++)
-			names_line(list, s, v[i]);
+	p = remote_people(s->room, &n);
+	if ((v = sorted_members(s)) == NULL)
+		return;
+	while (v[i] != NULL || j < n)
+		if (j < n && (v[i] == NULL || strcmp(p[j].key, v[i]->key) < 0))
+			names_remote(list, s, &p[j++]);
+		else
+			names_line(list, s, v[i++]);
 	free(v);
 }
 
@@ -870,7 +927,7 @@ do_names(struct ctx *c)
 	names_list(&list, s);
 	esc(&topic, s->room->topic);
 	snprintf(refresh, sizeof refresh, "%d", WEB_NAMES_REFRESH_S);
-	snprintf(count, sizeof count, "%d", s->room->nmembers);
+	snprintf(count, sizeof count, "%d", room_people(s->room));
 	vars[0].name = "sid"; vars[0].html = s->sid;
 	vars[1].name = "room"; vars[1].html = s->room->name;
 	vars[2].name = "topic"; vars[2].html = buf_str(&topic);
@@ -927,7 +984,7 @@ lite_page(struct ctx *c, struct session *s)
 	names_list(&list, s);
 	esc(&topic, s->room->topic);
 	snprintf(refresh, sizeof refresh, "%d", WEB_LITE_REFRESH_S);
-	snprintf(count, sizeof count, "%d", s->room->nmembers);
+	snprintf(count, sizeof count, "%d", room_people(s->room));
 	vars[0].name = "sid"; vars[0].html = s->sid;
 	vars[1].name = "room"; vars[1].html = s->room->name;
 	vars[2].name = "topic"; vars[2].html = buf_str(&topic);
