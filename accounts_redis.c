@@ -369,7 +369,8 @@ on_log(void *arg, redisReply *r)
 	polling = 0;
 	if (r == NULL || state != READY)
 		return;
-	next_poll_ms = 0;
+	/* Nothing new, or an error: the next read waits its interval. */
+	next_poll_ms = -1;
 	if (r->type == REDIS_REPLY_NIL)
 		return;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
@@ -402,8 +403,8 @@ on_log(void *arg, redisReply *r)
 		accounts_redis_reload();
 	}
 	/* A full read: more may wait, so the next read comes at once. */
-	if (entries->elements < ACCOUNTS_REDIS_READ)
-		next_poll_ms = -1;
+	if (entries->elements == ACCOUNTS_REDIS_READ)
+		next_poll_ms = 0;
 }
 
 void

@@ -222,15 +222,18 @@ START_TEST(register_here_log_in_there)
 	redis_line(&rd, "alice", line, sizeof line);
 	ck_assert_msg(starts_ends(line, "alice:$", ":user:"), "line %s", line);
 
-	/* The other instance knows her: her password, and only hers. */
-	ck_assert_int_eq(login_becomes(&s2, "name=alice&passwd=first", 200,
-	    MIRROR_MS), 200);
-	ck_assert_int_eq(login_status(&s2, "name=alice&passwd=wrong"), 403);
-	ck_assert_int_eq(login_status(&s2, "name=alice"), 403);
-	ck_assert_int_eq(reg(&s2, "ALICE", "other", NULL, 0), 409);
-	/* Its -A file is a copy of what Redis holds. */
+	/*
+	 * Its -A file is a copy of what Redis holds, written once the
+	 * change reached it; a login before then would be a guest's.
+	 */
 	snprintf(copy, sizeof copy, "%s/accounts", s2.dir);
 	ck_assert(file_has(copy, "alice:$", MIRROR_MS));
+	/* The other instance knows her: her password, and only hers. */
+	ck_assert_int_eq(login_status(&s2, "name=alice&passwd=wrong"), 403);
+	ck_assert_int_eq(login_status(&s2, "name=alice"), 403);
+	ck_assert_int_eq(login_becomes(&s2, "name=alice&passwd=first", 200,
+	    MIRROR_MS), 200);
+	ck_assert_int_eq(reg(&s2, "ALICE", "other", NULL, 0), 409);
 
 	/* A colour and a password changed on one are seen on the other. */
 	ck_assert_ptr_nonnull(p = cl_login(s1.port, "name=alice&passwd=first",
@@ -394,6 +397,45 @@ put_user(const char *addr, const char *name, const char *password)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* How often Redis has run a command since its last RESETSTAT. */
+static long
+calls_of(const struct redis *r, const char *command)
+{
+	char cmd[128], line[512], want[64];
+	long calls = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "redis-cli -p %d info commandstats",
+	    r->port);
+	snprintf(want, sizeof want, "cmdstat_%s:calls=", command);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	while (fgets(line, sizeof line, p) != NULL)
+		if (strncmp(line, want, strlen(want)) == 0)
+			calls = atol(line + strlen(want));
+	pclose(p);
+	return calls;
+}
+
+/* With nothing new, the change log is read a few times a second, no more. */
+START_TEST(an_idle_instance_polls_gently)
+{
+	struct redis rd;
+	struct server s1;
+	char answer[64];
+	long calls;
+
+	rds_start(&rd);
+	start_on(&s1, &rd, "01", NULL);
+	ck_assert_int_eq(rds_command(rd.port, "CONFIG RESETSTAT", answer,
+	    sizeof answer), 0);
+	sleep(2);
+	calls = calls_of(&rd, "xread");
+	ck_assert_msg(calls > 0 && calls < 40, "%ld XREADs in 2 s", calls);
+	srv_stop_clean(&s1);
+	rds_stop(&rd);
+}
+END_TEST
+
 START_TEST(empty_redis_takes_the_file_then_U_writes_redis)
 {
 	struct redis rd;
@@ -451,6 +493,7 @@ itest_accounts_redis_suite(void)
 	tcase_add_test(tc, one_name_registered_on_both);
 	tcase_add_test(tc, redis_away_refuses_changes_keeps_logins);
 	tcase_add_test(tc, empty_redis_takes_the_file_then_U_writes_redis);
+	tcase_add_test(tc, an_idle_instance_polls_gently);
 	suite_add_tcase(s, tc);
 	return s;
 }
