@@ -112,7 +112,7 @@ trap 'exit 130' INT TERM
 start_chatd() {
 	log=$dir/chatd.log
 	: >"$log"
-	# -i: one address may hold them all if 127.0.0.x cannot be bound.
+	# -i: one address may hold them all if 127.1.x.y cannot be bound.
 	# -l: a stream reloads itself after -l lines; the saturation phase
 	# sends thousands, and a reload would end it in the middle of a count.
 	# shellcheck disable=SC2086
