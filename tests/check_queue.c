@@ -130,6 +130,29 @@ START_TEST(full_socket_returns_zero)
 }
 END_TEST
 
+/* Not a socket (a pipe): written all the same. */
+START_TEST(writes_to_a_pipe)
+{
+	struct chunk *c = chunk_new("0123456789", 10);
+	struct outq q;
+	char buf[32];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	outq_init(&q);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_write(&q, p[1], 100), 10);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_write(&q, p[1], 100), 20);	/* two at once */
+	ck_assert_int_eq(read(p[0], buf, sizeof buf), 30);
+	ck_assert(memcmp(buf + 20, "0123456789", 10) == 0);
+	close(p[0]);
+	close(p[1]);
+	chunk_unref(c);
+}
+END_TEST
+
 START_TEST(ring_grows_past_its_first_size)
 {
 	struct chunk *c = chunk_new("x", 1);
@@ -163,6 +186,7 @@ queue_suite(void)
 	tcase_add_test(tc, partial_writes_resume_in_order);
 	tcase_add_test(tc, full_socket_returns_zero);
 	tcase_add_test(tc, ring_grows_past_its_first_size);
+	tcase_add_test(tc, writes_to_a_pipe);
 	suite_add_tcase(s, tc);
 	return s;
 }
