@@ -257,6 +257,8 @@ run_one() {
 			status=1
 		fi
 		echo "chatd log: $cut streams cut off for a full queue during the run, $(($(grep -c 'cut off' "$log") - cut)) at shutdown; $(grep -c 'refused' "$log") connections refused"
+		# Which limit cut them: -q (one stream's queue) or -Q (all of them).
+		[ "$cut" -gt 0 ] && grep -m 2 'cut off' "$log"
 	else
 		echo "nginx error log: $(grep -c '\[error\]\|\[crit\]\|\[alert\]' "$ndir/error.log") errors"
 		grep -m 3 '\[error\]\|\[crit\]\|\[alert\]' "$ndir/error.log"
