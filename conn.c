@@ -101,7 +101,6 @@ static int		 spare_fd = -1;	/* given up to shed a connection on EMFILE */
 static int		 max_conns, per_ip, nconns, nrefused;
 static int		 stopping;	/* WebSockets close with 1001 */
 static int		 nqueued;	/* connections with output queued */
-static size_t		 queued;	/* bytes queued for all of them */
 static long long	 now, accept_paused_until;
 static struct chunk	*busy_page;	/* 503: the server is full */
 static struct chunk	*crowd_page;	/* 429: too many from one address */
@@ -186,8 +185,7 @@ set_state(int fd, enum conn_state st)
 static void
 queue_changed(struct conn *c, size_t before)
 {
-	queued = queued - before + c->out.bytes;
-	stats_queued(queued);
+	stats_queued(outq_memory());
 	if (before == 0 && c->out.bytes > 0)
 		nqueued++;
 	else if (before > 0 && c->out.bytes == 0)
@@ -296,11 +294,11 @@ cut_biggest(void)
 			holders[n++].fd = fd;
 		}
 	qsort(holders, (size_t)n, sizeof *holders, by_bytes);
-	for (i = 0; i < n && queued > low; i++) {
+	for (i = 0; i < n && outq_memory() > low; i++) {
 		fd = holders[i].fd;
 		log_info("%s: cut off: %zu bytes queued, all connections hold "
 		    "%zu, the limit is %zu", conns[fd].ip, conns[fd].out.bytes,
-		    queued, config.total_queue_max);
+		    outq_memory(), config.total_queue_max);
 		stats_refused(STATS_REFUSED_TOTAL_QUEUE);
 		mark_closing(fd);
 	}
@@ -308,7 +306,7 @@ cut_biggest(void)
 	 * What is left is in finite responses, which end by themselves:
 	 * scanning on every push meanwhile would cost O(connections) each.
 	 */
-	if (queued > config.total_queue_max)
+	if (outq_memory() > config.total_queue_max)
 		next_scan = now + CONN_CUT_PAUSE_MS;
 }
 
@@ -322,7 +320,7 @@ queue_push(int fd, struct chunk *chunk, size_t cap)
 	if (outq_push(&c->out, chunk, cap) == -1)
 		return -1;
 	queue_changed(c, before);
-	if (queued > config.total_queue_max)
+	if (outq_memory() > config.total_queue_max)
 		cut_biggest();
 	return 0;
 }
