@@ -62,7 +62,7 @@ static long long list_timeout[LIST_COUNT] = {
 
 struct conn {
 	enum conn_state	 state;
-	int		 dirty;		/* in the list of connections to write */
+	int		 dirty;		/* in the ring of connections to write */
 	int		 read_shut;	/* the client half-closed */
 	int		 refused;	/* only here to carry a 503 or 429 */
 	enum conn_list	 list;
@@ -93,7 +93,7 @@ struct holder {
 
 static struct conn	*conns;		/* indexed by descriptor */
 static int		 capacity;	/* entries of conns */
-static int		*dirty, ndirty;
+static int		*dirty, dhead, ndirty;	/* a FIFO ring of capacity */
 static int		*closing, nclosing;
 static struct holder	*holders;	/* scratch for cutting the biggest queues */
 static int		 listen_fds[CONN_LISTEN_MAX], nlisten;
@@ -242,12 +242,17 @@ update_watch(int fd)
 	loop_watch(fd, ev, on_conn, NULL);
 }
 
+/*
+ * Queues fd for a write.  The flag outlives the slot (release() keeps it),
+ * so a descriptor is in the ring at most once and capacity entries do.
+ */
 static void
 mark_dirty(int fd)
 {
 	if (!conns[fd].dirty) {
 		conns[fd].dirty = 1;
-		dirty[ndirty++] = fd;
+		dirty[(dhead + ndirty) % capacity] = fd;
+		ndirty++;
 	}
 }
 
@@ -470,6 +475,7 @@ release(int fd)
 {
 	struct conn *c = &conns[fd];
 	unsigned gen;
+	int was_dirty;
 
 	loop_watch(fd, 0, NULL, NULL);
 	close(fd);
@@ -484,9 +490,11 @@ release(int fd)
 	if (c->addr != NULL)
 		addr_conn_close(c->addr);
 	gen = c->gen;
+	was_dirty = c->dirty;
 	stats_conn_state(c->state, CONN_FREE);
 	memset(c, 0, sizeof *c);
 	c->gen = gen + 1;	/* every handle to it is stale now */
+	c->dirty = was_dirty;	/* still in the ring: see mark_dirty() */
 }
 
 /*
@@ -506,7 +514,7 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != -1) {
 		c = &conns[fd];
 		c->refused = 1;
-		c->read_shut = c->dirty = 0;
+		c->read_shut = 0;
 		c->session = NULL;
 		c->websocket = 0;
 	c->watcher = 0;
@@ -639,7 +647,7 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	 */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	http_request_init(c->req);
-	c->dirty = c->read_shut = c->refused = 0;
+	c->read_shut = c->refused = 0;
 	c->session = NULL;
 	c->websocket = 0;
 	c->ws = NULL;
@@ -1162,20 +1170,29 @@ on_conn(int fd, int ready, void *arg)
 		write_some(fd);
 }
 
-/* Writes to every connection that got output this pass, before sleeping. */
+/*
+ * Writes to at most max connections that got output, oldest first.  A
+ * broadcast to 10,000 streams is not written in one go: between slices
+ * the loop takes new requests, and what they broadcast joins the queues
+ * of the streams not written yet, which then take both events in one
+ * write.  So under load a stream is written fewer times than it gets
+ * events, and a new event waits for at most one round of the ring, not
+ * for the whole broadcast before it and then its own.
+ */
 static void
-flush_dirty(void)
+flush_dirty(int max)
 {
-	int i, fd;
+	int fd;
 
-	for (i = 0; i < ndirty; i++) {
-		fd = dirty[i];
+	while (ndirty > 0 && max-- > 0) {
+		fd = dirty[dhead];
+		dhead = (dhead + 1) % capacity;
+		ndirty--;
 		conns[fd].dirty = 0;
 		if (conns[fd].state == CONN_RESPONDING ||
 		    conns[fd].state == CONN_STREAMING)
 			write_some(fd);
 	}
-	ndirty = 0;
 }
 
 static void
@@ -1223,17 +1240,16 @@ sweep(void)
 void
 conn_pass(long timeout_ms)
 {
-	if (loop_wait(timeout_ms) == -1)
+	/* Writes left from the last slice: only look for input. */
+	if (loop_wait(ndirty > 0 ? 0 : timeout_ms) == -1)
 		log_warn("%s", loop_backend());
 	now = loop_now_ms();
 	sweep();
 	session_sweep(now, cmd_expired);
 	room_sweep(now);
 	api_sweep(now);
-	while (ndirty > 0 || nclosing > 0) {
-		flush_dirty();
-		reap();
-	}
+	flush_dirty(CONN_FLUSH_SLICE);
+	reap();		/* what the closes broadcast waits its turn in the ring */
 }
 
 void
@@ -1245,7 +1261,7 @@ conn_drain(long ms)
 	now = loop_now_ms();
 	for (;;) {
 		while (ndirty > 0 || nclosing > 0) {
-			flush_dirty();
+			flush_dirty(ndirty);
 			reap();
 		}
 		if (nqueued == 0 || (now = loop_now_ms()) >= until)
