@@ -152,6 +152,7 @@ START_TEST(memory_counts_a_shared_chunk_once)
 	outq_clear(&q[1]);
 	ck_assert_uint_eq(outq_memory() - base, 10 + sizeof c);
 	outq_clear(&q[2]);
+	outq_clear(&q[0]);
 	ck_assert_uint_eq(outq_memory(), base);
 	ck_assert_uint_eq(c->refs, 1);
 	chunk_unref(c);
@@ -176,6 +177,7 @@ START_TEST(writes_to_a_pipe)
 	ck_assert_int_eq(outq_write(&q, p[1], 100), 20);	/* two at once */
 	ck_assert_int_eq(read(p[0], buf, sizeof buf), 30);
 	ck_assert(memcmp(buf + 20, "0123456789", 10) == 0);
+	outq_clear(&q);
 	close(p[0]);
 	close(p[1]);
 	chunk_unref(c);
