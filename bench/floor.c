@@ -270,7 +270,7 @@ main(int argc, char **argv)
 	printf("floor: %d streams, %d bytes, %d rounds a second: one round "
 	    "p50 %.2f ms, p99 %.2f ms, max %.2f ms; %.2f us a send()\n",
 	    nstreams, bytes, rate, took[FLOOR_WARMUP + rounds / 2] * 1e3,
-	    took[FLOOR_WARMUP + rounds * 99 / 100] * 1e3,
+	    took[FLOOR_WARMUP + (rounds - 1) * 99 / 100] * 1e3,
 	    took[FLOOR_WARMUP + rounds - 1] * 1e3,
 	    took[FLOOR_WARMUP + rounds / 2] * 1e6 / nstreams);
 	return 0;
