@@ -279,7 +279,10 @@ bench/load: bench/load.c
 bench/flood: bench/flood.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/flood.c
 
-bench: chatd bench/load bench/flood
+bench/floor: bench/floor.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/floor.c
+
+bench: chatd bench/load bench/flood bench/floor
 	STREAMS="$(STREAMS)" TRANSPORTS="$(TRANSPORTS)" sh bench/run.sh
 
 bench-transports: chatd bench/load

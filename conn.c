@@ -62,7 +62,7 @@ static long long list_timeout[LIST_COUNT] = {
 
 struct conn {
 	enum conn_state	 state;
-	int		 dirty;		/* in the list of connections to write */
+	int		 dirty;		/* in the ring of connections to write */
 	int		 read_shut;	/* the client half-closed */
 	int		 refused;	/* only here to carry a 503 or 429 */
 	enum conn_list	 list;
@@ -93,7 +93,7 @@ struct holder {
 
 static struct conn	*conns;		/* indexed by descriptor */
 static int		 capacity;	/* entries of conns */
-static int		*dirty, ndirty;
+static int		*dirty, dhead, ndirty;	/* a FIFO ring of capacity */
 static int		*closing, nclosing;
 static struct holder	*holders;	/* scratch for cutting the biggest queues */
 static int		 listen_fds[CONN_LISTEN_MAX], nlisten;
@@ -101,7 +101,6 @@ static int		 spare_fd = -1;	/* given up to shed a connection on EMFILE */
 static int		 max_conns, per_ip, nconns, nrefused;
 static int		 stopping;	/* WebSockets close with 1001 */
 static int		 nqueued;	/* connections with output queued */
-static size_t		 queued;	/* bytes queued for all of them */
 static long long	 now, accept_paused_until;
 static struct chunk	*busy_page;	/* 503: the server is full */
 static struct chunk	*crowd_page;	/* 429: too many from one address */
@@ -186,8 +185,7 @@ set_state(int fd, enum conn_state st)
 static void
 queue_changed(struct conn *c, size_t before)
 {
-	queued = queued - before + c->out.bytes;
-	stats_queued(queued);
+	stats_queued(outq_memory());
 	if (before == 0 && c->out.bytes > 0)
 		nqueued++;
 	else if (before > 0 && c->out.bytes == 0)
@@ -244,12 +242,17 @@ update_watch(int fd)
 	loop_watch(fd, ev, on_conn, NULL);
 }
 
+/*
+ * Queues fd for a write.  The flag outlives the slot (release() keeps it),
+ * so a descriptor is in the ring at most once and capacity entries do.
+ */
 static void
 mark_dirty(int fd)
 {
 	if (!conns[fd].dirty) {
 		conns[fd].dirty = 1;
-		dirty[ndirty++] = fd;
+		dirty[(dhead + ndirty) % capacity] = fd;
+		ndirty++;
 	}
 }
 
@@ -296,11 +299,11 @@ cut_biggest(void)
 			holders[n++].fd = fd;
 		}
 	qsort(holders, (size_t)n, sizeof *holders, by_bytes);
-	for (i = 0; i < n && queued > low; i++) {
+	for (i = 0; i < n && outq_memory() > low; i++) {
 		fd = holders[i].fd;
 		log_info("%s: cut off: %zu bytes queued, all connections hold "
 		    "%zu, the limit is %zu", conns[fd].ip, conns[fd].out.bytes,
-		    queued, config.total_queue_max);
+		    outq_memory(), config.total_queue_max);
 		stats_refused(STATS_REFUSED_TOTAL_QUEUE);
 		mark_closing(fd);
 	}
@@ -308,7 +311,7 @@ cut_biggest(void)
 	 * What is left is in finite responses, which end by themselves:
 	 * scanning on every push meanwhile would cost O(connections) each.
 	 */
-	if (queued > config.total_queue_max)
+	if (outq_memory() > config.total_queue_max)
 		next_scan = now + CONN_CUT_PAUSE_MS;
 }
 
@@ -322,7 +325,7 @@ queue_push(int fd, struct chunk *chunk, size_t cap)
 	if (outq_push(&c->out, chunk, cap) == -1)
 		return -1;
 	queue_changed(c, before);
-	if (queued > config.total_queue_max)
+	if (outq_memory() > config.total_queue_max)
 		cut_biggest();
 	return 0;
 }
@@ -472,6 +475,7 @@ release(int fd)
 {
 	struct conn *c = &conns[fd];
 	unsigned gen;
+	int was_dirty;
 
 	loop_watch(fd, 0, NULL, NULL);
 	close(fd);
@@ -486,9 +490,11 @@ release(int fd)
 	if (c->addr != NULL)
 		addr_conn_close(c->addr);
 	gen = c->gen;
+	was_dirty = c->dirty;
 	stats_conn_state(c->state, CONN_FREE);
 	memset(c, 0, sizeof *c);
 	c->gen = gen + 1;	/* every handle to it is stale now */
+	c->dirty = was_dirty;	/* still in the ring: see mark_dirty() */
 }
 
 /*
@@ -508,7 +514,7 @@ refuse(int fd, const char *ip, struct chunk *page, int linger)
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != -1) {
 		c = &conns[fd];
 		c->refused = 1;
-		c->read_shut = c->dirty = 0;
+		c->read_shut = 0;
 		c->session = NULL;
 		c->websocket = 0;
 	c->watcher = 0;
@@ -641,7 +647,7 @@ admit(int fd, const struct sockaddr *sa, socklen_t len)
 	 */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	http_request_init(c->req);
-	c->dirty = c->read_shut = c->refused = 0;
+	c->read_shut = c->refused = 0;
 	c->session = NULL;
 	c->websocket = 0;
 	c->ws = NULL;
@@ -1164,20 +1170,29 @@ on_conn(int fd, int ready, void *arg)
 		write_some(fd);
 }
 
-/* Writes to every connection that got output this pass, before sleeping. */
+/*
+ * Writes to at most max connections that got output, oldest first.  A
+ * broadcast to 10,000 streams is not written in one go: between slices
+ * the loop takes new requests, and what they broadcast joins the queues
+ * of the streams not written yet, which then take both events in one
+ * write.  So under load a stream is written fewer times than it gets
+ * events, and a new event waits for at most one round of the ring, not
+ * for the whole broadcast before it and then its own.
+ */
 static void
-flush_dirty(void)
+flush_dirty(int max)
 {
-	int i, fd;
+	int fd;
 
-	for (i = 0; i < ndirty; i++) {
-		fd = dirty[i];
+	while (ndirty > 0 && max-- > 0) {
+		fd = dirty[dhead];
+		dhead = (dhead + 1) % capacity;
+		ndirty--;
 		conns[fd].dirty = 0;
 		if (conns[fd].state == CONN_RESPONDING ||
 		    conns[fd].state == CONN_STREAMING)
 			write_some(fd);
 	}
-	ndirty = 0;
 }
 
 static void
@@ -1225,17 +1240,16 @@ sweep(void)
 void
 conn_pass(long timeout_ms)
 {
-	if (loop_wait(timeout_ms) == -1)
+	/* Writes left from the last slice: only look for input. */
+	if (loop_wait(ndirty > 0 ? 0 : timeout_ms) == -1)
 		log_warn("%s", loop_backend());
 	now = loop_now_ms();
 	sweep();
 	session_sweep(now, cmd_expired);
 	room_sweep(now);
 	api_sweep(now);
-	while (ndirty > 0 || nclosing > 0) {
-		flush_dirty();
-		reap();
-	}
+	flush_dirty(CONN_FLUSH_SLICE);
+	reap();		/* what the closes broadcast waits its turn in the ring */
 }
 
 void
@@ -1247,7 +1261,7 @@ conn_drain(long ms)
 	now = loop_now_ms();
 	for (;;) {
 		while (ndirty > 0 || nclosing > 0) {
-			flush_dirty();
+			flush_dirty(ndirty);
 			reap();
 		}
 		if (nqueued == 0 || (now = loop_now_ms()) >= until)

@@ -6,6 +6,8 @@
 #define CONN_RESERVE_FDS	(16 + CONN_REFUSED_MAX)	/* kept back for files, logs, refusals */
 #define CONN_READ_MAX		4096	/* bytes read from one connection per pass */
 #define CONN_WRITE_MAX		(64 * 1024)	/* bytes written to one per pass */
+#define CONN_FLUSH_SLICE	256	/* writes per pass before the loop looks
+					   for input again (about 1 ms) */
 #define CONN_DRAIN_STEP_MS	50	/* at shutdown, the longest wait between writes */
 #define CONN_ACCEPT_MAX		64	/* connections accepted per pass */
 #define CONN_RESPONSE_TIMEOUT_MS 30000	/* a finite response must be taken by then */

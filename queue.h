@@ -11,6 +11,7 @@
  */
 struct chunk {
 	unsigned	refs;
+	unsigned	queued;		/* of those refs, the queues' */
 	size_t		len;
 	char		data[];
 };
@@ -55,5 +56,11 @@ ssize_t	outq_write(struct outq *, int fd, size_t max);
 
 /* Drops every queued reference and frees the ring. */
 void	outq_clear(struct outq *);
+
+/*
+ * The memory that all queues hold: each chunk once however many queues
+ * hold it (a broadcast is one chunk), and a ring entry per reference.
+ */
+size_t	outq_memory(void);
 
 #endif

@@ -4,9 +4,10 @@
  * One process drives a running chatd on a loopback address:
  *
  *  1. logs in N guests (b0001...) and opens a chat stream for each, the
- *     connections spread over source addresses 127.0.0.2..127.0.0.255 so
- *     neither the per-address limit nor the ephemeral ports of a single
- *     address get in the way;
+ *     connections spread over source addresses 127.1.0.0..127.1.63.255 so
+ *     neither the per-address limits (connections, and chatd's login
+ *     bucket of 10) nor the ephemeral ports of a single address get in
+ *     the way;
  *  2. reads chatd's VmRSS before the logins and with the N streams idle;
  *  3. phase 1: posts R messages a second for D1 seconds from a few of those
  *     sessions and measures, per message, the time from the start of its
@@ -72,7 +73,8 @@
 #define LOAD_INFLIGHT_DEFAULT	32	/* phase 2 posts in flight */
 #define LOAD_INFLIGHT_MAX	64
 #define LOAD_SETUP_MAX		32	/* logins or stream opens in flight */
-#define LOAD_ADDRS		254	/* 127.0.0.2 .. 127.0.0.255 */
+#define LOAD_ADDR_FIRST		0x7f010000u	/* 127.1.0.0 */
+#define LOAD_ADDRS		16384	/* .. 127.1.63.255: one login each */
 #define LOAD_MSGS_MAX		200000	/* messages one run may post */
 #define LOAD_CARRY_MAX		1024	/* kept of a line split across reads */
 #define LOAD_REPLY_MAX		1024	/* kept of a short response */
@@ -168,7 +170,7 @@ static int		 nreqs;		/* slots in use */
 static struct msg	*msgs;
 static long long	 nmsgs;		/* seq of the last message posted */
 static struct sockaddr_in server;
-static int		 bind_ok = 1;	/* 0 if 127.0.0.x cannot be bound here */
+static int		 bind_ok = 1;	/* 0 if 127.1.x.y cannot be bound here */
 static int		 next_addr;
 static pid_t		 chatd_pid;
 static int		 nchan;		/* -N: the server is nginx+nchan */
@@ -256,7 +258,7 @@ check_deadline(void)
 		die("the run took longer than its limit: stopped");
 }
 
-/* Opens a non-blocking connection to chatd from the next 127.0.0.x. */
+/* Opens a non-blocking connection to chatd from the next 127.1.x.y. */
 static int
 dial(void)
 {
@@ -270,13 +272,13 @@ dial(void)
 	if (bind_ok) {
 		memset(&src, 0, sizeof src);
 		src.sin_family = AF_INET;
-		src.sin_addr.s_addr = htonl(0x7f000002u +
+		src.sin_addr.s_addr = htonl(LOAD_ADDR_FIRST +
 		    (unsigned)(next_addr++ % LOAD_ADDRS));
 		if (bind(fd, (struct sockaddr *)&src, sizeof src) == -1) {
 			if (errno != EADDRNOTAVAIL)
 				goto fail;
 			/* Only 127.0.0.1 here (not Linux): chatd needs a large -i. */
-			fprintf(stderr, "load: cannot bind 127.0.0.x; using one "
+			fprintf(stderr, "load: cannot bind 127.1.x.y; using one "
 			    "source address\n");
 			bind_ok = 0;
 		}

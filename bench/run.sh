@@ -12,6 +12,9 @@
 #                 publishes through POST /api/publish (chatd -T, a token
 #                 file in the scratch directory) for -d seconds
 #   CHATD, LOAD, FLOODER   ./chatd, bench/load, bench/flood
+#   FLOOR         bench/floor: before each size, the time one send() to
+#                 each of N loopback streams takes on the server's core
+#                 with no server at all ("": skip it)
 #   CHATD_ARGS    more chatd flags
 #   NGINX, NCHAN_MODULE    nginx, /usr/lib/nginx/modules/ngx_nchan_module.so
 #   CHATD_CPU, LOAD_CPU    the server's core and the generator's (0 and 1)
@@ -26,6 +29,7 @@ set -u
 CHATD=${CHATD:-./chatd}
 LOAD=${LOAD:-bench/load}
 FLOODER=${FLOODER:-bench/flood}
+FLOOR=${FLOOR-bench/floor}
 STREAMS=${STREAMS-1000 5000 10000}
 SERVERS=${SERVERS:-chatd nchan}
 TRANSPORTS=${TRANSPORTS:-html}
@@ -112,7 +116,7 @@ trap 'exit 130' INT TERM
 start_chatd() {
 	log=$dir/chatd.log
 	: >"$log"
-	# -i: one address may hold them all if 127.0.0.x cannot be bound.
+	# -i: one address may hold them all if 127.1.x.y cannot be bound.
 	# -l: a stream reloads itself after -l lines; the saturation phase
 	# sends thousands, and a reload would end it in the middle of a count.
 	# shellcheck disable=SC2086
@@ -257,14 +261,31 @@ run_one() {
 			status=1
 		fi
 		echo "chatd log: $cut streams cut off for a full queue during the run, $(($(grep -c 'cut off' "$log") - cut)) at shutdown; $(grep -c 'refused' "$log") connections refused"
+		# Which limit cut them: -q (one stream's queue) or -Q (all of them).
+		[ "$cut" -gt 0 ] && grep -m 2 'cut off' "$log"
 	else
 		echo "nginx error log: $(grep -c '\[error\]\|\[crit\]\|\[alert\]' "$ndir/error.log") errors"
 		grep -m 3 '\[error\]\|\[crit\]\|\[alert\]' "$ndir/error.log"
 	fi
 }
 
+# The least a broadcast to n streams costs here, no server involved: one
+# send() to each, 20 rounds a second for 5 s, pinned as the servers are.
+run_floor() {
+	[ -n "$FLOOR" ] && [ -x "$FLOOR" ] && [ -n "$pin_srv" ] || return 0
+	echo
+	echo "=== floor, $1 streams ($(uptime | sed 's/.*load/load/'))"
+	# shellcheck disable=SC2086
+	fl=$(${NICE:+nice -n $NICE} "$FLOOR" -n "$1" -w "$CHATD_CPU" \
+	    -R "$LOAD_CPU") || return 0
+	echo "$fl"
+	echo "$fl" | sed -n 's|.*one round p50 \([0-9.]*\) ms, p99 \([0-9.]*\) ms.*|result: server=floor streams='"$1"' p50=\1 p99=\2|p' \
+	    >>"$results"
+}
+
 echo "bench: $(uname -sr), $(getconf _NPROCESSORS_ONLN) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
 for n in $STREAMS; do
+	[ -z "$PUBLISH" ] && run_floor "$n"
 	for server in $SERVERS; do
 		if [ "$server" = nchan ] && [ $have_nchan -eq 0 ]; then
 			echo "nchan: not installed ($NGINX, $NCHAN_MODULE): skipped"
@@ -312,6 +333,9 @@ function f(k,   i, kv) {
 		    s, n, f("limit"))
 	else if ($0 ~ /failed/)
 		line = sprintf("%-9s %6s  failed", s, n)
+	else if (s == "floor")
+		line = sprintf("%-9s %6s %6s %5s %9s %9s  one send() to each, no server",
+		    s, n, "", "", f("p50"), f("p99"))
 	else
 		line = sprintf("%-9s %6s %6s %5s %9s %9s %11s %11s %8s %7s", s, n,
 		    f("held"), f("lost") + f("gaps") + f("repeats") + f("pubbad"),
@@ -337,6 +361,8 @@ END {
 	print "the server; waited%: share of phase 1 / phase 2 the server was ready"
 	print "to run but its core was busy with other work"
 	print "chatd-pub: p50, p99 at the publish rate (PUBLISH), deliv/s during it"
+	print "floor: one round of send() calls, one to each stream, on the"
+	print "server core with no server (bench/floor): below it no server goes"
 	for (n in sizes) {
 		if (rate["chatd", n] > 0 && rate["nchan", n] > 0)
 			printf("%6s streams: chatd delivers %.2fx what nchan does\n",

@@ -130,6 +130,60 @@ START_TEST(full_socket_returns_zero)
 }
 END_TEST
 
+/* A broadcast holds one chunk however many queues hold it. */
+START_TEST(memory_counts_a_shared_chunk_once)
+{
+	struct chunk *c = chunk_new("0123456789", 10);
+	struct chunk *d = chunk_new("abc", 3);
+	struct outq q[3];
+	size_t base = outq_memory();
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		outq_init(&q[i]);
+		ck_assert_int_eq(outq_push(&q[i], c, 100), 0);
+	}
+	ck_assert_uint_eq(outq_memory() - base, 10 + 3 * sizeof c);
+	ck_assert_int_eq(outq_push(&q[0], d, 100), 0);
+	ck_assert_uint_eq(outq_memory() - base, 13 + 4 * sizeof c);
+	/* Written out of one queue: the others still hold it. */
+	ck_assert_int_eq(outq_write(&q[0], pair[0], 100), 13);
+	ck_assert_uint_eq(outq_memory() - base, 10 + 2 * sizeof c);
+	outq_clear(&q[1]);
+	ck_assert_uint_eq(outq_memory() - base, 10 + sizeof c);
+	outq_clear(&q[2]);
+	outq_clear(&q[0]);
+	ck_assert_uint_eq(outq_memory(), base);
+	ck_assert_uint_eq(c->refs, 1);
+	chunk_unref(c);
+	chunk_unref(d);
+}
+END_TEST
+
+/* Not a socket (a pipe): written all the same. */
+START_TEST(writes_to_a_pipe)
+{
+	struct chunk *c = chunk_new("0123456789", 10);
+	struct outq q;
+	char buf[32];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	outq_init(&q);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_write(&q, p[1], 100), 10);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_push(&q, c, 100), 0);
+	ck_assert_int_eq(outq_write(&q, p[1], 100), 20);	/* two at once */
+	ck_assert_int_eq(read(p[0], buf, sizeof buf), 30);
+	ck_assert(memcmp(buf + 20, "0123456789", 10) == 0);
+	outq_clear(&q);
+	close(p[0]);
+	close(p[1]);
+	chunk_unref(c);
+}
+END_TEST
+
 START_TEST(ring_grows_past_its_first_size)
 {
 	struct chunk *c = chunk_new("x", 1);
@@ -163,6 +217,8 @@ queue_suite(void)
 	tcase_add_test(tc, partial_writes_resume_in_order);
 	tcase_add_test(tc, full_socket_returns_zero);
 	tcase_add_test(tc, ring_grows_past_its_first_size);
+	tcase_add_test(tc, memory_counts_a_shared_chunk_once);
+	tcase_add_test(tc, writes_to_a_pipe);
 	suite_add_tcase(s, tc);
 	return s;
 }

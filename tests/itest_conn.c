@@ -467,6 +467,52 @@ START_TEST(total_queue_cuts_the_biggest)
 }
 END_TEST
 
+#define FAN_STREAMS	300	/* more than one slice of writes (256) */
+
+/*
+ * A broadcast to many streams is written over several passes of the
+ * loop; every stream still gets every event, in order.  -Q counts what
+ * the queues hold in memory: the same 10 KB event queued to 300 readers
+ * is 10 KB, not 3 MB, so nobody who reads is cut at -Q 1.
+ */
+START_TEST(broadcast_to_many_all_in_order_within_total_queue)
+{
+	static struct stream st[FAN_STREAMS];
+	static char msg[3 * 2600 + 16];
+	static const char *const tags[] = { "first", "second", "third" };
+	struct server s;
+	const char *sid, *poster, *a, *b, *c;
+	char form[32];
+	size_t t;
+	int i;
+
+	srv_start(&s, "-Q", "1", "-m", "3000", "-H", "0", "-i", "1000", NULL);
+	for (i = 0; i < FAN_STREAMS; i++) {
+		snprintf(form, sizeof form, "name=fan%d", i);
+		ck_assert_ptr_nonnull(sid = cl_login(s.port, form, NULL));
+		ck_assert_int_eq(stream_open(&st[i], s.port, sid, NULL), 200);
+	}
+	ck_assert_ptr_nonnull(poster = cl_login(s.port, "name=poster", NULL));
+	for (t = 0; t < 3; t++) {
+		snprintf(msg, sizeof msg, "%s%s", tags[t], cl_angles(2600));
+		ck_assert_int_eq(cl_say(s.port, poster, msg), 200);
+	}
+	for (i = 0; i < FAN_STREAMS; i++) {
+		ck_assert_msg(stream_wait(&st[i], "third&lt;", 5000),
+		    "stream %d missed an event", i);
+		a = strstr(st[i].data, "first&lt;");
+		b = strstr(st[i].data, "second&lt;");
+		c = strstr(st[i].data, "third&lt;");
+		ck_assert_msg(a != NULL && b != NULL && a < b && b < c,
+		    "stream %d: out of order", i);
+		ck_assert_int_eq(stream_count(&st[i], "first&lt;"), 1);
+		stream_close(&st[i]);
+	}
+	ck_assert_msg(!srv_logged(&s, "cut off", 0), "a reader was cut");
+	srv_stop_clean(&s);
+}
+END_TEST
+
 START_TEST(bad_total_queue_exits_2)
 {
 	static const char *const bad[] = { "0", "4096", "x", "-1" };
@@ -704,6 +750,7 @@ itest_conn_suite(void)
 	tcase_add_test(tc, slowloris_many_addresses_cannot_lock_out_talk);
 	tcase_add_test(tc, refusal_page_arrives_intact);
 	tcase_add_test(tc, total_queue_cuts_the_biggest);
+	tcase_add_test(tc, broadcast_to_many_all_in_order_within_total_queue);
 	tcase_add_test(tc, bad_total_queue_exits_2);
 	tcase_add_test(tc, descriptor_limit_users_keep_chatting);
 	tcase_add_test(tc, streams_have_keepalive);
