@@ -234,7 +234,7 @@ status_metrics(struct buf *b)
 	family(b, "chatd_watchers", "gauge", "Read-only watchers (-W).");
 	buf_printf(b, "chatd_watchers %ld\n", stats->watchers);
 	family(b, "chatd_queued_bytes", "gauge",
-	    "Bytes queued for all connections.");
+	    "Memory held by output queues (a shared event counted once).");
 	buf_printf(b, "chatd_queued_bytes %zu\n", stats->queued);
 	family(b, "chatd_rooms", "gauge", "Rooms kept.");
 	buf_printf(b, "chatd_rooms %d\n", room_count());
