@@ -26,7 +26,7 @@ static char	 redis_addr[32];
 static void
 cluster(struct redis *rds, struct server *s, int n)
 {
-	char num[4], grace[8];
+	char num[12], grace[12];
 	int i;
 
 	rds_start(rds);
