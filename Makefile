@@ -33,19 +33,21 @@ FRAMES = frames/login.html frames/frameset.html frames/chat.html \
 	frames/talk.html frames/names.html frames/page.html frames/register.html frames/lite.html frames/style.css \
 	frames/chat.js frames/talk.js frames/embed.js
 
-OBJ = accounts.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
-	loop_select.o presence.o queue.o redis.o \
+OBJ = accounts.o accounts_redis.o addr.o api.o tokens.o buf.o cmd.o config.o conn.o frames.o http.o json.o later.o log.o login.o loop.o loop_epoll.o loop_kqueue.o loop_poll.o \
+	loop_select.o presence.o queue.o redis.o cluster.o \
 	room.o session.o sha1.o stats.o status.o text.o transcript.o web.o worker.o \
 	event.o stream.o fmt_html.o fmt_text.o fmt_json.o fmt_ws.o ws.o
 
 UNIT = tests/check_addr.o tests/check_http.o tests/check_text.o tests/check_queue.o \
 	tests/check_session.o tests/check_accounts.o tests/check_transcript.o tests/check_tokens.o \
 	tests/check_loop.o tests/check_fmt.o tests/check_ws.o tests/check_json.o tests/json_decode.o \
-	tests/check_fmt_json.o tests/check_stats.o tests/check_log.o
+	tests/check_fmt_json.o tests/check_stats.o tests/check_cluster.o tests/check_log.o
 ITEST = tests/itest.o tests/itest_conn.o tests/itest_core.o tests/itest_rooms.o tests/itest_accounts.o tests/itest_daemon.o \
+	tests/itest_instance.o \
 	tests/itest_loop.o tests/itest_web.o tests/itest_sessions.o tests/itest_text.o \
-	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o \
-	tests/itest_presence.o
+	tests/itest_api.o tests/itest_ws.o tests/itest_pages.o tests/itest_status.o tests/itest_pub.o tests/itest_cluster.o \
+	tests/itest_presence.o \
+	tests/itest_accounts_redis.o
 
 all: chatd
 
@@ -85,8 +87,10 @@ tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 redis.o: redis.c redis.h config.h log.h loop.h
+accounts_redis.o: accounts_redis.c accounts_redis.h accounts.h redis.h config.h log.h text.h
+cluster.o: cluster.c cluster.h presence.h cmd.h redis.h room.h config.h log.h loop.h session.h stream.h event.h fmt.h queue.h buf.h text.h
 presence.o: presence.c presence.h config.h text.h event.h log.h loop.h redis.h room.h session.h
-chatd.o: chatd.c presence.h redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
+chatd.o: chatd.c accounts_redis.h cluster.h presence.h redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h presence.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
 conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
@@ -114,7 +118,7 @@ later.o: later.c later.h accounts.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
 login.o: login.c presence.h stats.h login.h accounts.h addr.h cmd.h config.h http.h later.h log.h room.h session.h stream.h event.h fmt.h queue.h text.h
-$(UNIT) $(ITEST) tests/run.o: tests/suites.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
+$(UNIT) $(ITEST) tests/run.o: tests/suites.h cluster.h json.h tests/itest.h event.h fmt.h stream.h addr.h conn.h http.h text.h queue.h session.h room.h accounts.h transcript.h buf.h log.h config.h loop.h worker.h web.h cmd.h stats.h
 tests/check_json.o tests/json_decode.o tests/itest_api.o tests/itest_status.o tests/itest_pub.o tests/check_fmt_json.o: json.h fmt_json.h tests/json_decode.h
 
 tests/run: tests/run.o $(UNIT) $(ITEST) $(OBJ)
@@ -153,7 +157,7 @@ portable32:
 check-deps:
 	for try in 1 2 3; do apt-get update -qq && break; sleep 10; done; true
 	apt-get install -y -qq make gcc libc6-dev libcrypt-dev check pkg-config \
-	    python3 python3-websockets w3m lynx
+	    python3 python3-websockets w3m lynx libhiredis-dev redis-server
 
 # On localhost only; `./chatd -b 0.0.0.0` serves others (see README.md).
 run: chatd
@@ -161,10 +165,12 @@ run: chatd
 
 # The service files in contrib/: the rc script parses, and systemd accepts
 # the unit (where systemd-analyze exists; it wants ExecStart's binary, so
-# it checks a copy that names the one just built).
+# it checks a copy that names the one just built); nginx -t accepts the
+# cluster configuration, under a scratch prefix of its own.
 check-contrib: chatd
 	sh -n contrib/chatd.rc
 	sh tools/verify-unit.sh contrib/chatd.service
+	sh tools/check-nginx.sh contrib/nginx-cluster.conf
 
 install: chatd
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANPREFIX)/man8
@@ -181,8 +187,8 @@ clean:
 	rm -rf tests/out
 
 .PHONY: all check check-asan check-deps check-contrib portable portable32 run \
-	install uninstall clean fuzz check-browser check-hostile check-mutate \
-	check-mutate-asan bench bench-transports bench-publish
+	install uninstall clean fuzz check-browser check-cluster check-hostile check-mutate \
+	check-mutate-asan bench bench-transports bench-publish bench-cluster
 
 # libFuzzer targets for http.c and ws.c (clang only), FUZZTIME seconds
 # each: `make fuzz FUZZTIME=300`.  The corpora grow in fuzz/out/ (ignored
@@ -226,6 +232,12 @@ fuzz: fuzz/out/fuzz_http fuzz/out/fuzz_ws fuzz/out/fuzz_json
 # chromium-driver); screenshots land in tests/out/.  About a minute.
 check-browser: chatd
 	python3 tests/browser/check_browser.py
+
+# Three chatd -R behind contrib/nginx-cluster.conf, with a redis-server and
+# an nginx of the test's own, a chat across them from Chromium (apt-get
+# install redis-server libhiredis-dev nginx chromium chromium-driver).
+check-cluster: chatd
+	python3 tests/browser/check_cluster.py
 
 
 # Slowloris and slow-read attacks (slowhttptest, if installed) on a local
@@ -279,4 +291,9 @@ bench-transports: chatd bench/load
 PUBLISH = 1000
 bench-publish: chatd bench/load
 	STREAMS=1000 SERVERS=chatd PUBLISH="$(PUBLISH)" FLOOD=0 sh bench/run.sh
+
+# Issue 14: three chatd -R and a redis-server, 1,000 streams spread over
+# them, 20 messages/s posted on one: cross-instance fan-out (bench/cluster.sh).
+bench-cluster: chatd bench/load
+	sh bench/cluster.sh
 

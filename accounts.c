@@ -36,6 +36,7 @@ struct node {
 	struct node	*hnext;		/* hash chain */
 	size_t		 index;		/* its line in the table */
 	int		 unsaved;	/* registered, its save still being written */
+	unsigned	 seen;		/* -R: the mark of the last full reread it was in */
 };
 
 /*
@@ -60,7 +61,10 @@ struct table {
 };
 
 enum change_kind { CHANGE_REGISTER, CHANGE_PASSWORD, CHANGE_COLOR };
-enum change_state { CHANGE_HASHING, CHANGE_READY, CHANGE_SAVING };
+enum change_state {
+	CHANGE_HASHING, CHANGE_READY, CHANGE_SAVING,
+	CHANGE_STORING		/* -R: handed to the store, waiting for it */
+};
 
 /*
  * A change waiting to be saved.  It is applied to the table when its save
@@ -143,8 +147,19 @@ static int			 reloads;	/* rereads that took effect */
 static int			 closing;
 static const struct method	*method;
 static int			 method_probed;
+/* -R: the store, and the mirror's copy in the file. */
+static accounts_store_fn	*store;
+static int			 store_is_up;
+static int			 dirty;		/* the mirror changed since the last copy */
+static unsigned			 mark;		/* of the full reread under way */
+static char			**retired;	/* lines a save being written points to */
+static size_t			 nretired, capretired;
 
 static void	start_save(void);
+static void	submit_save(struct job *);
+static void	store_changes(void);
+static void	copy_mirror(void);
+static void	free_retired(void);
 
 /* Overwrites a password in memory, in a way the compiler keeps. */
 static void
@@ -1072,6 +1087,7 @@ save_done(struct job *j)
 	}
 	r = j->w.ran ? j->result : ACCOUNTS_IO_ERROR;
 	saving = 0;
+	free_retired();
 	if (r != ACCOUNTS_DONE) {
 		errno = j->err;
 		if (j->w.ran)
@@ -1148,8 +1164,12 @@ start_save(void)
 	struct change *c, *next, *batch = NULL, **tail = &batch;
 	enum accounts_result r;
 	struct job *j;
-	size_t i, len;
 
+	if (store != NULL) {
+		store_changes();
+		copy_mirror();
+		return;
+	}
 	if (saving || loading)
 		return;
 	for (c = changes; c != NULL && c->state != CHANGE_READY; c = c->next)
@@ -1175,6 +1195,19 @@ start_save(void)
 		job_free(j);
 		return;
 	}
+	submit_save(j);
+}
+
+/*
+ * Hands the helper a save of the table as it is now: the list of its
+ * lines, which stay untouched (or retired, not freed) until the save is
+ * collected.
+ */
+static void
+submit_save(struct job *j)
+{
+	size_t i, len;
+
 	if (accounts_path != NULL) {
 		len = strlen(accounts_path);
 		if ((j->path = strdup(accounts_path)) == NULL ||
@@ -1200,6 +1233,107 @@ start_save(void)
 	}
 	saving = 1;
 	worker_submit(&j->w);
+}
+
+/*
+ * -R: a line leaves the table.  A save being written may point to it, so
+ * it is freed only once that save is collected.
+ */
+static void
+retire(char *line)
+{
+	char **v;
+	size_t cap;
+
+	if (!saving) {
+		free(line);
+		return;
+	}
+	if (nretired == capretired) {
+		cap = capretired ? capretired * 2 : 16;
+		if ((v = realloc(retired, cap * sizeof *v)) == NULL) {
+			/* Leaked rather than freed under the helper's feet. */
+			log_warnx("accounts: out of memory");
+			return;
+		}
+		retired = v;
+		capretired = cap;
+	}
+	retired[nretired++] = line;
+}
+
+static void
+free_retired(void)
+{
+	while (nretired > 0)
+		free(retired[--nretired]);
+}
+
+/*
+ * -R: hands every hashed change to the store.  What the store cannot
+ * take is answered UNAVAILABLE, later, like any other answer.
+ */
+static void
+store_changes(void)
+{
+	struct change *c, *next;
+	struct account a;
+	const char *value;
+	enum accounts_store_kind kind;
+	char *line = NULL;
+	size_t len;
+	int rv;
+
+	for (c = changes; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != CHANGE_READY)
+			continue;
+		switch (c->kind) {
+		case CHANGE_REGISTER:
+			memset(&a, 0, sizeof a);
+			memcpy(a.name, c->name, sizeof a.name);
+			a.hash = c->hash;
+			if ((line = format_line(&a, &len)) == NULL) {
+				change_unlink(c);
+				answer_later(c, ACCOUNTS_IO_ERROR);
+				continue;
+			}
+			line[len - 1] = '\0';
+			kind = ACCOUNTS_STORE_NEW;
+			value = line;
+			break;
+		case CHANGE_PASSWORD:
+			kind = ACCOUNTS_STORE_HASH;
+			value = c->hash;
+			break;
+		default:
+			kind = ACCOUNTS_STORE_COLOR;
+			value = c->color;
+			break;
+		}
+		c->state = CHANGE_STORING;
+		rv = store_is_up ? store(c, kind, c->key, value) : -1;
+		free(line);
+		line = NULL;
+		if (rv == -1) {
+			change_unlink(c);
+			answer_later(c, ACCOUNTS_UNAVAILABLE);
+		}
+	}
+}
+
+/* -R: rewrites the file as a copy of the mirror, if it changed. */
+static void
+copy_mirror(void)
+{
+	struct job *j;
+
+	if (saving || loading || !dirty || accounts_path == NULL || closing)
+		return;
+	if ((j = job_new(JOB_SAVE)) == NULL)
+		return;
+	dirty = 0;
+	submit_save(j);
 }
 
 /* The loop's part of every job. */
@@ -1331,7 +1465,7 @@ accounts_reload_start(void)
 {
 	struct job *j;
 
-	if (accounts_path == NULL)
+	if (accounts_path == NULL || store != NULL)
 		return;
 	if (saving || loading) {
 		reload_wanted = 1;
@@ -1381,6 +1515,12 @@ accounts_close(void)
 	changes_tail = &changes;
 	table_free(&accounts);
 	loading = saving = 0;
+	free_retired();
+	free(retired);
+	retired = NULL;
+	capretired = 0;
+	store = NULL;
+	store_is_up = dirty = 0;
 	free(accounts_path);
 	accounts_path = NULL;
 	reload_wanted = 0;
@@ -1457,6 +1597,8 @@ accounts_register_start(const char *name, const char *password,
 		return ACCOUNTS_EXISTS;
 	if (!password_ok(password))
 		return ACCOUNTS_BAD_PASSWORD;
+	if (store != NULL && !store_is_up)
+		return ACCOUNTS_UNAVAILABLE;
 	if (accounts.naccounts + (size_t)nregistering >= ACCOUNTS_MAX)
 		return ACCOUNTS_FULL;
 	if ((c = change_new(CHANGE_REGISTER, name, done, arg)) == NULL)
@@ -1475,6 +1617,8 @@ accounts_passwd_start(const char *name, const char *old, const char *new,
 		return ACCOUNTS_UNKNOWN;
 	if ((old != NULL && !password_ok(old)) || !password_ok(new))
 		return ACCOUNTS_BAD_PASSWORD;
+	if (store != NULL && !store_is_up)
+		return ACCOUNTS_UNAVAILABLE;
 	if ((c = change_new(CHANGE_PASSWORD, a->name, done, arg)) == NULL)
 		return ACCOUNTS_IO_ERROR;
 	if (old == NULL)
@@ -1505,11 +1649,162 @@ accounts_color_start(const char *name, const char *color,
 	}
 	if (strcmp(canon, a->color) == 0)
 		return ACCOUNTS_DONE;
+	if (store != NULL && !store_is_up)
+		return ACCOUNTS_UNAVAILABLE;
 	if ((c = change_new(CHANGE_COLOR, a->name, done, arg)) == NULL)
 		return ACCOUNTS_IO_ERROR;
 	memcpy(c->color, canon, sizeof c->color);
 	start_save();
 	return ACCOUNTS_PENDING;
+}
+
+void
+accounts_set_store(accounts_store_fn *fn)
+{
+	store = fn;
+	store_is_up = 0;
+}
+
+void
+accounts_store_up(int up)
+{
+	store_is_up = up;
+}
+
+/*
+ * The store has answered: the line it holds now is the mirror's, and the
+ * caller hears the store's answer (the copy in the file follows).
+ */
+void
+accounts_stored(void *token, enum accounts_result r, const char *line)
+{
+	struct change *c = token;
+
+	change_unlink(c);
+	if (r == ACCOUNTS_DONE && line != NULL)
+		accounts_mirror_put(line, strlen(line));
+	change_finish(c, r);
+}
+
+int
+accounts_mirror_put(const char *text, size_t len)
+{
+	struct account a;
+	struct entry *e;
+	struct node *n;
+	char hash[ACCOUNTS_HASH_BYTES], *line, *h;
+	const char *why;
+
+	memset(&a, 0, sizeof a);
+	if ((why = parse_line(text, len, &a, hash)) != NULL) {
+		log_warnx("accounts: a line from the store: %s; not taken",
+		    why);
+		return -1;
+	}
+	if ((n = table_find(&accounts, a.key)) != NULL) {
+		n->seen = mark;
+		e = &accounts.v[n->index];
+		if (e->len == len + 1 && memcmp(e->line, text, len) == 0)
+			return 0;
+		if ((line = line_copy(text, len)) == NULL ||
+		    (h = strdup(hash)) == NULL) {
+			free(line);
+			log_warnx("accounts: out of memory");
+			return -1;
+		}
+		retire(e->line);
+		e->line = line;
+		e->len = len + 1;
+		free(n->a.hash);
+		n->a = a;
+		n->a.hash = h;
+		n->unsaved = 0;
+	} else {
+		if (accounts.naccounts >= ACCOUNTS_MAX) {
+			log_warnx("accounts: more than %d accounts in the "
+			    "store; %s not taken", ACCOUNTS_MAX, a.name);
+			return -1;
+		}
+		if ((n = node_new(&a, hash)) == NULL ||
+		    (line = line_copy(text, len)) == NULL) {
+			node_free(n);
+			log_warnx("accounts: out of memory");
+			return -1;
+		}
+		if (table_push(&accounts, n, line, len + 1) == -1) {
+			free(line);
+			node_free(n);
+			log_warnx("accounts: out of memory");
+			return -1;
+		}
+		n->seen = mark;
+	}
+	dirty = 1;
+	start_save();
+	return 1;
+}
+
+int
+accounts_mirror_drop(const char *key)
+{
+	struct node *n;
+
+	if ((n = table_find(&accounts, key)) == NULL)
+		return 0;
+	retire(accounts.v[n->index].line);
+	table_remove(&accounts, n->index);
+	node_free(n);
+	dirty = 1;
+	start_save();
+	return 1;
+}
+
+void
+accounts_mirror_mark(void)
+{
+	mark++;
+}
+
+/* One pass over the table, however many go: a reread may drop them all. */
+int
+accounts_mirror_sweep(void)
+{
+	struct node *n;
+	size_t i, j;
+	int gone = 0;
+
+	for (i = j = 0; i < accounts.n; i++) {
+		n = accounts.v[i].node;
+		if (n != NULL && n->seen != mark) {
+			table_unhash(&accounts, n);
+			retire(accounts.v[i].line);
+			node_free(n);
+			gone++;
+			continue;
+		}
+		accounts.v[j] = accounts.v[i];
+		if (n != NULL)
+			n->index = j;
+		j++;
+	}
+	accounts.n = j;
+	if (gone > 0) {
+		dirty = 1;
+		start_save();
+	}
+	return gone;
+}
+
+void
+accounts_each(void (*fn)(void *, const char *, const char *, size_t),
+    void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < accounts.n; i++)
+		if (accounts.v[i].node != NULL && !accounts.v[i].node->unsaved)
+			fn(arg, accounts.v[i].node->a.key, accounts.v[i].line,
+			    accounts.v[i].len - 1);
 }
 
 static void
@@ -1587,6 +1882,27 @@ accounts_put(const char *name, const char *password, int *created)
 	r = sync_wait(r, &slot);
 	temp_suffix = ".tmp";
 	return r;
+}
+
+int
+accounts_make_hash(const char *password, char hash[ACCOUNTS_HASH_BYTES])
+{
+	struct job *j;
+	int rv = -1;
+
+	if (!password_ok(password) || probe_method() == NULL ||
+	    (j = job_new(JOB_HASH)) == NULL)
+		return -1;
+	if (make_hash(j, password) == -1) {
+		errno = j->err;
+		log_warn("accounts: %s", j->what);
+	} else {
+		memcpy(hash, j->hash, strlen(j->hash) + 1);
+		rv = 0;
+	}
+	wipe(j->hash, sizeof j->hash);
+	job_free(j);
+	return rv;
 }
 
 const char *

@@ -16,7 +16,8 @@ enum accounts_result {
 	ACCOUNTS_BAD_PASSWORD,	/* wrong password, or empty / too long */
 	ACCOUNTS_IO_ERROR,	/* the file could not be written; nothing changed */
 	ACCOUNTS_FULL,		/* register: ACCOUNTS_MAX accounts exist */
-	ACCOUNTS_PENDING	/* started: the answer comes through the callback */
+	ACCOUNTS_PENDING,	/* started: the answer comes through the callback */
+	ACCOUNTS_UNAVAILABLE	/* -R: the store (Redis) is away; nothing changed */
 };
 
 struct account {
@@ -126,6 +127,59 @@ enum accounts_result accounts_set_color(const char *name, const char *color);
  */
 enum accounts_result accounts_put(const char *name, const char *password,
 	    int *created);
+
+/*
+ * -R: accounts live in a store (accounts_redis.c) and the table is its
+ * mirror.  A change, once hashed, goes to store(token, kind, key, value)
+ * instead of the file: ACCOUNTS_STORE_NEW with the whole line (no
+ * newline) of a registration, which must not exist yet; _HASH or _COLOR
+ * with the new hash or colour of an existing account.  store() returns
+ * -1 if it cannot start (the change then answers UNAVAILABLE), else it
+ * calls accounts_stored() exactly once, later (never from inside store()),
+ * with DONE and the account's line as stored, or EXISTS, UNKNOWN,
+ * UNAVAILABLE or IO_ERROR.  While the store is down (accounts_store_up(0),
+ * the state set_store() starts in) changes answer UNAVAILABLE at once;
+ * logins go on from the mirror.
+ *
+ * With a store the file (-A), if any, is a copy of the mirror: rewritten
+ * atomically off the loop after the mirror changes (the answer never
+ * waits for it), never reread (SIGHUP rereads nothing).
+ */
+enum accounts_store_kind {
+	ACCOUNTS_STORE_NEW,
+	ACCOUNTS_STORE_HASH,
+	ACCOUNTS_STORE_COLOR
+};
+typedef int accounts_store_fn(void *token, enum accounts_store_kind,
+	    const char *key, const char *value);
+void	accounts_set_store(accounts_store_fn *);
+void	accounts_store_up(int up);
+void	accounts_stored(void *token, enum accounts_result, const char *line);
+
+/*
+ * The mirror, kept by the store's module.  put: an account's line (no
+ * newline) adds it or replaces the one of the same name: 1 if that
+ * changed the table, 0 if it held that line already, -1 if the line is
+ * malformed or ACCOUNTS_MAX is reached (logged, the table unchanged).
+ * drop: takes the account of a key out; 1 if there was one.  A full
+ * reread brackets its puts with mark() and sweep(), which drops every
+ * account not put since the mark and returns how many.  Pointers from
+ * accounts_find() are good until the next of these calls.
+ */
+int	accounts_mirror_put(const char *line, size_t len);
+int	accounts_mirror_drop(const char *key);
+void	accounts_mirror_mark(void);
+int	accounts_mirror_sweep(void);
+/* Calls fn(arg, key, line without its newline, len) for each account. */
+void	accounts_each(void (*fn)(void *, const char *, const char *, size_t),
+	    void *arg);
+
+/*
+ * A hash of password under a fresh salt, as registration makes it, in
+ * the caller (the -U tool).  0, or -1 (logged).
+ */
+int	accounts_make_hash(const char *password,
+	    char hash[ACCOUNTS_HASH_BYTES]);
 
 /* The crypt() method prefix in use ("$y$", "$6$", ...; "" for DES). */
 const char *accounts_method(void);

@@ -357,10 +357,36 @@ api_bearer(const char *auth)
 	return tokens_bearer(auth);
 }
 
+/* A shared event's number came (-R): the waiting publish answers. */
+static void
+published(void *token, unsigned long long id)
+{
+	char n[24];
+
+	snprintf(n, sizeof n, "%llu", id);
+	later_talk(token, id ? HTTP_OK : HTTP_INTERNAL_ERROR, id ? n :
+	    "The event could not be recorded.");
+}
+
+static int
+answer_id(struct api *a, unsigned long long id)
+{
+	struct buf body;
+
+	buf_init(&body);
+	json_obj_begin(&body);
+	json_kv_ull(&body, "id", id);
+	json_obj_end(&body);
+	ok(a, &body);
+	buf_free(&body);
+	return HTTP_OK;
+}
+
 /*
  * A backend's event: numbered, kept, written to the transcript and sent
  * to every stream of the room, marked as a backend's (from.backend) so
  * that it never passes for a user's line, even under a user's name.
+ * With -R the number is Redis's: the request waits for it.
  */
 static int
 api_publish(struct api *a)
@@ -371,6 +397,7 @@ api_publish(struct api *a)
 	enum event_kind k = EVENT_MSG;
 	enum text_verdict v;
 	unsigned long long id;
+	struct later *l;
 	struct room *r;
 	struct buf body;
 	size_t len;
@@ -389,6 +416,10 @@ api_publish(struct api *a)
 		buf_free(&body);
 		return HTTP_UNAUTHORIZED;
 	}
+	if (a->later != NULL)
+		return a->later->status == HTTP_OK ? answer_id(a,
+		    strtoull(a->later->reply, NULL, 10)) :
+		    fail(a, a->later->status, a->later->reply);
 	param(a, "room", room, sizeof room, 0);
 	n = param(a, "text", text, sizeof text, 1);
 	if (param(a, "from", from, sizeof from, 0) == -1)
@@ -421,18 +452,21 @@ api_publish(struct api *a)
 	memcpy(src.name, from, strlen(from) + 1);
 	text_fold_name(src.name, src.key);
 	src.backend = 1;
-	if ((rc = room_publish(room, &src, k, text, &id)) == ROOM_FULL)
+	if ((l = later_new(a->req->conn.fd, a->req->gen)) == NULL)
+		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
+		    "try again.");
+	if ((rc = room_publish(room, &src, k, text, &id, published, l)) ==
+	    ROOM_SHARED) {
+		a->resp->pending = 1;
+		return 0;
+	}
+	free(l);
+	if (rc == ROOM_FULL)
 		return fail(a, HTTP_UNAVAILABLE, "There are too many rooms.");
 	if (rc != 0)
 		return fail(a, HTTP_INTERNAL_ERROR, "The event could not be "
 		    "recorded.");
-	buf_init(&body);
-	json_obj_begin(&body);
-	json_kv_ull(&body, "id", id);
-	json_obj_end(&body);
-	ok(a, &body);
-	buf_free(&body);
-	return HTTP_OK;
+	return answer_id(a, id);
 }
 
 /* 1 if the request names no session but a room: a watcher (-W). */

@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #include "accounts.h"
+#include "accounts_redis.h"
+#include "cluster.h"
 #include "cmd.h"
 #include "config.h"
 #include "conn.h"
@@ -468,7 +470,45 @@ reload(void)
 	log_info("SIGHUP: reopening the transcript, rereading accounts");
 	transcript_reopen();
 	accounts_reload_start();
+	accounts_redis_reload();
 	reload_tokens();
+}
+
+/*
+ * chatd -R host:port -U name: with -R accounts live in Redis, so the
+ * account goes there (running instances see it at once); the -A files
+ * are copies the instances write.
+ */
+static int
+put_account_redis(char *pw)
+{
+	char hash[ACCOUNTS_HASH_BYTES], why[256];
+	int created, rv;
+
+	if (!text_valid_name(config.put_user)) {
+		memset(pw, 0, strlen(pw));
+		fprintf(stderr, "chatd: -U %s: %s\n", config.put_user,
+		    TEXT_NAME_RULE);
+		return 1;
+	}
+	rv = accounts_make_hash(pw, hash);
+	memset(pw, 0, strlen(pw));
+	if (rv == -1) {
+		fprintf(stderr, "chatd: -U %s: the password could not be "
+		    "hashed\n", config.put_user);
+		return 1;
+	}
+	if (accounts_redis_put(config.redis_host, config.redis_port,
+	    config.instance, config.put_user, hash, &created, why,
+	    sizeof why) == -1) {
+		fprintf(stderr, "chatd: -U %s: Redis %s:%d: %s\n",
+		    config.put_user, config.redis_host, config.redis_port, why);
+		return 1;
+	}
+	printf("chatd: %s: %s in Redis %s:%d\n", config.put_user, created ?
+	    "account created" : "password changed", config.redis_host,
+	    config.redis_port);
+	return 0;
 }
 
 /*
@@ -505,6 +545,8 @@ put_account(void)
 		    "bytes\n", config.put_user, ACCOUNTS_PASSWORD_MAX);
 		return 1;
 	}
+	if (config.redis_host[0] != '\0')
+		return put_account_redis(pw);
 	if (accounts_open(config.accounts) == -1)
 		return 1;
 	r = accounts_put(config.put_user, pw, &created);
@@ -538,6 +580,18 @@ start_event_ids(void)
 	    (unsigned long long)ts.tv_nsec / 1000000);
 }
 
+/* -h: whether -R works in this build, and with which hiredis. */
+static void
+print_redis_build(void)
+{
+#ifdef CHATD_REDIS
+	printf("redis: built (hiredis %d.%d.%d)\n", HIREDIS_MAJOR,
+	    HIREDIS_MINOR, HIREDIS_PATCH);
+#else
+	printf("redis: not built\n");
+#endif
+}
+
 /*
  * A session whose name another instance took while the link was down:
  * the claim holder keeps it (a registered owner is logged in there).
@@ -560,6 +614,7 @@ start_redis(void)
 	log_info("instance %02x: sids begin with %02x", config.instance,
 	    config.instance);
 	presence_start(name_lost);
+	cluster_start();
 	redis_start();
 }
 
@@ -572,8 +627,10 @@ main(int argc, char **argv)
 	int status, i, lifeline = -1, limit, nofile;
 
 	text_locale_init();
-	if ((status = config_parse(argc, argv)) == 1)
+	if ((status = config_parse(argc, argv)) == 1) {
 		printf("event loop: %s\n", loop_backend());
+		print_redis_build();
+	}
 	if (status != 0)
 		return status == 1 ? 0 : status;
 	config.accounts = absolute(config.accounts);
@@ -612,6 +669,7 @@ main(int argc, char **argv)
 	if (accounts_open(config.accounts) == -1 ||
 	    transcript_open(config.transcript) == -1)
 		return 1;
+	accounts_redis_start();
 	if (loop_init(nofile) == -1)
 		fatal("%s", loop_backend());
 	open_sig_pipe();
@@ -635,7 +693,9 @@ main(int argc, char **argv)
 	config.max_conns = limit;
 	if (config.user == NULL && geteuid() == 0)
 		log_warnx("running as root: use -u to drop privileges");
-	warn_admins();
+	/* With -R, once the accounts are read from Redis (accounts_redis.c). */
+	if (config.redis_host[0] == '\0')
+		warn_admins();
 	if (config.daemonize)
 		detach(lifeline);
 	start_redis();
@@ -645,10 +705,13 @@ main(int argc, char **argv)
 		conn_pass(CHATD_TICK_MS);
 		redis_tick(loop_now_ms());
 		presence_tick(loop_now_ms());
+		cluster_tick(loop_now_ms());
+		accounts_redis_tick(loop_now_ms());
 	}
 	log_info("shutting down");
 	presence_stop();
 	conn_stopping();
+	cluster_stop();
 	cmd_shutdown();
 	conn_drain(CHATD_DRAIN_MS);
 	redis_stop();

@@ -131,11 +131,63 @@ cmd_me(struct cmd *c)
 		say(c, EVENT_ACTION, c->arg, NULL);
 }
 
+/*
+ * A user of another instance (-R) as presence knows them, in this room if
+ * same_room; NULL if the name is here, or nowhere.
+ */
+static const struct presence_person *
+away(struct cmd *c, const char *name, int same_room)
+{
+	const struct presence_person *p;
+
+	if (!text_valid_name(name) || session_by_name(name) != NULL ||
+	    (p = presence_find(name)) == NULL)
+		return NULL;
+	if (same_room && strcmp(p->room, c->s->room->name) != 0)
+		return NULL;
+	return p;
+}
+
+/* A whisper or a kick for them: the instance that holds them acts. */
+static int
+post_away(struct cmd *c, const struct presence_person *p,
+    enum event_kind kind, const char *text)
+{
+	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
+	struct event_source from, to;
+
+	session_source(c->s, &from);
+	memset(&to, 0, sizeof to);
+	snprintf(to.name, sizeof to.name, "%s", p->name);
+	snprintf(to.key, sizeof to.key, "%s", p->key);
+	snprintf(to.color, sizeof to.color, "%s", p->color);
+	if (room_post_away(c->s->room, &from, kind, text, &to,
+	    p->instance) != -1) {
+		if (kind == EVENT_KICK)
+			log_info("%s kicked %s from %s (on instance %02x)",
+			    text_log_safe(c->s->name, op, sizeof op),
+			    text_log_safe(p->name, who, sizeof who),
+			    c->s->room->name, p->instance);
+		return 0;
+	}
+	tell(c, kind == EVENT_KICK ? "The kick could not be recorded." :
+	    "The message could not be sent.");
+	return -1;
+}
+
 static void
 whisper(struct cmd *c, const char *name, const char *text)
 {
+	const struct presence_person *p;
 	struct session *t;
 
+	if ((p = away(c, name, 0)) != NULL) {
+		if (*text == '\0')
+			tell(c, "Usage: /msg nick text");
+		else
+			post_away(c, p, EVENT_WHISPER, text);
+		return;
+	}
 	if ((t = target(c, name, 0)) == NULL)
 		return;
 	if (*text == '\0')
@@ -510,16 +562,22 @@ kick(struct cmd *c, struct session *t, const char *reason)
 {
 	char op[TEXT_LOG_BYTES], who[TEXT_LOG_BYTES];
 	struct event_source src;
+	int rc;
 
 	session_source(c->s, &src);
 	session_set_ending(t, 1);
-	if (room_post(c->s->room, &src, EVENT_KICK, reason, t) == -1) {
+	if ((rc = room_post(c->s->room, &src, EVENT_KICK, reason, t)) == -1) {
 		session_set_ending(t, 0);
 		tell(c, "The kick could not be recorded.");
 		return;
 	}
 	log_info("%s kicked %s from %s", text_log_safe(c->s->name, op,
 	    sizeof op), text_log_safe(t->name, who, sizeof who), t->room->name);
+	/* Shared (-R): the kick ends the session when it comes back. */
+	if (rc == ROOM_SHARED) {
+		session_set_ending(t, 0);
+		return;
+	}
 	if (t == c->s)
 		c->s = NULL;
 	cmd_end(t, SESSION_KICKED, NULL);
@@ -528,9 +586,18 @@ kick(struct cmd *c, struct session *t, const char *reason)
 static void
 cmd_kick(struct cmd *c)
 {
+	const struct presence_person *p;
 	struct session *t;
+	char *name;
 
-	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+	if (!need_op(c))
+		return;
+	name = word(&c->arg);
+	if ((p = away(c, name, 1)) != NULL) {
+		post_away(c, p, EVENT_KICK, c->arg);
+		return;
+	}
+	if ((t = target(c, name, 1)) == NULL)
 		return;
 	if (t->admin && !c->s->admin)
 		tell(c, "%s is a server administrator.", t->name);
@@ -541,18 +608,33 @@ cmd_kick(struct cmd *c)
 static void
 cmd_ban(struct cmd *c)
 {
-	char *minutes;
-	struct session *t;
+	const struct presence_person *p;
+	char *minutes, *name;
+	struct session *t = NULL;
 	long n = ROOM_BAN_DEFAULT_MIN;
 	char *end;
 
-	if (!need_op(c) || (t = target(c, word(&c->arg), 1)) == NULL)
+	if (!need_op(c))
+		return;
+	name = word(&c->arg);
+	if ((p = away(c, name, 1)) == NULL &&
+	    (t = target(c, name, 1)) == NULL)
 		return;
 	minutes = word(&c->arg);
 	if (*minutes && ((n = strtol(minutes, &end, 10)) < 1 || *end ||
 	    n > CMD_BAN_MAX_MIN)) {
 		tell(c, "Usage: /ban nick [minutes], 1 to %d minutes.",
 		    CMD_BAN_MAX_MIN);
+		return;
+	}
+	/* Of another instance: banned by name; the kick carries the ban. */
+	if (p != NULL) {
+		if (room_ban(c->s->room, p->key, "", c->now +
+		    (long long)n * 60 * 1000) != 0)
+			tell(c, "No more bans in %s for now.", c->s->room->name);
+		else if (post_away(c, p, EVENT_KICK, "banned") == 0)
+			tell(c, "%s is banned from %s for %ld minutes.",
+			    p->name, c->s->room->name, n);
 		return;
 	}
 	if (t->admin && !c->s->admin) {
@@ -673,6 +755,9 @@ passwd_line(enum accounts_result r)
 		return "Your password is changed.";
 	case ACCOUNTS_BAD_PASSWORD:
 		return "The old password is wrong.";
+	case ACCOUNTS_UNAVAILABLE:
+		return "Accounts are unavailable while Redis is away: your "
+		    "password stays. Try again in a moment.";
 	default:
 		return "The password could not be saved.";
 	}

@@ -345,8 +345,10 @@ config_parse(int argc, char **argv)
 		config_usage(stderr);
 		return 2;
 	}
-	if (config.put_user != NULL && config.accounts == NULL)
-		return bad_flag('U', config.put_user, "needs -A accounts");
+	if (config.put_user != NULL && config.accounts == NULL &&
+	    config.redis_host[0] == '\0')
+		return bad_flag('U', config.put_user, "needs -A accounts or "
+		    "-R host:port");
 	/* Distinct ports behind one proxy make distinct instances. */
 	if (!config.instance_set)
 		config.instance = config.port % (CONFIG_INSTANCE_MAX + 1);

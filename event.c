@@ -35,6 +35,13 @@ event_last_id(void)
 	return last_id;
 }
 
+void
+event_raise_id(unsigned long long id)
+{
+	if (id > last_id && id < EVENT_ID_LIMIT)
+		last_id = id;
+}
+
 struct event *
 event_new(enum event_kind kind, const struct event_source *from,
     const char *text)

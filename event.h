@@ -67,6 +67,8 @@ struct event {
 void	event_ids_start(unsigned long long wall_ms);
 unsigned long long event_next_id(void);
 unsigned long long event_last_id(void);	/* the last number handed out */
+/* Raises the counter to id if below: numbers from elsewhere are never reused. */
+void	event_raise_id(unsigned long long id);
 
 /* A new event (one reference) stamped now, text copied ("" for NULL); NULL if out of memory. */
 struct event *event_new(enum event_kind, const struct event_source *from,

@@ -30,6 +30,10 @@ static int		 nwatchers_total;
 static long long	 next_watch_sweep;
 static unsigned		 pair_counter;	/* names the rooms `random` makes */
 static long long	 now_ms;	/* the loop's clock as last seen */
+static unsigned long	 generation;	/* rooms made and gone */
+static room_outbox_fn	*outbox;	/* cluster.c, with -R */
+static room_claim_fn	*claim;
+static room_ops_fn	*ops_told;
 
 static struct room *
 room_create(const char *name)
@@ -51,6 +55,7 @@ room_create(const char *name)
 	r->next = rooms;
 	rooms = r;
 	nrooms++;
+	generation++;
 	return r;
 }
 
@@ -119,6 +124,7 @@ room_destroy(struct room *r)
 	free(r->topic);
 	free(r);
 	nrooms--;
+	generation++;
 }
 
 /*
@@ -295,9 +301,21 @@ whisper_across(struct event *ev, const struct session *to)
 		session_deliver((struct session *)to, ev, 0);
 }
 
-int
-room_post(struct room *r, const struct event_source *from,
-    enum event_kind kind, const char *text, const struct session *to)
+/* Numbers an event made here, keeps it and sends it to the room's streams. */
+static void
+take(struct room *r, struct event *ev)
+{
+	ev->id = event_next_id();
+	r->seq = ev->id;
+	stats_event();
+	remember(r, ev);
+	fan_out(r, ev);
+}
+
+static int
+post(struct room *r, const struct event_source *from, enum event_kind kind,
+    const char *text, const struct session *to, room_posted_fn *done,
+    void *arg)
 {
 	struct event_source anon;
 	struct event *ev;
@@ -332,19 +350,105 @@ room_post(struct room *r, const struct event_source *from,
 	}
 	if (kind == EVENT_MSG || kind == EVENT_ACTION)
 		find_mentions(ev);
-	ev->id = event_next_id();
+	/* Strangers pair up here: their rooms stay on this instance. */
+	if (outbox != NULL && !r->private &&
+	    strcmp(r->name, ROOM_RANDOM) != 0 &&
+	    outbox(r, ev, -1, done, arg) == 0) {
+		event_unref(ev);
+		return ROOM_SHARED;
+	}
+	take(r, ev);
+	return 0;
+}
+
+int
+room_post(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct session *to)
+{
+	return post(r, from, kind, text, to, NULL, NULL);
+}
+
+int
+room_post_away(struct room *r, const struct event_source *from,
+    enum event_kind kind, const char *text, const struct event_source *to,
+    int instance)
+{
+	struct session *s;
+	struct event *ev;
+	int rc = -1;
+
+	if (outbox == NULL || r->private ||
+	    (ev = event_new(kind, from, text)) == NULL)
+		return -1;
+	snprintf(ev->room, sizeof ev->room, "%s", r->name);
+	ev->to = *to;
+	if (kind == EVENT_KICK && record(r, ev) == -1)
+		goto out;
+	if (outbox(r, ev, kind == EVENT_WHISPER ? instance : -1, NULL,
+	    NULL) == -1)
+		goto out;
+	if (kind == EVENT_WHISPER && (s = session_by_name(from->name)) != NULL)
+		session_deliver(s, ev, 0);
+	rc = ROOM_SHARED;
+out:
+	event_unref(ev);
+	return rc;
+}
+
+void
+room_set_outbox(room_outbox_fn *fn, room_claim_fn *claim_fn)
+{
+	outbox = fn;
+	claim = claim_fn;
+}
+
+void
+room_set_ops(room_ops_fn *fn)
+{
+	ops_told = fn;
+}
+
+unsigned long
+room_generation(void)
+{
+	return generation;
+}
+
+int
+room_deliver(struct room *r, struct event *ev, int quiet)
+{
+	char *topic;
+
+	if (ev->id <= r->seq)
+		return -1;
+	if (r->history == NULL) {
+		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+			return -1;
+		r->floor = event_last_id();
+	}
+	/* The first event here: what came before it is all that is missed. */
+	if (r->count == 0 && r->floor >= ev->id)
+		r->floor = ev->id - 1;
+	if (ev->kind == EVENT_TOPIC && (topic = strdup(ev->text)) != NULL) {
+		free(r->topic);
+		r->topic = topic;
+	}
+	event_raise_id(ev->id);
 	r->seq = ev->id;
 	stats_event();
-	remember(r, ev);
-	fan_out(r, ev);
+	remember(r, event_ref(ev));
+	if (!quiet)
+		fan_out(r, ev);
 	return 0;
 }
 
 int
 room_publish(const char *name, const struct event_source *from,
-    enum event_kind kind, const char *text, unsigned long long *id)
+    enum event_kind kind, const char *text, unsigned long long *id,
+    room_posted_fn *done, void *arg)
 {
 	struct room *r = room_find(name);
+	int rc;
 
 	if (r == NULL) {
 		if (nrooms >= ROOM_MAX)
@@ -358,8 +462,8 @@ room_publish(const char *name, const struct event_source *from,
 		r->floor = event_last_id();
 	}
 	r->published = 1;
-	if (room_post(r, from, kind, text, NULL) == -1)
-		return -1;
+	if ((rc = post(r, from, kind, text, NULL, done, arg)) != 0)
+		return rc;
 	*id = r->seq;
 	return 0;
 }
@@ -555,7 +659,8 @@ room_enter(struct session *s, const char *name, long long now)
 	}
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
-	if (created)
+	/* With -R the room may be older elsewhere: Redis says whose it is. */
+	if (created && (claim == NULL || r->private || claim(r, s->key) == -1))
 		room_add_op(r, s->key);
 	/* Post the join before adding: the newcomer gets it in the replay. */
 	log_info("%s joined %s", text_log_safe(s->name, who, sizeof who),
@@ -791,6 +896,8 @@ room_add_op(struct room *r, const char *key)
 		return -1;
 	r->ops = p;
 	snprintf(r->ops[r->nops++], TEXT_NAME_BYTES, "%s", key);
+	if (ops_told != NULL && !r->private)
+		ops_told(r, key, 1);
 	return 0;
 }
 
@@ -801,6 +908,8 @@ room_remove_op(struct room *r, const char *key)
 
 	for (i = 0; i < r->nops; i++)
 		if (strcmp(r->ops[i], key) == 0) {
+			if (ops_told != NULL && !r->private)
+				ops_told(r, key, 0);
 			memmove(r->ops[i], r->ops[--r->nops], TEXT_NAME_BYTES);
 			return;
 		}

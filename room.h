@@ -16,6 +16,7 @@
 #define ROOM_MAX		1000	/* rooms, the lobby and pairs included */
 #define ROOM_BANS_MAX		1000	/* bans in force in one room */
 #define ROOM_FULL		(-2)	/* room_enter(), room_ban(): at a cap */
+#define ROOM_SHARED		1	/* room_post(): sent out, delivered later */
 #define ROOM_SINCE_DIGITS	19	/* longest since=N: below 2^64 */
 #define ROOM_WATCH_SWEEP_MS	1000	/* how often watchers' keepalives are looked at */
 
@@ -86,14 +87,62 @@ int	room_post(struct room *, const struct event_source *from,
 	    enum event_kind, const char *text, const struct session *to);
 
 /*
+ * A shared event's fate: its number, or 0 if it could not be posted.
+ */
+typedef void room_posted_fn(void *arg, unsigned long long id);
+
+/*
  * Posts a backend's event (from.backend set) to the room of that name,
  * making it if missing; a room a backend posted to stays while empty, as
  * the lobby does.  Sets *id to the event's number.  Returns 0, ROOM_FULL
  * if the room would be one more than ROOM_MAX, or -1 (out of memory, or
- * the transcript refused it).
+ * the transcript refused it); or ROOM_SHARED when the event went to the
+ * outbox: done(arg, id) follows (done may be NULL).
  */
 int	room_publish(const char *name, const struct event_source *from,
-	    enum event_kind, const char *text, unsigned long long *id);
+	    enum event_kind, const char *text, unsigned long long *id,
+	    room_posted_fn *done, void *arg);
+
+/*
+ * Rooms shared across instances (cluster.c, with -R and the link up).
+ * The outbox takes a numbered room event, already in the transcript but
+ * not numbered, kept or delivered, instead of room_post(): 0 if it took
+ * it (it holds its own reference; done(arg, id) follows when done is not
+ * NULL), -1 to have it delivered here at once.  room_post() then returns
+ * ROOM_SHARED.  With inbox >= 0 the event is an unnumbered whisper for
+ * that instance's user instead.  The claim hook is asked, instead of
+ * making the creator of a room new here its operator, whether the room
+ * is new everywhere.
+ */
+typedef int room_outbox_fn(struct room *, struct event *, int inbox,
+	    room_posted_fn *done, void *arg);
+typedef int room_claim_fn(struct room *, const char *key);
+void	room_set_outbox(room_outbox_fn *, room_claim_fn *);
+/* Told when a room gains (add 1) or loses an operator, to share it. */
+typedef void room_ops_fn(struct room *, const char *key, int add);
+void	room_set_ops(room_ops_fn *);
+
+/*
+ * Delivers an event numbered elsewhere (ev->id) to a room: kept in
+ * history and, unless quiet, fanned out as room_post() does; a topic
+ * becomes the room's.  The server-wide counter is raised past the
+ * number.  0, or -1 when the number is not above the room's last (it was
+ * delivered already: a reload overlaps what was followed).
+ */
+int	room_deliver(struct room *, struct event *, int quiet);
+
+/*
+ * Posts an event for a user of another instance (-R), `to` as presence
+ * knows them: a kick goes to the room's stream (the instance that holds
+ * them ends their session), a whisper to that instance, shown here to
+ * its sender.  ROOM_SHARED, or -1 when the link is down or memory short.
+ */
+int	room_post_away(struct room *, const struct event_source *from,
+	    enum event_kind, const char *text, const struct event_source *to,
+	    int instance);
+
+/* Changes whenever a room is made or goes, so a follower can tell. */
+unsigned long room_generation(void);
 
 /*
  * After a rename: what the room keeps under the old key (operator status,

@@ -1,4 +1,5 @@
 /* stats.c: running totals for /status and /metrics, kept where things happen. */
+#include <stdio.h>
 #include <string.h>
 
 #include "stats.h"
@@ -72,6 +73,15 @@ void
 stats_event(void)
 {
 	totals.events++;
+}
+
+void
+stats_redis(const char *address, int up, unsigned long outages)
+{
+	snprintf(totals.redis, sizeof totals.redis, "%s", address);
+	totals.redis_up = up;
+	totals.redis_since = time(NULL);
+	totals.redis_outages = outages;
 }
 
 void

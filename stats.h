@@ -8,6 +8,7 @@
 #include "buf.h"
 
 #define STATS_TRANSPORTS_MAX	8	/* stream formats counted by name */
+#define STATS_REDIS_BYTES	272	/* -R's "host:port" */
 
 /* Connection states as conn.c counts them (its enum uses these values). */
 enum stats_conn {
@@ -44,6 +45,10 @@ struct stats {
 	unsigned long long events;	/* numbered events posted */
 	unsigned long long deliveries;	/* events queued on a stream */
 	unsigned long long refused[STATS_REFUSED_COUNT];
+	char		 redis[STATS_REDIS_BYTES];	/* -R; "" without */
+	int		 redis_up;
+	time_t		 redis_since;	/* wall clock of the last change */
+	unsigned long	 redis_outages;
 };
 
 /* The totals, read only: the status routes read them. */
@@ -65,6 +70,8 @@ void	stats_queued(size_t bytes);	/* bytes queued on all connections now */
 void	stats_event(void);		/* a numbered event was posted */
 void	stats_delivery(void);		/* an event was queued on a stream */
 void	stats_refused(enum stats_refusal);
+/* The Redis link (-R) at an address came up or went down. */
+void	stats_redis(const char *address, int up, unsigned long outages);
 
 /* The label of a refusal cause ("full", "per_address", ...). */
 const char *stats_refusal_name(enum stats_refusal);

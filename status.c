@@ -89,6 +89,19 @@ status_html(struct buf *b)
 	row(b, "deliveries", stats->deliveries);
 	buf_adds(b, "</table>\n");
 
+	if (*stats->redis) {
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC",
+		    gmtime(&stats->redis_since));
+		table(b, "Redis (-R)", "Figure", "Value");
+		buf_adds(b, "<tr><td>address</td><td>");
+		html_esc(b, stats->redis);
+		buf_printf(b, "</td></tr>\n<tr><td>link</td><td>%s</td></tr>\n"
+		    "<tr><td>since</td><td>%s</td></tr>\n", stats->redis_up ?
+		    "up: rooms shared" : "down: chatting locally", when);
+		row(b, "outages", stats->redis_outages);
+		buf_adds(b, "</table>\n");
+	}
+
 	table(b, "Connections", "State", "Open");
 	for (i = 0; i < NSHOWN; i++)
 		row(b, stats_conn_name(shown[i]),
@@ -163,6 +176,15 @@ status_json(struct buf *b)
 		json_kv_ull(b, stats_refusal_name((enum stats_refusal)i),
 		    stats->refused[i]);
 	json_obj_end(b);
+	if (*stats->redis) {
+		json_key(b, "redis");
+		json_obj_begin(b);
+		json_kv_str(b, "address", stats->redis);
+		json_kv_bool(b, "up", stats->redis_up);
+		json_kv_time(b, "since", stats->redis_since);
+		json_kv_ull(b, "outages", stats->redis_outages);
+		json_obj_end(b);
+	}
 	json_obj_end(b);
 }
 
@@ -240,4 +262,14 @@ status_metrics(struct buf *b)
 	for (i = 0; i < STATS_REFUSED_COUNT; i++)
 		sample(b, "chatd_refusals_total", "cause",
 		    stats_refusal_name((enum stats_refusal)i), stats->refused[i]);
+	if (*stats->redis) {
+		family(b, "chatd_redis_up", "gauge",
+		    "1 if the Redis link (-R) is up and rooms are shared.");
+		sample(b, "chatd_redis_up", "address", stats->redis,
+		    (unsigned long long)stats->redis_up);
+		family(b, "chatd_redis_outages_total", "counter",
+		    "Times the Redis link went down.");
+		buf_printf(b, "chatd_redis_outages_total %lu\n",
+		    stats->redis_outages);
+	}
 }

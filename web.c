@@ -567,6 +567,12 @@ do_register(struct ctx *c)
 			    "\"error\">This server holds as many accounts as it "
 			    "can. Log in as a guest, or ask its administrator.</p>");
 			break;
+		case ACCOUNTS_UNAVAILABLE:
+			status = HTTP_UNAVAILABLE, buf_adds(&html, "<p class="
+			    "\"error\">Accounts are unavailable while Redis is "
+			    "away: nothing was registered. Please try again in a "
+			    "moment.</p>");
+			break;
 		default:
 			status = HTTP_INTERNAL_ERROR, buf_adds(&html, "<p class="
 			    "\"error\">The account could not be saved. Please "

@@ -233,6 +233,22 @@ now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * -p port,port,...: instances sharing their rooms (chatd -R).  Session i
+ * logs in, streams and posts on home_port(i): the phase 1 talkers on the
+ * first instance, the other sessions spread over all, so that most of a
+ * message's deliveries cross from one instance to another.
+ */
+#define LOAD_PORTS_MAX		8
+static unsigned short	 ports[LOAD_PORTS_MAX];
+static int		 nports, home_talkers;
+
+static unsigned short
+home_port(int who)
+{
+	return htons(who < home_talkers ? ports[0] : ports[who % nports]);
+}
+
 static void
 check_deadline(void)
 {
@@ -443,7 +459,7 @@ note_eid(struct stream *s, long long eid)
 	if (s->last_eid != 0 && (unsigned long long)eid != s->last_eid + 1) {
 		if ((unsigned long long)eid <= s->last_eid)
 			st_order++;
-		else
+		else if (nports == 1)	/* Redis' entry IDs leave holes */
 			st_gaps++;
 	}
 	s->last_eid = (unsigned long long)eid;
@@ -757,6 +773,7 @@ stream_lost(struct stream *s)
 static void
 stream_open(struct stream *s)
 {
+	server.sin_port = home_port((int)(s - streams));
 	if ((s->fd = dial()) == -1) {
 		stream_lost(s);
 		return;
@@ -850,6 +867,7 @@ req_start(enum req_kind kind, int who, long long seq, const char *body)
 	    kind == REQ_PUBLISH ? token : "", body);
 	r->outoff = r->inlen = 0;
 	r->sent_all = 0;
+	server.sin_port = home_port(who);
 	if ((r->fd = dial()) == -1) {
 		r->outlen = 0;
 		return -1;
@@ -1472,7 +1490,7 @@ usage(void)
 	    "-k tokenfile] [-c in_flight]\n"
 	    "            [-d phase_s] [-n streams] [-P chatd_pid] [-r rate] "
 	    "[-T talkers]\n"
-	    "            [-t html|sse|ws] [-x extra] -p port\n");
+	    "            [-t html|sse|ws] [-x extra] -p port[,port...]\n");
 	exit(2);
 }
 
@@ -1517,6 +1535,7 @@ main(int argc, char **argv)
 	long rss0, rss1, rss2;
 	int memory_only = 0;
 	const char *tokfile = NULL;
+	char *p;
 	FILE *fp;
 
 	while ((ch = getopt(argc, argv, "a:B:c:d:k:Mn:Np:P:r:t:T:x:")) != -1) {
@@ -1529,7 +1548,13 @@ main(int argc, char **argv)
 		case 'd': secs = (int)arg(optarg, 1, 30, 'd'); break;
 		case 'M': memory_only = 1; break;
 		case 'n': nstreams = (int)arg(optarg, 1, LOAD_SESSIONS_MAX, 'n'); break;
-		case 'p': port = (int)arg(optarg, 1, 65535, 'p'); break;
+		case 'p':
+			for (p = strtok(optarg, ","); p != NULL &&
+			    nports < LOAD_PORTS_MAX; p = strtok(NULL, ","))
+				ports[nports++] = (unsigned short)arg(p, 1,
+				    65535, 'p');
+			port = ports[0];
+			break;
 		case 'P': chatd_pid = (pid_t)arg(optarg, 1, INT_MAX, 'P'); break;
 		case 'r': rate = (int)arg(optarg, 1, 1000, 'r'); break;
 		case 't':
@@ -1558,6 +1583,8 @@ main(int argc, char **argv)
 		die("-a %s: must be an address in 127.0.0.0/8", addr);
 	if (talkers > nstreams)
 		talkers = nstreams;
+	if (nports > 1 && nchan)
+		die("-p: one port for nginx+nchan");
 	if (publish_rate > 0) {
 		/* The first line of the token file: chatd's -T file. */
 		if (nchan || tokfile == NULL)
@@ -1581,6 +1608,7 @@ main(int argc, char **argv)
 	/* Each talker posts at most once a second. */
 	if (rate > talkers)
 		die("-r %d needs at least as many talkers (-T %d)", rate, talkers);
+	home_talkers = talkers;
 	signal(SIGPIPE, SIG_IGN);
 	/* Lines as they come, also into a pipe: a watcher can follow the phases. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -167,7 +167,9 @@
 				});
 				return;
 			}
-			post("/api/say", { sid: sid, message: v }).then(function () {
+			/* The sid in the query: a proxy routes by it (-N). */
+			post("/api/say?sid=" + encodeURIComponent(sid),
+			    { message: v }).then(function () {
 				input.value = "";
 			}).catch(function (err) {
 				status.textContent = err.message;

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "suites.h"
 #include "text.h"
+#include "worker.h"
 
 #define NELEM(a)	(sizeof (a) / sizeof (a)[0])
 #define DIR_BYTES	256
@@ -782,6 +783,122 @@ START_TEST(test_put)
 }
 END_TEST
 
+/* A store of the test's own: it remembers what it was given. */
+static struct {
+	int			 calls;
+	void			*token;
+	enum accounts_store_kind kind;
+	char			 key[64];
+	char			 value[512];
+} fake;
+
+static int
+fake_store(void *token, enum accounts_store_kind kind, const char *key,
+    const char *value)
+{
+	fake.calls++;
+	fake.token = token;
+	fake.kind = kind;
+	snprintf(fake.key, sizeof fake.key, "%s", key);
+	snprintf(fake.value, sizeof fake.value, "%s", value);
+	return 0;
+}
+
+/* Collects the helper's jobs until cond holds (5 s at most). */
+#define COLLECT_UNTIL(cond) do {					\
+	long long tries = 0;						\
+	while (!(cond)) {						\
+		struct pollfd pfd = { 0, POLLIN, 0 };			\
+									\
+		pfd.fd = accounts_worker_fd();				\
+		ck_assert_int_lt(tries++, 500);				\
+		poll(&pfd, 1, 10);					\
+		accounts_collect();					\
+	}								\
+} while (0)
+
+/* -R: changes go to the store first; the table mirrors what it holds. */
+START_TEST(test_store_and_mirror)
+{
+	static const char alice[] = "alice:$1$abcdefgh$x:user:";
+	char *file, *log;
+
+	write_file(path, "# kept\nalice:$1$abcdefgh$x:user:\n");
+	ck_assert_int_eq(accounts_open(path), 0);
+	accounts_set_store(fake_store);
+	memset(&fake, 0, sizeof fake);
+	answers = 0;
+	/* Down: refused at once, nothing hashed. */
+	ck_assert_int_eq(accounts_register_start("Bob", "pw", count_answer,
+	    NULL), ACCOUNTS_UNAVAILABLE);
+	ck_assert_int_eq(accounts_color_start("alice", "red", count_answer,
+	    NULL), ACCOUNTS_UNAVAILABLE);
+	ck_assert_ptr_nonnull(accounts_find("alice"));
+	accounts_store_up(1);
+
+	ck_assert_int_eq(accounts_register_start("Bob", "pw", count_answer,
+	    NULL), ACCOUNTS_PENDING);
+	COLLECT_UNTIL(fake.calls == 1);
+	ck_assert_int_eq(fake.kind, ACCOUNTS_STORE_NEW);
+	ck_assert_str_eq(fake.key, "bob");
+	ck_assert(strncmp(fake.value, "Bob:$", 5) == 0);
+	ck_assert_ptr_nonnull(strstr(fake.value, ":user:"));
+	/* Not an account until the store has it; and not twice. */
+	ck_assert_ptr_null(accounts_find("bob"));
+	ck_assert_int_eq(accounts_register_start("BOB", "pw", count_answer,
+	    NULL), ACCOUNTS_EXISTS);
+	ck_assert_int_eq(answers, 0);
+	accounts_stored(fake.token, ACCOUNTS_DONE, fake.value);
+	ck_assert_int_eq(answers, 1);
+	ck_assert_int_eq(last_answer, ACCOUNTS_DONE);
+	ck_assert_ptr_nonnull(accounts_find("bob"));
+	ck_assert_int_eq(accounts_verify("bob", "pw"), ACCOUNTS_DONE);
+
+	/* A colour: the store gets the colour; taken as the store answers. */
+	ck_assert_int_eq(accounts_color_start("bob", "Teal", count_answer,
+	    NULL), ACCOUNTS_PENDING);
+	COLLECT_UNTIL(fake.calls == 2);
+	ck_assert_int_eq(fake.kind, ACCOUNTS_STORE_COLOR);
+	ck_assert_str_eq(fake.value, "teal");
+	accounts_stored(fake.token, ACCOUNTS_UNAVAILABLE, NULL);
+	ck_assert_int_eq(last_answer, ACCOUNTS_UNAVAILABLE);
+	ck_assert_str_eq(accounts_find("bob")->color, "");
+
+	/* Other instances' changes, and the copy in the file. */
+	ck_assert_int_eq(accounts_mirror_put("alice:$1$abcdefgh$x:user:red",
+	    28), 1);
+	ck_assert_str_eq(accounts_find("alice")->color, "red");
+	ck_assert_int_eq(accounts_mirror_put("alice:$1$abcdefgh$x:user:red",
+	    28), 0);
+	capture_start();
+	ck_assert_int_eq(accounts_mirror_put("bad line", 8), -1);
+	log = capture_end();
+	ck_assert_ptr_nonnull(strstr(log, "fewer than 4 fields"));
+	free(log);
+	COLLECT_UNTIL(worker_busy() == 0);
+	file = slurp(path);
+	ck_assert_ptr_nonnull(strstr(file, "# kept\nalice:$1$abcdefgh$x:user:red\n"));
+	ck_assert_ptr_nonnull(strstr(file, "\nBob:$"));
+	free(file);
+	ck_assert_int_eq(accounts_mirror_drop("alice"), 1);
+	ck_assert_ptr_null(accounts_find("alice"));
+	ck_assert_int_eq(accounts_mirror_drop("alice"), 0);
+
+	/* A full reread drops what it did not see, in one pass. */
+	accounts_mirror_mark();
+	ck_assert_int_eq(accounts_mirror_put(alice, strlen(alice)), 1);
+	ck_assert_int_eq(accounts_mirror_sweep(), 1);
+	ck_assert_ptr_null(accounts_find("bob"));
+	ck_assert_ptr_nonnull(accounts_find("alice"));
+	ck_assert_int_eq(accounts_count(), 1);
+	COLLECT_UNTIL(worker_busy() == 0);
+	assert_file(path, "# kept\nalice:$1$abcdefgh$x:user:\n");
+	/* SIGHUP rereads nothing: Redis is where accounts are. */
+	ck_assert_int_eq(accounts_reload(), 0);
+	ck_assert_int_eq(accounts_count(), 1);
+}
+END_TEST
+
 Suite *
 accounts_suite(void)
 {
@@ -816,6 +933,7 @@ accounts_suite(void)
 	tcase_add_test(tc, test_jobs_answer_later);
 	tcase_add_test(tc, test_changes_saved_together);
 	tcase_add_test(tc, test_put);
+	tcase_add_test(tc, test_store_and_mirror);
 	suite_add_tcase(s, tc);
 	return s;
 }

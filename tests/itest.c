@@ -23,6 +23,7 @@
 
 #define ARGS_MAX	40
 #define SCRATCH_MAX	64	/* scratch directories one test removes */
+#define ITEST_KEEPER_FDS	1024	/* descriptors a keeper closes, from 3 */
 
 long long
 itest_now(void)
@@ -69,6 +70,13 @@ keeper(char **argv, const char *errpath, int ctl, int report)
 	pid_t pid;
 	char c;
 
+	/*
+	 * Another server's control pipe, inherited, would keep that server
+	 * running after its test let go of it: only ctl and report stay.
+	 */
+	for (fd = 3; fd < ITEST_KEEPER_FDS; fd++)
+		if (fd != ctl && fd != report)
+			close(fd);
 	if ((pid = fork()) == 0) {
 		fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, STDERR_FILENO);
@@ -565,9 +573,8 @@ rds_command(int port, const char *command, char *out, size_t size)
 	char buf[4096];
 	size_t got = 0;
 	ssize_t n;
-	int fd;
-
 	struct sockaddr_in sin;
+	int fd;
 
 	/* Not cl_connect(): a Redis still starting is no failure yet. */
 	memset(&sin, 0, sizeof sin);
@@ -600,6 +607,12 @@ rds_command(int port, const char *command, char *out, size_t size)
 void
 rds_start(struct redis *r)
 {
+	rds_start_port(r, 0);
+}
+
+void
+rds_start_port(struct redis *r, int port)
+{
 	static char portarg[16], dirarg[256];
 	char *argv[] = { "/usr/bin/redis-server", "--bind", "127.0.0.1",
 	    "--port", portarg, "--save", "", "--appendonly", "no", "--dir",
@@ -614,7 +627,7 @@ rds_start(struct redis *r)
 	snprintf(r->srv.errpath, sizeof r->srv.errpath, "%s/stderr",
 	    r->srv.dir);
 	snprintf(dirarg, sizeof dirarg, "%s", r->srv.dir);
-	r->port = r->srv.port = free_port();
+	r->port = r->srv.port = port > 0 ? port : free_port();
 	snprintf(portarg, sizeof portarg, "%d", r->port);
 	keep(&r->srv, argv);
 	for (until = itest_now() + ITEST_TIMEOUT_MS; itest_now() < until;

@@ -42,6 +42,8 @@ struct redis {
 	int		 port;
 };
 void	rds_start(struct redis *);
+/* The same on a given port (0: a free one), to bring a stopped one back. */
+void	rds_start_port(struct redis *, int port);
 void	rds_stop(struct redis *);
 /*
  * Sends one inline command ("GET key") and copies the answer's first

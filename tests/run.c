@@ -22,6 +22,7 @@ static Suite *(*const suites[])(void) = {
 	itest_rooms_suite,
 	itest_accounts_suite,
 	itest_daemon_suite,
+	itest_instance_suite,
 	itest_loop_suite,
 	itest_web_suite,
 	itest_sessions_suite,
@@ -34,8 +35,11 @@ static Suite *(*const suites[])(void) = {
 	stats_suite,
 	log_suite,
 	itest_status_suite,
+	cluster_suite,
 #ifdef CHATD_REDIS
+	itest_cluster_suite,
 	itest_presence_suite,
+	itest_accounts_redis_suite,
 #endif
 };
 

@@ -21,6 +21,7 @@ Suite	*itest_core_suite(void);
 Suite	*itest_rooms_suite(void);
 Suite	*itest_accounts_suite(void);
 Suite	*itest_daemon_suite(void);
+Suite	*itest_instance_suite(void);
 Suite	*itest_loop_suite(void);
 Suite	*itest_web_suite(void);
 Suite	*itest_sessions_suite(void);
@@ -33,8 +34,11 @@ Suite	*itest_pages_suite(void);
 Suite	*stats_suite(void);
 Suite	*log_suite(void);
 Suite	*itest_status_suite(void);
+Suite	*cluster_suite(void);
 #ifdef CHATD_REDIS
+Suite	*itest_cluster_suite(void);
 Suite	*itest_presence_suite(void);	/* needs -R */
+Suite	*itest_accounts_redis_suite(void);
 #endif
 
 #endif
