@@ -1541,6 +1541,19 @@ accounts_count(void)
 	return (int)accounts.naccounts;
 }
 
+void
+accounts_warn_unregistered(const char *const *names, int n,
+    const char *writer)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (accounts_find(names[i]) == NULL)
+			log_warnx("-a %s: not registered: the name is reserved "
+			    "until chatd %s -U %s gives it a password",
+			    names[i], writer, names[i]);
+}
+
 int
 accounts_worker_fd(void)
 {

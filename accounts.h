@@ -71,6 +71,12 @@ const struct account *accounts_find(const char *name);
 
 /* Accounts held, saved or being saved. */
 int	accounts_count(void);
+/*
+ * Warns of each -a name without an account: it stays reserved until
+ * `chatd WRITER -U name` gives it a password.
+ */
+void	accounts_warn_unregistered(const char *const *names, int n,
+	    const char *writer);
 
 /*
  * The loop watches this descriptor for reading and then calls

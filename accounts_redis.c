@@ -133,14 +133,11 @@ on_config(void *arg, redisReply *r)
 static void
 warn_admins(void)
 {
-	int i;
+	char writer[CONFIG_HOST_MAX + 16];
 
-	for (i = 0; i < config.nadmins; i++)
-		if (accounts_find(config.admins[i]) == NULL)
-			log_warnx("-a %s: not registered: the name is reserved "
-			    "until chatd -R %s -U %s gives it a password",
-			    config.admins[i], redis_address(),
-			    config.admins[i]);
+	snprintf(writer, sizeof writer, "-R %s", redis_address());
+	accounts_warn_unregistered((const char *const *)config.admins,
+	    config.nadmins, writer);
 }
 
 /* The hash is read, imported or not: changes may go through. */

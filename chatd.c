@@ -425,13 +425,8 @@ check_writable(void)
 static void
 warn_admins(void)
 {
-	int i;
-
-	for (i = 0; i < config.nadmins; i++)
-		if (accounts_find(config.admins[i]) == NULL)
-			log_warnx("-a %s: not registered: the name is reserved "
-			    "until chatd -A accounts -U %s gives it a password",
-			    config.admins[i], config.admins[i]);
+	accounts_warn_unregistered((const char *const *)config.admins,
+	    config.nadmins, "-A accounts");
 }
 
 /* The helper thread finished account jobs: answer those who wait. */

@@ -841,6 +841,25 @@ do_dotalk(struct ctx *c)
 	return status;
 }
 
+/* A names line's end: the away mark (away NULL: here) and the ignore mark. */
+static void
+names_marks(struct buf *b, const struct session *viewer, const char *key,
+    const char *away)
+{
+	if (away != NULL) {
+		buf_adds(b, " <span class=\"awaymark\">away");
+		if (*away) {
+			buf_adds(b, ": <bdi>");
+			esc(b, away);
+			buf_adds(b, "</bdi>");
+		}
+		buf_adds(b, "</span>");
+	}
+	if (session_ignores(viewer, key))
+		buf_adds(b, " <span class=\"ignored\">(ignored)</span>");
+	buf_adds(b, "</li>\n");
+}
+
 /* One line of the names frame: nick in colour, operator, away and ignore marks. */
 static void
 names_line(struct buf *b, const struct session *viewer, const struct session *m)
@@ -857,18 +876,7 @@ names_line(struct buf *b, const struct session *viewer, const struct session *m)
 	buf_adds(b, "</bdi></span>");
 	if (m == viewer)
 		buf_adds(b, " <span class=\"you\">(you)</span>");
-	if (m->away != NULL) {
-		buf_adds(b, " <span class=\"awaymark\">away");
-		if (*m->away) {
-			buf_adds(b, ": <bdi>");
-			esc(b, m->away);
-			buf_adds(b, "</bdi>");
-		}
-		buf_adds(b, "</span>");
-	}
-	if (session_ignores(viewer, m->key))
-		buf_adds(b, " <span class=\"ignored\">(ignored)</span>");
-	buf_adds(b, "</li>\n");
+	names_marks(b, viewer, m->key, m->away);
 }
 
 /* A line for someone in the room on another instance (-R). */
@@ -880,18 +888,7 @@ names_remote(struct buf *b, const struct session *viewer,
 	    "color:%s\"><bdi>", p->away ? " away" : "", p->color);
 	esc(b, p->name);
 	buf_adds(b, "</bdi></span>");
-	if (p->away) {
-		buf_adds(b, " <span class=\"awaymark\">away");
-		if (*p->reason) {
-			buf_adds(b, ": <bdi>");
-			esc(b, p->reason);
-			buf_adds(b, "</bdi>");
-		}
-		buf_adds(b, "</span>");
-	}
-	if (session_ignores(viewer, p->key))
-		buf_adds(b, " <span class=\"ignored\">(ignored)</span>");
-	buf_adds(b, "</li>\n");
+	names_marks(b, viewer, p->key, p->away ? p->reason : NULL);
 }
 
 /* Everyone in s's room, of every instance, in name order, one line each. */

@@ -643,3 +643,39 @@ rds_stop(struct redis *r)
 {
 	srv_stop(&r->srv);
 }
+
+void
+cl_form_enc(char *out, size_t size, const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *text != '\0' && o + 4 < size; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
+			out[o++] = (char)c;
+		else if (c == ' ')
+			out[o++] = '+';
+		else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+void
+cl_say_text(int port, const char *sid, const char *text)
+{
+	char enc[4096];
+	long long until = itest_now() + 3000;
+	int status;
+
+	cl_form_enc(enc, sizeof enc, text);
+	while ((status = cl_say(port, sid, enc)) == 429 && itest_now() < until)
+		pause_ms(200);
+	ck_assert_msg(status == 200, "\"%s\": status %d", text, status);
+}

@@ -78,6 +78,10 @@ const char *cl_login(int port, const char *form, int *status);
 
 /* A urlencoded message of n '<' (at most 3000), 4 bytes each once escaped. */
 const char *cl_angles(int n);
+/* Percent-encodes text as a form value (letters, digits, - _ . as they are). */
+void	cl_form_enc(char *out, size_t size, const char *text);
+/* Types text into the talk frame, waiting out the rate limit; wants 200. */
+void	cl_say_text(int port, const char *sid, const char *text);
 
 /* Posts a message (already urlencoded) to /dotalk; returns the status. */
 int	cl_say(int port, const char *sid, const char *message_enc);

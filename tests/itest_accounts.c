@@ -150,45 +150,6 @@ wait_count(struct stream *st, const char *text, int n, int ms)
 	return stream_count(st, text) == n;
 }
 
-/* Percent-encodes text as a form value. */
-static void
-form_enc(char *out, size_t size, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 4 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
-			out[o++] = (char)c;
-		else if (c == ' ')
-			out[o++] = '+';
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
-/* Types a line into the talk frame, waiting out the rate limit; wants 200. */
-static void
-say(const struct server *s, const char *sid, const char *text)
-{
-	char enc[4096];
-	long long until = itest_now() + 3000;
-	int status;
-
-	form_enc(enc, sizeof enc, text);
-	while ((status = cl_say(s->port, sid, enc)) == 429 &&
-	    itest_now() < until)
-		poll(NULL, 0, 200);
-	ck_assert_msg(status == 200, "\"%s\": status %d", text, status);
-}
-
 /* Posts /register; returns the status. */
 static int
 reg(const struct server *s, const char *name, const char *passwd)
@@ -516,16 +477,16 @@ START_TEST(restart_keeps_accounts_colour_and_password)
 	snprintf(path, sizeof path, "%s", in_dir(&s1, "accounts"));
 	ck_assert_int_eq(reg(&s1, "erin", "first"), 200);
 	enter(&s1, "name=erin&passwd=first", sid, &a);
-	say(&s1, sid, "/color Teal");
+	cl_say_text(s1.port, sid, "/color Teal");
 	ck_assert(stream_wait(&a, "changed colour", 2000));
 	ck_assert_msg(wait_line(path, "erin:", ":user:teal", line, sizeof line,
 	    2000), "line %s", line);
 	/* A refused colour changes nothing, on screen or on disk. */
-	say(&s1, sid, "/color chartreuse");
+	cl_say_text(s1.port, sid, "/color chartreuse");
 	ck_assert(stream_wait(&a, "Yours stays teal", 2000));
-	say(&s1, sid, "/passwd first second");
+	cl_say_text(s1.port, sid, "/passwd first second");
 	ck_assert(stream_wait(&a, "Your password is changed", 2000));
-	say(&s1, sid, "/passwd wrong third");
+	cl_say_text(s1.port, sid, "/passwd wrong third");
 	ck_assert(stream_wait(&a, "The old password is wrong", 2000));
 	stream_close(&a);
 	srv_stop_clean(&s1);
@@ -577,7 +538,7 @@ START_TEST(sighup_rereads_accounts)
 	    "joined", 2000));
 	/* The role in the file counts: an admin may set the lobby's topic. */
 	enter(&s, "name=handboss&passwd=pw1", sid, NULL);
-	say(&s, sid, "/topic Set by the file's admin");
+	cl_say_text(s.port, sid, "/topic Set by the file's admin");
 	ck_assert(stream_wait(&b, "set the topic", 2000));
 	/* The next save keeps every line, the odd ones too, in place. */
 	ck_assert_int_eq(reg(&s, "later", "pw"), 200);
@@ -600,11 +561,11 @@ START_TEST(sighup_reopens_transcript)
 	path = in_dir(&s, "transcript");
 	snprintf(old, sizeof old, "%s.1", path);
 	enter(&s, "name=rotor", sid, NULL);
-	say(&s, sid, "before rotation");
+	cl_say_text(s.port, sid, "before rotation");
 	ck_assert(rename(path, old) == 0);
 	ck_assert(kill(s.pid, SIGHUP) == 0);
 	ck_assert(srv_logged(&s, "SIGHUP", 2000));
-	say(&s, sid, "after rotation");
+	cl_say_text(s.port, sid, "after rotation");
 	a = read_all(old);
 	b = read_all(path);
 	ck_assert_ptr_nonnull(strstr(a, "\tbefore rotation\n"));
@@ -637,7 +598,7 @@ START_TEST(takeover_is_invisible_to_the_room)
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sid1), 403);
 	ck_assert_int_eq(cl_say(s.port, sid1, "ghost"), 403);
 	ck_assert_int_eq(stream_open(&f2, s.port, sid2, NULL), 200);
-	say(&s, sid2, "still me");
+	cl_say_text(s.port, sid2, "still me");
 	ck_assert(stream_wait(&g, "still me", 2000));
 	ck_assert(stream_wait(&f2, "still me", 2000));
 	/* The room saw one join and no leave. */
@@ -678,11 +639,11 @@ START_TEST(owner_login_over_a_guest_gets_a_registered_session)
 	notices = stream_count(&h, "class=\"ev notice\"");
 	ck_assert_int_eq(reg(&s, "hal", "pw"), 200);
 	enter(&s, "name=hal&passwd=pw", sido, &o);
-	say(&s, sido, "/color maroon");
+	cl_say_text(s.port, sido, "/color maroon");
 	ck_assert(stream_wait(&o, "changed colour", 2000));
 	ck_assert_msg(wait_line(path, "hal:", ":user:maroon", line, sizeof line,
 	    2000), "the owner's colour was not saved: %s", line);
-	say(&s, sido, "/nick notHal");
+	cl_say_text(s.port, sido, "/nick notHal");
 	ck_assert_msg(stream_wait(&o, "A registered name stays as it is", 2000),
 	    "the owner's session renamed itself away from the account");
 	/* The guest's session is over, and it was told so. */
@@ -717,15 +678,15 @@ START_TEST(admins_are_operators_everywhere)
 	/* carol makes den and is its operator; ivy is one there too. */
 	enter(&s, "name=carol&room=den", sidc, &c);
 	enter(&s, "name=ivy&passwd=pw&room=den", sidv, &v);
-	say(&s, sidc, "/kick ivy");
-	say(&s, sidc, "/ban ivy 5");
+	cl_say_text(s.port, sidc, "/kick ivy");
+	cl_say_text(s.port, sidc, "/ban ivy 5");
 	ck_assert(wait_count(&c, "ivy is a server administrator", 2, 2000));
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidv), 200);
 	/* In the lobby nobody created, only an admin may set the topic. */
 	enter(&s, "name=jim", sidj, NULL);
-	say(&s, sidj, "/topic by a guest");
-	say(&s, sidv, "/join lobby");
-	say(&s, sidv, "/topic Admins were here");
+	cl_say_text(s.port, sidj, "/topic by a guest");
+	cl_say_text(s.port, sidv, "/join lobby");
+	cl_say_text(s.port, sidv, "/topic Admins were here");
 	ck_assert(stream_wait(&v, "set the topic: <bdi class=\"tx\">Admins were "
 	    "here", 2000));
 	ck_assert_int_eq(stream_count(&v, "by a guest"), 0);
@@ -740,7 +701,7 @@ START_TEST(admins_are_operators_everywhere)
 	ck_assert_int_eq(reg(&s, "boss", "pw"), 403);
 	ck_assert_int_eq(reg(&s, "BOSS", "pw"), 403);
 	enter(&s, "name=jack&room=den", sidb, &b);
-	say(&s, sidb, "/nick BOSS");
+	cl_say_text(s.port, sidb, "/nick BOSS");
 	ck_assert(stream_wait(&b, "reserved for a server administrator", 2000));
 	ck_assert_int_eq(get_with_sid(&s, "/leave", sidb), 200);
 	stream_close(&b);
@@ -755,7 +716,7 @@ START_TEST(admins_are_operators_everywhere)
 		poll(NULL, 0, 50);
 	ck_assert_int_eq(status, 303);
 	enter(&s, "name=boss&passwd=pw&room=den", sidb, NULL);
-	say(&s, sidb, "/kick carol out");
+	cl_say_text(s.port, sidb, "/kick carol out");
 	ck_assert(stream_wait(&c, "carol</bdi></span> was kicked by ", 2000));
 	ck_assert(stream_wait(&c, "boss</bdi></span>: <bdi class=\"tx\">out",
 	    2000));
@@ -778,13 +739,13 @@ START_TEST(kick_ends_the_session)
 	enter(&s, "name=mo&room=den", sidm, &m);
 	enter(&s, "name=outsider", sido, NULL);
 	/* Not an operator: refused, and nobody is kicked. */
-	say(&s, sidl, "/kick mo");
+	cl_say_text(s.port, sidl, "/kick mo");
 	ck_assert(stream_wait(&l, "Only operators of den can do that", 2000));
-	say(&s, sidk, "/kick nobody");
+	cl_say_text(s.port, sidk, "/kick nobody");
 	ck_assert(stream_wait(&k, "Nobody called nobody is here", 2000));
-	say(&s, sidk, "/kick outsider");
+	cl_say_text(s.port, sidk, "/kick outsider");
 	ck_assert(stream_wait(&k, "outsider is not in this room", 2000));
-	say(&s, sidk, "/kick lou being rude");
+	cl_say_text(s.port, sidk, "/kick lou being rude");
 	ck_assert(stream_wait(&l, "lou</bdi></span> was kicked by <span", 2000));
 	ck_assert(stream_wait(&l, "kate</bdi></span>: <bdi class=\"tx\">being "
 	    "rude</bdi>", 2000));
@@ -824,15 +785,15 @@ START_TEST(ban_refuses_name_and_address_in_that_room)
 	/* Minutes are a positive whole number; else nothing happens. */
 	for (i = 0; i < NELEM(bad_minutes); i++) {
 		snprintf(cmd, sizeof cmd, "/ban ned %s", bad_minutes[i]);
-		say(&s, sidk, cmd);
+		cl_say_text(s.port, sidk, cmd);
 	}
 	ck_assert(wait_count(&k, "Usage: /ban nick [minutes]",
 	    (int)NELEM(bad_minutes), 2000));
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidn), 200);
 	/* A non-operator cannot ban. */
-	say(&s, sido, "/ban ned 5");
+	cl_say_text(s.port, sido, "/ban ned 5");
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidn), 200);
-	say(&s, sidk, "/ban ned 5");
+	cl_say_text(s.port, sidk, "/ban ned 5");
 	ck_assert(stream_wait(&k, "ned is banned from den for 5 minutes", 2000));
 	ck_assert(stream_wait(&n, "ned</bdi></span> was kicked by", 2000));
 	ck_assert(stream_wait_eof(&n, 2000));
@@ -850,9 +811,9 @@ START_TEST(ban_refuses_name_and_address_in_that_room)
 	/* Other rooms do not care; /join to den is refused too. */
 	ck_assert_int_eq(login_from(&s, "127.0.0.2", "name=ned", sidn), 303);
 	ck_assert_int_eq(stream_open(&n2, s.port, sidn, NULL), 200);
-	say(&s, sidn, "/join den");
+	cl_say_text(s.port, sidn, "/join den");
 	ck_assert(stream_wait(&n2, "You are banned from den for now", 2000));
-	say(&s, sidn, "/join pub");
+	cl_say_text(s.port, sidn, "/join pub");
 	ck_assert(stream_wait(&n2, "Now in pub", 2000));
 	stream_close(&n2);
 	stream_close(&k);
@@ -871,13 +832,13 @@ START_TEST(whois_shows_the_address_to_operators_only)
 	srv_start(&s, NULL);
 	enter(&s, "name=kate&room=den", sidk, &k);
 	enter(&s, "name=pat&room=den", sidp, &pt);
-	say(&s, sidp, "/whois kate");
-	say(&s, sidp, "/whois nobody");
+	cl_say_text(s.port, sidp, "/whois kate");
+	cl_say_text(s.port, sidp, "/whois nobody");
 	ck_assert(stream_wait(&pt, "kate: guest in den", 2000));
 	ck_assert(stream_wait(&pt, "Nobody called nobody", 2000));
 	ck_assert_int_eq(stream_count(&pt, "127.0.0.1"), 0);
 	notices = stream_count(&k, "class=\"ev notice\"");
-	say(&s, sidk, "/whois pat");
+	cl_say_text(s.port, sidk, "/whois pat");
 	ck_assert(stream_wait(&k, "from 127.0.0.1", 2000));
 	/* One line with both, not the plain answer and then the address. */
 	ck_assert_ptr_nonnull(p = strstr(k.data, "pat: guest in den"));
@@ -902,12 +863,12 @@ START_TEST(op_and_deop)
 	srv_start(&s, NULL);
 	enter(&s, "name=kate&room=den", sidk, &k);
 	enter(&s, "name=quin&room=den", sidq, &q);
-	say(&s, sidq, "/topic mine now");
-	say(&s, sidq, "/op quin");
-	say(&s, sidq, "/deop kate");
+	cl_say_text(s.port, sidq, "/topic mine now");
+	cl_say_text(s.port, sidq, "/op quin");
+	cl_say_text(s.port, sidq, "/deop kate");
 	ck_assert(wait_count(&q, "Only operators of den can do that", 3, 2000));
 	ck_assert_int_eq(stream_count(&q, "set the topic"), 0);
-	say(&s, sidk, "/op quin");
+	cl_say_text(s.port, sidk, "/op quin");
 	ck_assert(stream_wait(&q, "kate made you an operator of den", 2000));
 	ck_assert(stream_wait(&k, "quin is an operator of den now", 2000));
 	snprintf(target, sizeof target, "/names?sid=%s", sidk);
@@ -916,12 +877,12 @@ START_TEST(op_and_deop)
 	    "<span class=\"opmark\" title=\"operator\">@</span><span "
 	    "class=\"nick\" style=\"color:"));
 	reply_free(&r);
-	say(&s, sidq, "/topic Quin rules");
+	cl_say_text(s.port, sidq, "/topic Quin rules");
 	ck_assert(stream_wait(&k, "set the topic: <bdi class=\"tx\">Quin rules",
 	    2000));
-	say(&s, sidk, "/deop quin");
+	cl_say_text(s.port, sidk, "/deop quin");
 	ck_assert(stream_wait(&k, "quin is no longer an operator of den", 2000));
-	say(&s, sidq, "/topic again");
+	cl_say_text(s.port, sidq, "/topic again");
 	ck_assert(wait_count(&q, "Only operators of den can do that", 4, 2000));
 	ck_assert_int_eq(stream_count(&k, "again"), 0);
 	stream_close(&k);
@@ -947,7 +908,7 @@ START_TEST(guest_ops_do_not_pass_to_the_next_holder_of_the_name)
 	ck_assert(stream_wait(&w, "kate</bdi></span> left den", 2000));
 	/* Somebody else now logs in as kate, into the room walt kept alive. */
 	enter(&s, "name=kate&room=den", sidk2, &k2);
-	say(&s, sidk2, "/kick walt");
+	cl_say_text(s.port, sidk2, "/kick walt");
 	ck_assert_msg(stream_wait(&k2, "Only operators of den can do that",
 	    2000), "a new guest called kate inherited the old kate's ops");
 	ck_assert_int_eq(get_with_sid(&s, "/talk", sidw), 200);
@@ -1033,15 +994,15 @@ START_TEST(transcript_lines)
 	utc_stamp(t0);
 	enter(&s, "name=rae&room=den", sidr, &a);
 	enter(&s, "name=sam&room=den", sids, NULL);
-	say(&s, sidr, "hello there");
-	say(&s, sids, "/me waves");
-	say(&s, sids, "/msg rae psst, a secret");
-	say(&s, sids, "/color red");
-	say(&s, sidr, "/topic Fresh topic");
-	say(&s, sids, "/nick samuel");
-	say(&s, sidr, "back\\slash\r\nnext line");
-	say(&s, sidr, "tab\tbecame space");
-	say(&s, sidr, "/kick samuel bye now");
+	cl_say_text(s.port, sidr, "hello there");
+	cl_say_text(s.port, sids, "/me waves");
+	cl_say_text(s.port, sids, "/msg rae psst, a secret");
+	cl_say_text(s.port, sids, "/color red");
+	cl_say_text(s.port, sidr, "/topic Fresh topic");
+	cl_say_text(s.port, sids, "/nick samuel");
+	cl_say_text(s.port, sidr, "back\\slash\r\nnext line");
+	cl_say_text(s.port, sidr, "tab\tbecame space");
+	cl_say_text(s.port, sidr, "/kick samuel bye now");
 	enter(&s, "name=tom&room=den", sidt, NULL);
 	snprintf(target, sizeof target, "/leave?sid=%s", sidt);
 	cl_get(s.port, target, &r);
@@ -1082,10 +1043,10 @@ START_TEST(unrecorded_message_is_not_sent)
 	srv_start(&s, "-L", "/dev/full", NULL);
 	enter(&s, "name=abe", sida, &a);
 	enter(&s, "name=ben", sidb, &b);
-	say(&s, sida, "lost words");
+	cl_say_text(s.port, sida, "lost words");
 	ck_assert(stream_wait(&a, "could not be recorded", 2000));
 	ck_assert(srv_logged(&s, "transcript lines are being lost", 1000));
-	say(&s, sida, "/me still lost");
+	cl_say_text(s.port, sida, "/me still lost");
 	ck_assert(!stream_wait(&b, "lost", 300));
 	ck_assert_int_eq(stream_count(&a, "lost words</bdi>"), 0);
 	stream_close(&a);

@@ -86,45 +86,6 @@ file_has(const char *path, const char *text, int ms)
 	}
 }
 
-/* An urlencoded form value: letters, digits and a few marks as they are. */
-static void
-form_enc(char *out, size_t size, const char *text)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *text != '\0' && o + 4 < size; text++) {
-		unsigned char c = (unsigned char)*text;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_')
-			out[o++] = (char)c;
-		else if (c == ' ')
-			out[o++] = '+';
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
-/* Types a line into the talk frame, waiting out the rate limit; wants 200. */
-static void
-say(const struct server *s, const char *sid, const char *text)
-{
-	char enc[512];
-	long long until = itest_now() + 3000;
-	int status;
-
-	form_enc(enc, sizeof enc, text);
-	while ((status = cl_say(s->port, sid, enc)) == 429 &&
-	    itest_now() < until)
-		poll(NULL, 0, 200);
-	ck_assert_msg(status == 200, "\"%s\": status %d", text, status);
-}
-
 /* Posts /register; returns the status, and the body in body if asked. */
 static int
 reg(const struct server *s, const char *name, const char *passwd,
@@ -155,7 +116,7 @@ login_status(const struct server *s, const char *form)
 	int status;
 
 	if ((sid = cl_login(s->port, form, &status)) != NULL)
-		say(s, sid, "/quit");
+		cl_say_text(s->port, sid, "/quit");
 	return status;
 }
 
@@ -240,15 +201,15 @@ START_TEST(register_here_log_in_there)
 	    &status));
 	memcpy(sid, p, SID_BYTES);
 	ck_assert_int_eq(stream_open(&a, s1.port, sid, NULL), 200);
-	say(&s1, sid, "/color teal");
+	cl_say_text(s1.port, sid, "/color teal");
 	ck_assert(stream_wait(&a, "changed colour", 2000));
 	ck_assert(file_has(copy, ":user:teal\n", MIRROR_MS));
 	redis_line(&rd, "alice", line, sizeof line);
 	ck_assert_msg(starts_ends(line, "alice:$", ":user:teal"), "line %s",
 	    line);
-	say(&s1, sid, "/passwd first second");
+	cl_say_text(s1.port, sid, "/passwd first second");
 	ck_assert(stream_wait(&a, "Your password is changed", 2000));
-	say(&s1, sid, "/quit");
+	cl_say_text(s1.port, sid, "/quit");
 	stream_close(&a);
 	ck_assert_int_eq(login_becomes(&s2, "name=alice&passwd=second", 200,
 	    MIRROR_MS), 200);
@@ -359,9 +320,9 @@ START_TEST(redis_away_refuses_changes_keeps_logins)
 	    &status));
 	memcpy(sid, p, SID_BYTES);
 	ck_assert_int_eq(stream_open(&a, s1.port, sid, NULL), 200);
-	say(&s1, sid, "/passwd secret newer");
+	cl_say_text(s1.port, sid, "/passwd secret newer");
 	ck_assert(stream_wait(&a, "unavailable while Redis is away", 2000));
-	say(&s1, sid, "/color navy");
+	cl_say_text(s1.port, sid, "/color navy");
 	ck_assert(stream_wait(&a, "could not be saved", 2000));
 	stream_close(&a);
 	ck_assert_int_eq(login_status(&s1, "name=bob&passwd=secret"), 200);
