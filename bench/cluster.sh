@@ -44,21 +44,7 @@ fi
 command -v "$REDIS_SERVER" >/dev/null 2>&1 ||
     { echo "cluster.sh: $REDIS_SERVER is missing (apt-get install redis-server)" >&2; exit 1; }
 
-ulimit -n 20000 2>/dev/null || ulimit -n 4096 2>/dev/null || true
-pin_srv= pin_load=
-if command -v taskset >/dev/null 2>&1 &&
-    [ "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -ge 2 ]; then
-	pin_srv="taskset -c $CHATD_CPU"
-	pin_load="taskset -c $LOAD_CPU"
-fi
-if [ -n "${NICE:-}" ]; then
-	pin_srv="nice -n $NICE $pin_srv"
-	pin_load="nice -n $NICE $pin_load"
-	if [ -w /proc/$$/autogroup ]; then
-		echo "$NICE" >/proc/$$/autogroup 2>/dev/null ||
-		    echo "cluster.sh: could not renice this session's autogroup" >&2
-	fi
-fi
+. "$(dirname "$0")/pin.sh" cluster.sh
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/chatd-cluster-bench.XXXXXX") || exit 1
 pids=		# every server this script started

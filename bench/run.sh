@@ -50,28 +50,7 @@ for f in "$CHATD" "$LOAD"; do
 	[ -x "$f" ] || { echo "run.sh: $f is missing: run make first" >&2; exit 1; }
 done
 
-# 10,000 streams on each side of the loopback, and the posts in flight.
-ulimit -n 20000 2>/dev/null || ulimit -n 4096 2>/dev/null || true
-
-# Pin only when there are two cores to pin to.
-pin_srv= pin_load=
-if command -v taskset >/dev/null 2>&1 &&
-    [ "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -ge 2 ]; then
-	pin_srv="taskset -c $CHATD_CPU"
-	pin_load="taskset -c $LOAD_CPU"
-else
-	echo "run.sh: no taskset or one core: server and load share the CPU" >&2
-fi
-if [ -n "$NICE" ]; then
-	pin_srv="nice -n $NICE $pin_srv"
-	pin_load="nice -n $NICE $pin_load"
-	# With autogroups (Linux), niceness counts only inside this session's
-	# group; the group's own niceness sets its share against other sessions.
-	if [ -w /proc/$$/autogroup ]; then
-		echo "$NICE" >/proc/$$/autogroup 2>/dev/null ||
-		    echo "run.sh: could not renice this session's autogroup" >&2
-	fi
-fi
+. "$HERE/pin.sh" run.sh
 
 have_nchan=0
 if command -v "$NGINX" >/dev/null 2>&1 && [ -r "$NCHAN_MODULE" ]; then
