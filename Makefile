@@ -88,11 +88,11 @@ buf.o: buf.c buf.h
 config.o: config.c config.h text.h
 redis.o: redis.c redis.h config.h log.h loop.h
 accounts_redis.o: accounts_redis.c accounts_redis.h accounts.h redis.h config.h log.h text.h
-cluster.o: cluster.c cluster.h presence.h cmd.h redis.h room.h config.h log.h loop.h session.h stream.h event.h fmt.h queue.h buf.h text.h
+cluster.o: cluster.c cluster.h presence.h cmd.h redis.h room.h stats.h config.h log.h loop.h session.h stream.h event.h fmt.h queue.h buf.h text.h
 presence.o: presence.c presence.h config.h text.h event.h log.h loop.h redis.h room.h session.h
 chatd.o: chatd.c accounts_redis.h cluster.h presence.h redis.h stats.h tokens.h web.h cmd.h event.h fmt.h stream.h config.h conn.h loop.h session.h room.h accounts.h transcript.h log.h text.h http.h buf.h queue.h
 cmd.o: cmd.c cmd.h presence.h config.h session.h stream.h event.h fmt.h room.h accounts.h text.h buf.h http.h queue.h log.h
-conn.o: conn.c stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
+conn.o: conn.c room.h stats.h api.h ws.h cmd.h stream.h event.h fmt.h conn.h addr.h config.h loop.h web.h http.h buf.h queue.h session.h log.h
 frames.o: frames.c frames.h
 http.o: http.c http.h buf.h
 json.o: json.c json.h buf.h
@@ -100,7 +100,7 @@ log.o: log.c log.h
 queue.o: queue.c queue.h buf.h
 stats.o: stats.c stats.h buf.h
 status.o: status.c status.h stats.h http.h json.h loop.h room.h session.h stream.h event.h fmt.h queue.h buf.h text.h
-room.o: room.c stats.h room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
+room.o: room.c stats.h log.h room.h config.h session.h stream.h event.h fmt.h queue.h buf.h text.h transcript.h
 session.o: session.c session.h stream.h event.h fmt.h addr.h config.h log.h queue.h buf.h text.h
 event.o: event.c event.h fmt.h queue.h text.h
 stream.o: stream.c stats.h stream.h event.h fmt.h queue.h
@@ -113,7 +113,7 @@ text.o: text.c text.h
 transcript.o: transcript.c transcript.h buf.h log.h
 worker.o: worker.c worker.h log.h
 web.o: web.c presence.h web.h status.h tokens.h api.h later.h login.h fmt.h stream.h event.h config.h http.h buf.h session.h room.h cmd.h accounts.h text.h frames.h queue.h log.h
-api.o: api.c presence.h tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
+api.o: api.c config.h presence.h tokens.h ws.h api.h fmt_json.h web.h cmd.h http.h json.h buf.h later.h login.h accounts.h room.h session.h stream.h event.h fmt.h queue.h text.h
 later.o: later.c later.h accounts.h
 ws.o: ws.c ws.h sha1.h
 tests/check_ws.o tests/itest_ws.o: ws.h sha1.h
