@@ -198,16 +198,16 @@ FUZZTIME  = 60
 FUZZFLAGS = -std=c99 -pedantic -g -O1 $(WARNFLAGS) $(WERROR) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-fuzz/out/fuzz_http: fuzz/fuzz_http.c http.c http.h buf.c buf.h
+fuzz/out/fuzz_http: fuzz/fuzz_http.c fuzz/fuzz.h http.c http.h buf.c buf.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_http.c http.c buf.c
 
-fuzz/out/fuzz_ws: fuzz/fuzz_ws.c ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf.h
+fuzz/out/fuzz_ws: fuzz/fuzz_ws.c fuzz/fuzz.h ws.c ws.h sha1.c sha1.h text.c text.h buf.c buf.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -o $@ fuzz/fuzz_ws.c ws.c sha1.c text.c buf.c
 
 # The JSON writer, checked by the tests' strict decoder.
-fuzz/out/fuzz_json: fuzz/fuzz_json.c json.c json.h buf.c buf.h tests/json_decode.c tests/json_decode.h
+fuzz/out/fuzz_json: fuzz/fuzz_json.c fuzz/fuzz.h json.c json.h buf.c buf.h tests/json_decode.c tests/json_decode.h
 	mkdir -p fuzz/out
 	$(FUZZCC) $(CPPFLAGS) $(FUZZFLAGS) -I. -Itests -o $@ fuzz/fuzz_json.c json.c buf.c tests/json_decode.c
 

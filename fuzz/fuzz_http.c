@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "http.h"
 
 /*
@@ -13,22 +14,12 @@
  * the request in two.  The rest is the request, and also the form string.
  */
 
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-		    __FILE__, __LINE__, #e);				\
-		abort();						\
-	}								\
-} while (0)
-
 static const char *const secret_keys[] = {
 	"sid", "passwd", "old", "new", "message"
 };
 
 /* Requests are big; libFuzzer runs one input at a time. */
 static struct http_request whole, piece;
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 /*
  * Feeds in[0..len) in pieces: `first` bytes, then `step` at a time, until

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "json.h"
 #include "json_decode.h"
 
@@ -18,17 +19,7 @@
  * whole must be one JSON text, whatever the program.
  */
 
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-		    __FILE__, __LINE__, #e);				\
-		abort();						\
-	}								\
-} while (0)
-
 #define NEST_MAX	32	/* below the decoder's JD_DEPTH_MAX */
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
 fuzz_string(const char *in, size_t len)

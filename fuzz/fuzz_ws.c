@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "sha1.h"
 #include "text.h"
 #include "ws.h"
@@ -16,14 +17,6 @@
  * writes, its high nibble where another feeding cuts the stream in two.
  * The rest is the client's byte stream, and the handshake headers.
  */
-
-#define CHECK(e) do {							\
-	if (!(e)) {							\
-		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
-		    __FILE__, __LINE__, #e);				\
-		abort();						\
-	}								\
-} while (0)
 
 /* What one feeding saw: digests of its events, and where it stopped. */
 struct outcome {
@@ -37,8 +30,6 @@ struct outcome {
 
 /* Parsers are large; libFuzzer runs one input at a time. */
 static struct ws_parser parser;
-
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int
 utf8_ok(const char *s, size_t n)

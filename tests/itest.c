@@ -679,3 +679,27 @@ cl_say_text(int port, const char *sid, const char *text)
 		pause_ms(200);
 	ck_assert_msg(status == 200, "\"%s\": status %d", text, status);
 }
+
+char *
+itest_read_file(const char *path)
+{
+	char *data = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return strdup("");
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			ck_assert_ptr_nonnull(data = realloc(data, cap));
+		}
+		if ((n = read(fd, data + len, cap - len - 1)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	data[len] = '\0';
+	return data;
+}

@@ -131,4 +131,7 @@ void	itest_scratch(char *dir, size_t size, const char *prefix);
  */
 void	itest_scratch_remove(void);
 
+/* The whole file at path, NUL-terminated; "" if it is missing.  Caller frees. */
+char	*itest_read_file(const char *path);
+
 #endif

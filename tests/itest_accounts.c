@@ -36,31 +36,6 @@ in_dir(const struct server *s, const char *name)
 	return p;
 }
 
-/* The whole file, NUL-terminated; "" if it is missing.  Caller frees. */
-static char *
-read_all(const char *path)
-{
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return strdup("");
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			ck_assert_ptr_nonnull(data = realloc(data, cap));
-		}
-		if ((n = read(fd, data + len, cap - len - 1)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	data[len] = '\0';
-	return data;
-}
-
 /* Appends text to a file, as an administrator would with an editor. */
 static void
 append_file(const char *path, const char *text)
@@ -76,7 +51,7 @@ append_file(const char *path, const char *text)
 static int
 line_starting(const char *path, const char *prefix, char *out, size_t size)
 {
-	char *data = read_all(path), *p = data, *nl;
+	char *data = itest_read_file(path), *p = data, *nl;
 	int found = 0;
 
 	for (; *p != '\0'; p = nl + 1) {
@@ -392,7 +367,7 @@ START_TEST(register_answers)
 	ck_assert_ptr_nonnull(strstr(r.body, "action=\"/register\""));
 	reply_free(&r);
 	/* Two accounts, nothing else. */
-	file = read_all(path);
+	file = itest_read_file(path);
 	ck_assert_msg(strncmp(file, "alice:", 6) == 0 &&
 	    strstr(file, "\nZo\xc3\xab:$") != NULL, "file:\n%s", file);
 	ck_assert_int_eq(count(file, "\n"), 2);
@@ -437,7 +412,7 @@ START_TEST(login_with_and_without_password)
 	reply_free(&r);
 	ck_assert_int_eq(get_with_sid(&s, "/names", sid), 403);	/* taken over */
 	srv_stop_clean(&s);
-	log = read_all(s.errpath);
+	log = itest_read_file(s.errpath);
 	ck_assert_ptr_null(strstr(log, "s3cretWord"));
 	ck_assert_ptr_null(strstr(log, sid));
 	free(log);
@@ -542,7 +517,7 @@ START_TEST(sighup_rereads_accounts)
 	ck_assert(stream_wait(&b, "set the topic", 2000));
 	/* The next save keeps every line, the odd ones too, in place. */
 	ck_assert_int_eq(reg(&s, "later", "pw"), 200);
-	file = read_all(path);
+	file = itest_read_file(path);
 	ck_assert_msg(strstr(file, extra) != NULL && strstr(file, "\nlater:$")
 	    != NULL, "file:\n%s", file);
 	free(file);
@@ -566,8 +541,8 @@ START_TEST(sighup_reopens_transcript)
 	ck_assert(kill(s.pid, SIGHUP) == 0);
 	ck_assert(srv_logged(&s, "SIGHUP", 2000));
 	cl_say_text(s.port, sid, "after rotation");
-	a = read_all(old);
-	b = read_all(path);
+	a = itest_read_file(old);
+	b = itest_read_file(path);
 	ck_assert_ptr_nonnull(strstr(a, "\tbefore rotation\n"));
 	ck_assert_ptr_null(strstr(a, "after rotation"));
 	ck_assert_ptr_nonnull(strstr(b, "\trotor\tmsg\tafter rotation\n"));
@@ -1011,7 +986,7 @@ START_TEST(transcript_lines)
 	ck_assert(stream_wait(&a, "tom</bdi></span> left", 2000));
 	ck_assert(stream_wait(&a, "psst", 2000));	/* the whisper did happen */
 	utc_stamp(t1);
-	file = read_all(in_dir(&s, "transcript"));
+	file = itest_read_file(in_dir(&s, "transcript"));
 	for (line = file; *line != '\0'; line = nl + 1) {
 		ck_assert_msg((nl = strchr(line, '\n')) != NULL,
 		    "last line unterminated: %s", line);
@@ -1063,7 +1038,7 @@ END_TEST
 static int
 check_accounts_file(const char *path, const char *acked, unsigned seed)
 {
-	char *file = read_all(path), *line, *nl, *f[4], *p, *whole, want[64];
+	char *file = itest_read_file(path), *line, *nl, *f[4], *p, *whole, want[64];
 	const char *a, *e;
 	int n = 0, i;
 
@@ -1092,7 +1067,7 @@ check_accounts_file(const char *path, const char *acked, unsigned seed)
 	}
 	free(file);
 	/* Every acknowledged name starts a line: look for "\nname:". */
-	file = read_all(path);
+	file = itest_read_file(path);
 	ck_assert_ptr_nonnull(whole = malloc(strlen(file) + 2));
 	whole[0] = '\n';
 	memcpy(whole + 1, file, strlen(file) + 1);
@@ -1237,7 +1212,7 @@ START_TEST(put_user_writes_the_account)
 	ck_assert_ptr_null(strstr(line, "s3cret"));
 	ck_assert(stat(path, &st) == 0 && (st.st_mode & 077) == 0);
 	/* Again: a new password; role and colour as the file has them. */
-	file = read_all(path);
+	file = itest_read_file(path);
 	ck_assert_int_eq(count(file, "\n"), 1);
 	free(file);
 	snprintf(before, sizeof before, "%.*s:admin:teal\n",
@@ -1250,7 +1225,7 @@ START_TEST(put_user_writes_the_account)
 	ck_assert(line_starting(path, "Root:", line, sizeof line));
 	ck_assert_msg(ends_with(line, ":admin:teal"), "%s", line);
 	ck_assert_str_ne(line, before);
-	file = read_all(path);
+	file = itest_read_file(path);
 	ck_assert_msg(strncmp(file, "# kept\n", 7) == 0, "%s", file);
 	free(file);
 	/* Refused: no password, a bad name, no -A. */

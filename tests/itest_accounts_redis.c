@@ -43,31 +43,6 @@ start_on(struct server *s, const struct redis *r, const char *id,
 	    id);
 }
 
-/* The whole file, NUL-terminated; "" if it is missing.  Caller frees. */
-static char *
-read_all(const char *path)
-{
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) == -1)
-		return strdup("");
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			ck_assert_ptr_nonnull(data = realloc(data, cap));
-		}
-		if ((n = read(fd, data + len, cap - len - 1)) <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	data[len] = '\0';
-	return data;
-}
-
 /* Waits up to ms for the file to contain text; 1 if it does. */
 static int
 file_has(const char *path, const char *text, int ms)
@@ -77,7 +52,7 @@ file_has(const char *path, const char *text, int ms)
 	int found;
 
 	for (;;) {
-		data = read_all(path);
+		data = itest_read_file(path);
 		found = strstr(data, text) != NULL;
 		free(data);
 		if (found || itest_now() >= until)
