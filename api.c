@@ -169,15 +169,7 @@ api_login(struct api *a)
 	param(a, "passwd", passwd, sizeof passwd, 0);
 	param(a, "room", room, sizeof room, 0);
 	param(a, "color", color, sizeof color, 0);
-	l.name = name;
-	l.passwd = passwd;
-	l.room = room;
-	l.color = color;
-	l.ip = a->req->ip;
-	l.now = a->req->now;
-	l.conn = a->req->conn.fd;
-	l.gen = a->req->gen;
-	l.waited = a->later;
+	login_init(&l, a->req, name, passwd, room, color);
 	if ((status = login_run(&l)) == LOGIN_PENDING) {
 		a->resp->pending = 1;
 		return 0;

@@ -16,6 +16,7 @@
 #include "session.h"
 #include "stats.h"
 #include "text.h"
+#include "web.h"
 
 #define PALETTE_SIZE	(sizeof palette / sizeof palette[0])
 
@@ -209,6 +210,22 @@ check(struct login *l, const char *room, const struct account **acct)
 		return refuse(l, HTTP_FORBIDDEN, "room", "You are banned from "
 		    "this room for now.");
 	return 0;
+}
+
+void
+login_init(struct login *l, const struct web_request *req, const char *name,
+    const char *passwd, const char *room, const char *color)
+{
+	memset(l, 0, sizeof *l);
+	l->name = name;
+	l->passwd = passwd;
+	l->room = room;
+	l->color = color;
+	l->ip = req->ip;
+	l->now = req->now;
+	l->conn = req->conn.fd;
+	l->gen = req->gen;
+	l->waited = req->later;
 }
 
 int

@@ -457,15 +457,7 @@ do_login(struct ctx *c)
 	param(c, "passwd", passwd, sizeof passwd);
 	param(c, "room", room, sizeof room);
 	param(c, "color", color, sizeof color);
-	l.name = name;
-	l.passwd = passwd;
-	l.room = room;
-	l.color = color;
-	l.ip = c->req->ip;
-	l.now = c->req->now;
-	l.conn = c->req->conn.fd;
-	l.gen = c->req->gen;
-	l.waited = c->later;
+	login_init(&l, c->req, name, passwd, room, color);
 	if ((status = login_run(&l)) == LOGIN_PENDING)
 		return wait_for(c);
 	if (status != 0)
