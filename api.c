@@ -119,26 +119,11 @@ ok_true(struct api *a)
 	return HTTP_OK;
 }
 
-/*
- * A parameter from a POST body, else from the query string, decoded into
- * out.  Returns its length, -1 if absent, -2 if malformed or too long; a
- * NUL byte is allowed only with raw.
- */
+/* web_param() for this request. */
 static int
 param(const struct api *a, const char *key, char *out, size_t size, int raw)
 {
-	const struct http_request *h = a->req->http;
-	int n = -1;
-
-	if (h->method == HTTP_POST)
-		n = http_form_value(h->body, key, out, size);
-	if (n == -1)
-		n = http_form_value(h->query, key, out, size);
-	if (n >= 0 && !raw && strlen(out) != (size_t)n)
-		n = -2;
-	if (n < 0)
-		out[0] = '\0';
-	return n;
+	return web_param(a->req, key, out, size, raw);
 }
 
 /* The session a request names, or NULL after answering 403. */

@@ -247,35 +247,39 @@ web_set_origins(const char *const *list, int n)
 
 /*
  * Reads a parameter from a POST body, else from the query string, into
- * out, decoded (it may hold NUL bytes).  Returns its length, -1 if absent,
- * -2 if malformed or too long for out.
+ * out, decoded.  Returns its length, -1 if absent, -2 if malformed or too
+ * long for out; a NUL byte is allowed only with raw.
  */
-static int
-raw_param(const struct ctx *c, const char *key, char *out, size_t size)
+int
+web_param(const struct web_request *req, const char *key, char *out,
+    size_t size, int raw)
 {
-	const struct http_request *h = c->req->http;
+	const struct http_request *h = req->http;
 	int n = -1;
 
 	if (h->method == HTTP_POST)
 		n = http_form_value(h->body, key, out, size);
 	if (n == -1)
 		n = http_form_value(h->query, key, out, size);
+	if (n >= 0 && !raw && strlen(out) != (size_t)n)
+		n = -2;
 	if (n < 0)
 		out[0] = '\0';
 	return n;
 }
 
-/* Like raw_param(), for fields that are C strings: one with a NUL is malformed. */
+/* A parameter that may hold NUL bytes (a talk line). */
+static int
+raw_param(const struct ctx *c, const char *key, char *out, size_t size)
+{
+	return web_param(c->req, key, out, size, 1);
+}
+
+/* A parameter that is a C string: one with a NUL is malformed. */
 static int
 param(const struct ctx *c, const char *key, char *out, size_t size)
 {
-	int n = raw_param(c, key, out, size);
-
-	if (n >= 0 && strlen(out) != (size_t)n) {
-		out[0] = '\0';
-		return -2;
-	}
-	return n;
+	return web_param(c->req, key, out, size, 0);
 }
 
 /* The session a request names, or NULL after answering 403. */

@@ -63,6 +63,14 @@ int	web_upgrade(struct conn_handle, const char *head, size_t len);
  */
 void	web_handle(const struct web_request *, struct web_response *);
 
+/*
+ * A parameter of req from a POST body, else from the query string, decoded
+ * into out.  Returns its length, -1 if absent, -2 if malformed or too long
+ * (out is then ""); a NUL byte is allowed only with raw.
+ */
+int	web_param(const struct web_request *req, const char *key, char *out,
+	    size_t size, int raw);
+
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
 
