@@ -328,12 +328,6 @@ api_leave(struct api *a)
 	return ok_true(a);
 }
 
-const char *
-api_bearer(const char *auth)
-{
-	return tokens_bearer(auth);
-}
-
 /* A shared event's number came (-R): the waiting publish answers. */
 static void
 published(void *token, unsigned long long id)

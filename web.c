@@ -1115,7 +1115,7 @@ status_allowed(struct ctx *c)
 	struct session *s;
 
 	return status_local(c->req->ip) ||
-	    tokens_check(api_bearer(c->req->http->authorization)) ||
+	    tokens_check(tokens_bearer(c->req->http->authorization)) ||
 	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
 	    (s = session_find(sid)) != NULL && s->admin);
 }
