@@ -400,6 +400,26 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	return status;
 }
 
+/* Puts header lines into a complete response, before its blank line. */
+static void
+add_head_lines(struct buf *out, const char *lines)
+{
+	const char *end;
+	struct buf n;
+	size_t at;
+
+	if (*lines == '\0' || out->len == 0 || out->failed ||
+	    (end = strstr(out->data, "\r\n\r\n")) == NULL)
+		return;
+	at = (size_t)(end - out->data) + 2;
+	buf_init(&n);
+	buf_add(&n, out->data, at);
+	buf_adds(&n, lines);
+	buf_add(&n, out->data + at, out->len - at);
+	buf_free(out);
+	*out = n;
+}
+
 /*
  * A 303 See Other to location (a path chatd made: no control characters),
  * with a small page for clients that do not follow it.
@@ -407,9 +427,11 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 static int
 see_other(struct ctx *c, const char *location)
 {
-	struct buf body, *out = &c->resp->out;
+	struct buf body, line, *out = &c->resp->out;
 
 	buf_init(&body);
+	buf_init(&line);
+	buf_printf(&line, "Location: %s\r\n", location);
 	buf_printf(&body, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
 	    "width=device-width, initial-scale=1\">\n<title>See Other</title>"
@@ -417,11 +439,8 @@ see_other(struct ctx *c, const char *location)
 	    "</p></body></html>\n", location);
 	http_response_head(out, HTTP_SEE_OTHER, WEB_HTML, (long)body.len,
 	    HTTP_NO_STORE);
-	/* The head ends in a blank line: the Location goes before it. */
-	if (out->len >= 2 && !out->failed) {
-		out->len -= 2;
-		buf_printf(out, "Location: %s\r\n\r\n", location);
-	}
+	add_head_lines(out, buf_str(&line));
+	buf_free(&line);
 	if (!c->head_only)
 		buf_add(out, buf_str(&body), body.len);
 	buf_free(&body);
@@ -1284,26 +1303,6 @@ cors_lines(const struct http_request *h, char *b, size_t size)
 		}
 	snprintf(b, size, "Vary: Origin\r\n");
 	return 0;
-}
-
-/* Puts header lines into a complete response, before its blank line. */
-static void
-add_head_lines(struct buf *out, const char *lines)
-{
-	const char *end;
-	struct buf n;
-	size_t at;
-
-	if (*lines == '\0' || out->len == 0 || out->failed ||
-	    (end = strstr(out->data, "\r\n\r\n")) == NULL)
-		return;
-	at = (size_t)(end - out->data) + 2;
-	buf_init(&n);
-	buf_add(&n, out->data, at);
-	buf_adds(&n, lines);
-	buf_add(&n, out->data + at, out->len - at);
-	buf_free(out);
-	*out = n;
 }
 
 /*
