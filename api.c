@@ -51,7 +51,7 @@ api_path(const char *path)
 }
 
 /*
- * A response: the head (with one more header line, such as "Allow: GET",
+ * A response: the head (with more header lines, such as "Allow: GET\r\n",
  * when extra is not NULL) and the body, or the head alone for HEAD.
  */
 static void
@@ -63,12 +63,9 @@ respond(struct buf *out, int head_only, int status, const struct buf *body,
 	buf_init(&head);
 	http_response_head(&head, status, API_TYPE, (long)body->len,
 	    HTTP_NO_STORE);
-	if (extra != NULL && head.len >= 2 && !head.failed) {
-		/* Before the blank line that ends the head. */
-		buf_add(out, head.data, head.len - 2);
-		buf_printf(out, "%s\r\n\r\n", extra);
-	} else
-		buf_add(out, buf_str(&head), head.len);
+	if (extra != NULL)
+		web_head_lines(&head, extra);
+	buf_add(out, buf_str(&head), head.len);
 	buf_free(&head);
 	if (!head_only)
 		buf_add(out, buf_str(body), body->len);
@@ -383,7 +380,7 @@ api_publish(struct api *a)
 		    "(Authorization: Bearer TOKEN).");
 		a->resp->status = HTTP_UNAUTHORIZED;
 		respond(&a->resp->out, a->head_only, HTTP_UNAUTHORIZED, &body,
-		    "WWW-Authenticate: Bearer realm=\"chatd\"");
+		    "WWW-Authenticate: Bearer realm=\"chatd\"\r\n");
 		buf_free(&body);
 		return HTTP_UNAUTHORIZED;
 	}
@@ -660,16 +657,10 @@ bad_handshake(struct api *a, enum ws_handshake why, const char *reason)
 	a->resp->status = HTTP_BAD_REQUEST;
 	buf_init(&out);
 	api_error(&out, 0, HTTP_BAD_REQUEST, reason);
-	if (why == WS_HS_BAD_VERSION && out.len >= 4 && !out.failed) {
-		/* Before the blank line that ends the head. */
-		const char *end = strstr(buf_str(&out), "\r\n\r\n");
-
-		buf_add(&a->resp->out, out.data, (size_t)(end - out.data) + 2);
-		buf_adds(&a->resp->out, "Sec-WebSocket-Version: " WS_VERSION
+	if (why == WS_HS_BAD_VERSION)
+		web_head_lines(&out, "Sec-WebSocket-Version: " WS_VERSION
 		    "\r\n");
-		buf_adds(&a->resp->out, end + 2);
-	} else
-		buf_add(&a->resp->out, buf_str(&out), out.len);
+	buf_add(&a->resp->out, buf_str(&out), out.len);
 	buf_free(&out);
 	return HTTP_BAD_REQUEST;
 }
@@ -791,7 +782,7 @@ wrong_method(struct api *a, int methods)
 	    "This request takes GET or HEAD.");
 	a->resp->status = HTTP_METHOD_NOT_ALLOWED;
 	respond(&a->resp->out, a->head_only, HTTP_METHOD_NOT_ALLOWED, &body,
-	    methods == API_POST ? "Allow: POST" : "Allow: GET, HEAD");
+	    methods == API_POST ? "Allow: POST\r\n" : "Allow: GET, HEAD\r\n");
 	buf_free(&body);
 	return HTTP_METHOD_NOT_ALLOWED;
 }

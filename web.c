@@ -400,9 +400,8 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	return status;
 }
 
-/* Puts header lines into a complete response, before its blank line. */
-static void
-add_head_lines(struct buf *out, const char *lines)
+void
+web_head_lines(struct buf *out, const char *lines)
 {
 	const char *end;
 	struct buf n;
@@ -439,7 +438,7 @@ see_other(struct ctx *c, const char *location)
 	    "</p></body></html>\n", location);
 	http_response_head(out, HTTP_SEE_OTHER, WEB_HTML, (long)body.len,
 	    HTTP_NO_STORE);
-	add_head_lines(out, buf_str(&line));
+	web_head_lines(out, buf_str(&line));
 	buf_free(&line);
 	if (!c->head_only)
 		buf_add(out, buf_str(&body), body.len);
@@ -1326,12 +1325,12 @@ preflight(struct ctx *c, const char *lines, int allowed)
 	resp->status = HTTP_NO_CONTENT;
 	http_response_head(&resp->out, HTTP_NO_CONTENT,
 	    "text/plain; charset=utf-8", -1, HTTP_NO_STORE);
-	add_head_lines(&resp->out, allowed ? "Allow: " WEB_CORS_METHODS "\r\n"
+	web_head_lines(&resp->out, allowed ? "Allow: " WEB_CORS_METHODS "\r\n"
 	    "Access-Control-Allow-Methods: " WEB_CORS_METHODS "\r\n"
 	    "Access-Control-Allow-Headers: " WEB_CORS_HEADERS "\r\n"
 	    "Access-Control-Max-Age: " WEB_CORS_MAX_AGE "\r\n" :
 	    "Allow: " WEB_CORS_METHODS "\r\n");
-	add_head_lines(&resp->out, lines);
+	web_head_lines(&resp->out, lines);
 }
 
 void
@@ -1357,7 +1356,7 @@ web_handle(const struct web_request *req, struct web_response *resp)
 	stream_head_extra(lines);
 	route(&c);
 	stream_head_extra(NULL);
-	add_head_lines(&resp->out, lines);
+	web_head_lines(&resp->out, lines);
 	/* Whatever answered, a HEAD gets the head alone. */
 	if (c.head_only && resp->stream == NULL)
 		http_strip_body(&resp->out);

@@ -64,6 +64,12 @@ int	web_upgrade(struct conn_handle, const char *head, size_t len);
 void	web_handle(const struct web_request *, struct web_response *);
 
 /*
+ * Puts header lines (each ending in CRLF) into the complete response in
+ * out, before the blank line that ends its head.
+ */
+void	web_head_lines(struct buf *out, const char *lines);
+
+/*
  * A parameter of req from a POST body, else from the query string, decoded
  * into out.  Returns its length, -1 if absent, -2 if malformed or too long
  * (out is then ""); a NUL byte is allowed only with raw.
