@@ -487,11 +487,7 @@ api_events(struct api *a)
 		return HTTP_FORBIDDEN;
 	if (a->head_only)
 		return stream_head(a, FMT_SSE_TYPE);
-	session_attach(s, a->req->conn, &fmt_json_sse, 0, a->req->now);
-	if (s->room != NULL)
-		room_replay(s, from);
-	a->resp->stream = s;
-	return a->resp->status = HTTP_OK;
+	return web_stream(a->req, a->resp, s, &fmt_json_sse, from);
 }
 
 /* What a poll collects at once: event objects joined by commas. */
@@ -728,10 +724,7 @@ api_ws(struct api *a)
 	if (web_upgrade(a->req->conn, head, n) == -1)
 		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
 		    "try again.");
-	session_attach(s, a->req->conn, &fmt_ws, 0, a->req->now);
-	if (s->room != NULL)
-		room_replay(s, *since ? since : NULL);
-	a->resp->stream = s;
+	web_stream(a->req, a->resp, s, &fmt_ws, *since ? since : NULL);
 	return a->resp->status = 101;
 }
 

@@ -600,6 +600,17 @@ do_register(struct ctx *c)
 	return status;
 }
 
+int
+web_stream(const struct web_request *req, struct web_response *resp,
+    struct session *s, const struct fmt *f, const char *since)
+{
+	session_attach(s, req->conn, f, 0, req->now);
+	if (s->room != NULL)
+		room_replay(s, since);
+	resp->stream = s;
+	return resp->status = HTTP_OK;
+}
+
 /*
  * Opens a stream in format f: the session holds it, then the room
  * replays into it.  A second stream of any kind replaces the first.
@@ -626,11 +637,7 @@ open_stream(struct ctx *c, const struct fmt *f, const char *type)
 		return c->resp->status = HTTP_OK;
 	}
 	param(c, "since", since, sizeof since);
-	session_attach(s, c->req->conn, f, 0, c->req->now);
-	if (s->room != NULL)
-		room_replay(s, *since ? since : NULL);
-	c->resp->stream = s;
-	return c->resp->status = HTTP_OK;
+	return web_stream(c->req, c->resp, s, f, *since ? since : NULL);
 }
 
 static int

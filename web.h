@@ -92,6 +92,13 @@ int	web_watch(const struct web_request *, struct web_response *,
 	    const struct fmt *f, const char *type, const char *room,
 	    const char *since, long long poll_ms);
 /*
+ * The request's conn becomes session s's stream in format f, replacing
+ * any other, and the room replays after since (NULL: the last -H).
+ * Returns 200.
+ */
+int	web_stream(const struct web_request *, struct web_response *,
+	    struct session *s, const struct fmt *f, const char *since);
+/*
  * The same for a request to path (still encoded; "" if unknown): JSON
  * under /api/, a page elsewhere; the head alone when head_only.
  */
