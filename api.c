@@ -51,7 +51,7 @@ api_path(const char *path)
 }
 
 /*
- * A response: the head (with one more header line, such as "Allow: GET",
+ * A response: the head (with more header lines, such as "Allow: GET\r\n",
  * when extra is not NULL) and the body, or the head alone for HEAD.
  */
 static void
@@ -63,12 +63,9 @@ respond(struct buf *out, int head_only, int status, const struct buf *body,
 	buf_init(&head);
 	http_response_head(&head, status, API_TYPE, (long)body->len,
 	    HTTP_NO_STORE);
-	if (extra != NULL && head.len >= 2 && !head.failed) {
-		/* Before the blank line that ends the head. */
-		buf_add(out, head.data, head.len - 2);
-		buf_printf(out, "%s\r\n\r\n", extra);
-	} else
-		buf_add(out, buf_str(&head), head.len);
+	if (extra != NULL)
+		web_head_lines(&head, extra);
+	buf_add(out, buf_str(&head), head.len);
 	buf_free(&head);
 	if (!head_only)
 		buf_add(out, buf_str(body), body->len);
@@ -119,26 +116,11 @@ ok_true(struct api *a)
 	return HTTP_OK;
 }
 
-/*
- * A parameter from a POST body, else from the query string, decoded into
- * out.  Returns its length, -1 if absent, -2 if malformed or too long; a
- * NUL byte is allowed only with raw.
- */
+/* web_param() for this request. */
 static int
 param(const struct api *a, const char *key, char *out, size_t size, int raw)
 {
-	const struct http_request *h = a->req->http;
-	int n = -1;
-
-	if (h->method == HTTP_POST)
-		n = http_form_value(h->body, key, out, size);
-	if (n == -1)
-		n = http_form_value(h->query, key, out, size);
-	if (n >= 0 && !raw && strlen(out) != (size_t)n)
-		n = -2;
-	if (n < 0)
-		out[0] = '\0';
-	return n;
+	return web_param(a->req, key, out, size, raw);
 }
 
 /* The session a request names, or NULL after answering 403. */
@@ -169,15 +151,7 @@ api_login(struct api *a)
 	param(a, "passwd", passwd, sizeof passwd, 0);
 	param(a, "room", room, sizeof room, 0);
 	param(a, "color", color, sizeof color, 0);
-	l.name = name;
-	l.passwd = passwd;
-	l.room = room;
-	l.color = color;
-	l.ip = a->req->ip;
-	l.now = a->req->now;
-	l.conn = a->req->conn.fd;
-	l.gen = a->req->gen;
-	l.waited = a->later;
+	login_init(&l, a->req, name, passwd, room, color);
 	if ((status = login_run(&l)) == LOGIN_PENDING) {
 		a->resp->pending = 1;
 		return 0;
@@ -351,12 +325,6 @@ api_leave(struct api *a)
 	return ok_true(a);
 }
 
-const char *
-api_bearer(const char *auth)
-{
-	return tokens_bearer(auth);
-}
-
 /* A shared event's number came (-R): the waiting publish answers. */
 static void
 published(void *token, unsigned long long id)
@@ -412,7 +380,7 @@ api_publish(struct api *a)
 		    "(Authorization: Bearer TOKEN).");
 		a->resp->status = HTTP_UNAUTHORIZED;
 		respond(&a->resp->out, a->head_only, HTTP_UNAUTHORIZED, &body,
-		    "WWW-Authenticate: Bearer realm=\"chatd\"");
+		    "WWW-Authenticate: Bearer realm=\"chatd\"\r\n");
 		buf_free(&body);
 		return HTTP_UNAUTHORIZED;
 	}
@@ -519,11 +487,7 @@ api_events(struct api *a)
 		return HTTP_FORBIDDEN;
 	if (a->head_only)
 		return stream_head(a, FMT_SSE_TYPE);
-	session_attach(s, a->req->conn, &fmt_json_sse, 0, a->req->now);
-	if (s->room != NULL)
-		room_replay(s, from);
-	a->resp->stream = s;
-	return a->resp->status = HTTP_OK;
+	return web_stream(a->req, a->resp, s, &fmt_json_sse, from);
 }
 
 /* What a poll collects at once: event objects joined by commas. */
@@ -689,16 +653,10 @@ bad_handshake(struct api *a, enum ws_handshake why, const char *reason)
 	a->resp->status = HTTP_BAD_REQUEST;
 	buf_init(&out);
 	api_error(&out, 0, HTTP_BAD_REQUEST, reason);
-	if (why == WS_HS_BAD_VERSION && out.len >= 4 && !out.failed) {
-		/* Before the blank line that ends the head. */
-		const char *end = strstr(buf_str(&out), "\r\n\r\n");
-
-		buf_add(&a->resp->out, out.data, (size_t)(end - out.data) + 2);
-		buf_adds(&a->resp->out, "Sec-WebSocket-Version: " WS_VERSION
+	if (why == WS_HS_BAD_VERSION)
+		web_head_lines(&out, "Sec-WebSocket-Version: " WS_VERSION
 		    "\r\n");
-		buf_adds(&a->resp->out, end + 2);
-	} else
-		buf_add(&a->resp->out, buf_str(&out), out.len);
+	buf_add(&a->resp->out, buf_str(&out), out.len);
 	buf_free(&out);
 	return HTTP_BAD_REQUEST;
 }
@@ -766,10 +724,7 @@ api_ws(struct api *a)
 	if (web_upgrade(a->req->conn, head, n) == -1)
 		return fail(a, HTTP_UNAVAILABLE, "The server is busy. Please "
 		    "try again.");
-	session_attach(s, a->req->conn, &fmt_ws, 0, a->req->now);
-	if (s->room != NULL)
-		room_replay(s, *since ? since : NULL);
-	a->resp->stream = s;
+	web_stream(a->req, a->resp, s, &fmt_ws, *since ? since : NULL);
 	return a->resp->status = 101;
 }
 
@@ -820,7 +775,7 @@ wrong_method(struct api *a, int methods)
 	    "This request takes GET or HEAD.");
 	a->resp->status = HTTP_METHOD_NOT_ALLOWED;
 	respond(&a->resp->out, a->head_only, HTTP_METHOD_NOT_ALLOWED, &body,
-	    methods == API_POST ? "Allow: POST" : "Allow: GET, HEAD");
+	    methods == API_POST ? "Allow: POST\r\n" : "Allow: GET, HEAD\r\n");
 	buf_free(&body);
 	return HTTP_METHOD_NOT_ALLOWED;
 }

@@ -20,9 +20,6 @@ int	api_path(const char *path);
  */
 void	api_handle(const struct web_request *, struct web_response *);
 
-/* The token of "Authorization: Bearer TOKEN" (scheme in any case), or NULL. */
-const char *api_bearer(const char *authorization);
-
 /* Answers the long polls whose timeout has come (an empty list). */
 void	api_sweep(long long now);
 

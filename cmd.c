@@ -691,8 +691,7 @@ cmd_whois(struct cmd *c)
 	struct tm tm;
 	struct buf b;
 
-	if (text_valid_name(name) && session_by_name(name) == NULL &&
-	    (p = presence_find(name)) != NULL) {
+	if ((p = away(c, name, 0)) != NULL) {
 		whois_remote(c, p);
 		return;
 	}

@@ -15,7 +15,9 @@
 #include "room.h"
 #include "session.h"
 #include "stats.h"
+#include "status.h"
 #include "text.h"
+#include "web.h"
 
 #define PALETTE_SIZE	(sizeof palette / sizeof palette[0])
 
@@ -32,22 +34,14 @@ login_reserved(const char *name)
 }
 
 /*
- * The loopback address is the operator's, or a reverse proxy's on the same
- * host, behind which every client would share one bucket.
- */
-static int
-is_loopback(const char *ip)
-{
-	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
-	    strcmp(ip, "::ffff:127.0.0.1") == 0;
-}
-
-/*
  * Logins and registrations from one address share a token bucket (429
- * past it).  A login that would make a session (no session holds its name
- * yet) is refused past -i sessions from its address (429: that address's
- * doing) and past the session cap (503: the server is full), which keeps
- * connections back so that a full server still answers talk requests.
+ * past it), but for the loopback address (status_local()): it is the
+ * operator's, or a reverse proxy's on the same host, behind which every
+ * client would share one bucket.  A login that would make a session (no
+ * session holds its name yet) is refused past -i sessions from its
+ * address (429: that address's doing) and past the session cap (503: the
+ * server is full), which keeps connections back so that a full server
+ * still answers talk requests.
  */
 int
 login_fair(const char *ip, const char *name, long long now, int is_register,
@@ -55,7 +49,7 @@ login_fair(const char *ip, const char *name, long long now, int is_register,
 {
 	int reserve = config.max_conns / LOGIN_SHORT_RESERVE_DIV;
 
-	if (!is_loopback(ip) && !addr_take_login(ip, now)) {
+	if (!status_local(ip) && !addr_take_login(ip, now)) {
 		log_info("%s: %s refused: too many from this address", ip,
 		    is_register ? "registration" : "login");
 		stats_refused(STATS_REFUSED_LOGIN_RATE);
@@ -209,6 +203,22 @@ check(struct login *l, const char *room, const struct account **acct)
 		return refuse(l, HTTP_FORBIDDEN, "room", "You are banned from "
 		    "this room for now.");
 	return 0;
+}
+
+void
+login_init(struct login *l, const struct web_request *req, const char *name,
+    const char *passwd, const char *room, const char *color)
+{
+	memset(l, 0, sizeof *l);
+	l->name = name;
+	l->passwd = passwd;
+	l->room = room;
+	l->color = color;
+	l->ip = req->ip;
+	l->now = req->now;
+	l->conn = req->conn.fd;
+	l->gen = req->gen;
+	l->waited = req->later;
 }
 
 int

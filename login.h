@@ -9,6 +9,7 @@
 
 struct later;
 struct session;
+struct web_request;
 
 /*
  * One login attempt.  A registered name's password is checked off the
@@ -30,6 +31,14 @@ struct login {
 	/* out, when done */
 	struct session	*session;
 };
+
+/*
+ * Fills l's inputs for the attempt req makes with these form fields (the
+ * HTML and the JSON route read them alike); the outputs are cleared.
+ */
+void	login_init(struct login *, const struct web_request *req,
+	    const char *name, const char *passwd, const char *room,
+	    const char *color);
 
 /*
  * Runs the rules of a login: the per-address limits (only on the first

@@ -16,9 +16,8 @@ struct token {
 	size_t		 len;
 };
 
-static struct token	*tokens;
+static struct token	*tokens;	/* NULL: no -T file loaded */
 static int		 ntokens;
-static int		 loaded;
 
 /* Wipes through a volatile pointer, so the stores are not optimized away. */
 static void
@@ -38,7 +37,6 @@ tokens_free(void)
 	free(tokens);
 	tokens = NULL;
 	ntokens = 0;
-	loaded = 0;
 }
 
 static int
@@ -136,14 +134,13 @@ tokens_load(const char *path, char *why, size_t whysize)
 	tokens_free();
 	tokens = v;
 	ntokens = n;
-	loaded = 1;
 	return 0;
 }
 
 int
 tokens_enabled(void)
 {
-	return loaded;
+	return tokens != NULL;
 }
 
 int

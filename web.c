@@ -247,35 +247,39 @@ web_set_origins(const char *const *list, int n)
 
 /*
  * Reads a parameter from a POST body, else from the query string, into
- * out, decoded (it may hold NUL bytes).  Returns its length, -1 if absent,
- * -2 if malformed or too long for out.
+ * out, decoded.  Returns its length, -1 if absent, -2 if malformed or too
+ * long for out; a NUL byte is allowed only with raw.
  */
-static int
-raw_param(const struct ctx *c, const char *key, char *out, size_t size)
+int
+web_param(const struct web_request *req, const char *key, char *out,
+    size_t size, int raw)
 {
-	const struct http_request *h = c->req->http;
+	const struct http_request *h = req->http;
 	int n = -1;
 
 	if (h->method == HTTP_POST)
 		n = http_form_value(h->body, key, out, size);
 	if (n == -1)
 		n = http_form_value(h->query, key, out, size);
+	if (n >= 0 && !raw && strlen(out) != (size_t)n)
+		n = -2;
 	if (n < 0)
 		out[0] = '\0';
 	return n;
 }
 
-/* Like raw_param(), for fields that are C strings: one with a NUL is malformed. */
+/* A parameter that may hold NUL bytes (a talk line). */
+static int
+raw_param(const struct ctx *c, const char *key, char *out, size_t size)
+{
+	return web_param(c->req, key, out, size, 1);
+}
+
+/* A parameter that is a C string: one with a NUL is malformed. */
 static int
 param(const struct ctx *c, const char *key, char *out, size_t size)
 {
-	int n = raw_param(c, key, out, size);
-
-	if (n >= 0 && strlen(out) != (size_t)n) {
-		out[0] = '\0';
-		return -2;
-	}
-	return n;
+	return web_param(c->req, key, out, size, 0);
 }
 
 /* The session a request names, or NULL after answering 403. */
@@ -396,6 +400,25 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 	return status;
 }
 
+void
+web_head_lines(struct buf *out, const char *lines)
+{
+	const char *end;
+	struct buf n;
+	size_t at;
+
+	if (*lines == '\0' || out->len == 0 || out->failed ||
+	    (end = strstr(out->data, "\r\n\r\n")) == NULL)
+		return;
+	at = (size_t)(end - out->data) + 2;
+	buf_init(&n);
+	buf_add(&n, out->data, at);
+	buf_adds(&n, lines);
+	buf_add(&n, out->data + at, out->len - at);
+	buf_free(out);
+	*out = n;
+}
+
 /*
  * A 303 See Other to location (a path chatd made: no control characters),
  * with a small page for clients that do not follow it.
@@ -403,9 +426,11 @@ login_page(struct ctx *c, int status, const char *field, const char *error)
 static int
 see_other(struct ctx *c, const char *location)
 {
-	struct buf body, *out = &c->resp->out;
+	struct buf body, line, *out = &c->resp->out;
 
 	buf_init(&body);
+	buf_init(&line);
+	buf_printf(&line, "Location: %s\r\n", location);
 	buf_printf(&body, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\""
 	    "width=device-width, initial-scale=1\">\n<title>See Other</title>"
@@ -413,11 +438,8 @@ see_other(struct ctx *c, const char *location)
 	    "</p></body></html>\n", location);
 	http_response_head(out, HTTP_SEE_OTHER, WEB_HTML, (long)body.len,
 	    HTTP_NO_STORE);
-	/* The head ends in a blank line: the Location goes before it. */
-	if (out->len >= 2 && !out->failed) {
-		out->len -= 2;
-		buf_printf(out, "Location: %s\r\n\r\n", location);
-	}
+	web_head_lines(out, buf_str(&line));
+	buf_free(&line);
 	if (!c->head_only)
 		buf_add(out, buf_str(&body), body.len);
 	buf_free(&body);
@@ -457,15 +479,7 @@ do_login(struct ctx *c)
 	param(c, "passwd", passwd, sizeof passwd);
 	param(c, "room", room, sizeof room);
 	param(c, "color", color, sizeof color);
-	l.name = name;
-	l.passwd = passwd;
-	l.room = room;
-	l.color = color;
-	l.ip = c->req->ip;
-	l.now = c->req->now;
-	l.conn = c->req->conn.fd;
-	l.gen = c->req->gen;
-	l.waited = c->later;
+	login_init(&l, c->req, name, passwd, room, color);
 	if ((status = login_run(&l)) == LOGIN_PENDING)
 		return wait_for(c);
 	if (status != 0)
@@ -586,6 +600,17 @@ do_register(struct ctx *c)
 	return status;
 }
 
+int
+web_stream(const struct web_request *req, struct web_response *resp,
+    struct session *s, const struct fmt *f, const char *since)
+{
+	session_attach(s, req->conn, f, 0, req->now);
+	if (s->room != NULL)
+		room_replay(s, since);
+	resp->stream = s;
+	return resp->status = HTTP_OK;
+}
+
 /*
  * Opens a stream in format f: the session holds it, then the room
  * replays into it.  A second stream of any kind replaces the first.
@@ -612,11 +637,7 @@ open_stream(struct ctx *c, const struct fmt *f, const char *type)
 		return c->resp->status = HTTP_OK;
 	}
 	param(c, "since", since, sizeof since);
-	session_attach(s, c->req->conn, f, 0, c->req->now);
-	if (s->room != NULL)
-		room_replay(s, *since ? since : NULL);
-	c->resp->stream = s;
-	return c->resp->status = HTTP_OK;
+	return web_stream(c->req, c->resp, s, f, *since ? since : NULL);
 }
 
 static int
@@ -1119,7 +1140,7 @@ status_allowed(struct ctx *c)
 	struct session *s;
 
 	return status_local(c->req->ip) ||
-	    tokens_check(api_bearer(c->req->http->authorization)) ||
+	    tokens_check(tokens_bearer(c->req->http->authorization)) ||
 	    (param(c, "sid", sid, sizeof sid) == SESSION_SID_LEN &&
 	    (s = session_find(sid)) != NULL && s->admin);
 }
@@ -1290,26 +1311,6 @@ cors_lines(const struct http_request *h, char *b, size_t size)
 	return 0;
 }
 
-/* Puts header lines into a complete response, before its blank line. */
-static void
-add_head_lines(struct buf *out, const char *lines)
-{
-	const char *end;
-	struct buf n;
-	size_t at;
-
-	if (*lines == '\0' || out->len == 0 || out->failed ||
-	    (end = strstr(out->data, "\r\n\r\n")) == NULL)
-		return;
-	at = (size_t)(end - out->data) + 2;
-	buf_init(&n);
-	buf_add(&n, out->data, at);
-	buf_adds(&n, lines);
-	buf_add(&n, out->data + at, out->len - at);
-	buf_free(out);
-	*out = n;
-}
-
 /*
  * OPTIONS: with -O, a CORS preflight to the API or a stream gets 204,
  * with the methods and headers allowed when it comes from an -O origin.
@@ -1331,12 +1332,12 @@ preflight(struct ctx *c, const char *lines, int allowed)
 	resp->status = HTTP_NO_CONTENT;
 	http_response_head(&resp->out, HTTP_NO_CONTENT,
 	    "text/plain; charset=utf-8", -1, HTTP_NO_STORE);
-	add_head_lines(&resp->out, allowed ? "Allow: " WEB_CORS_METHODS "\r\n"
+	web_head_lines(&resp->out, allowed ? "Allow: " WEB_CORS_METHODS "\r\n"
 	    "Access-Control-Allow-Methods: " WEB_CORS_METHODS "\r\n"
 	    "Access-Control-Allow-Headers: " WEB_CORS_HEADERS "\r\n"
 	    "Access-Control-Max-Age: " WEB_CORS_MAX_AGE "\r\n" :
 	    "Allow: " WEB_CORS_METHODS "\r\n");
-	add_head_lines(&resp->out, lines);
+	web_head_lines(&resp->out, lines);
 }
 
 void
@@ -1362,7 +1363,7 @@ web_handle(const struct web_request *req, struct web_response *resp)
 	stream_head_extra(lines);
 	route(&c);
 	stream_head_extra(NULL);
-	add_head_lines(&resp->out, lines);
+	web_head_lines(&resp->out, lines);
 	/* Whatever answered, a HEAD gets the head alone. */
 	if (c.head_only && resp->stream == NULL)
 		http_strip_body(&resp->out);

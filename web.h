@@ -63,6 +63,20 @@ int	web_upgrade(struct conn_handle, const char *head, size_t len);
  */
 void	web_handle(const struct web_request *, struct web_response *);
 
+/*
+ * Puts header lines (each ending in CRLF) into the complete response in
+ * out, before the blank line that ends its head.
+ */
+void	web_head_lines(struct buf *out, const char *lines);
+
+/*
+ * A parameter of req from a POST body, else from the query string, decoded
+ * into out.  Returns its length, -1 if absent, -2 if malformed or too long
+ * (out is then ""); a NUL byte is allowed only with raw.
+ */
+int	web_param(const struct web_request *req, const char *key, char *out,
+	    size_t size, int raw);
+
 /* A complete error response with a readable page, for the connection layer. */
 void	web_error(struct buf *, int status, const char *message);
 
@@ -77,6 +91,13 @@ struct fmt;
 int	web_watch(const struct web_request *, struct web_response *,
 	    const struct fmt *f, const char *type, const char *room,
 	    const char *since, long long poll_ms);
+/*
+ * The request's conn becomes session s's stream in format f, replacing
+ * any other, and the room replays after since (NULL: the last -H).
+ * Returns 200.
+ */
+int	web_stream(const struct web_request *, struct web_response *,
+	    struct session *s, const struct fmt *f, const char *since);
 /*
  * The same for a request to path (still encoded; "" if unknown): JSON
  * under /api/, a page elsewhere; the head alone when head_only.
