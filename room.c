@@ -35,6 +35,21 @@ static room_outbox_fn	*outbox;	/* cluster.c, with -R */
 static room_claim_fn	*claim;
 static room_ops_fn	*ops_told;
 
+/*
+ * Gives a room without history (a new one, or one kept for its bans) an
+ * empty ring; it missed nothing before now.  0, or -1 if out of memory.
+ */
+static int
+start_history(struct room *r)
+{
+	if (r->history != NULL)
+		return 0;
+	if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+		return -1;
+	r->floor = event_last_id();
+	return 0;
+}
+
 static struct room *
 room_create(const char *name)
 {
@@ -45,13 +60,11 @@ room_create(const char *name)
 	text_fold_room(name, r->name);
 	r->keep = config.history > ROOM_KEEP_MIN ? (unsigned)config.history :
 	    ROOM_KEEP_MIN;
-	if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL ||
-	    (r->topic = strdup("")) == NULL) {
-		free(r->history);
+	if ((r->topic = strdup("")) == NULL || start_history(r) == -1) {
+		free(r->topic);
 		free(r);
 		return NULL;
 	}
-	r->floor = event_last_id();
 	r->next = rooms;
 	rooms = r;
 	nrooms++;
@@ -421,11 +434,8 @@ room_deliver(struct room *r, struct event *ev, int quiet)
 
 	if (ev->id <= r->seq)
 		return -1;
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	/* The first event here: what came before it is all that is missed. */
 	if (r->count == 0 && r->floor >= ev->id)
 		r->floor = ev->id - 1;
@@ -456,11 +466,8 @@ room_publish(const char *name, const struct event_source *from,
 		if ((r = room_create(name)) == NULL)
 			return -1;
 	}
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	r->published = 1;
 	if ((rc = post(r, from, kind, text, NULL, done, arg)) != 0)
 		return rc;
@@ -652,11 +659,8 @@ room_enter(struct session *s, const char *name, long long now)
 		created = strcmp(r->name, ROOM_RANDOM) != 0;
 	}
 	/* A room kept for its bans alone starts its history again. */
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
 	/* With -R the room may be older elsewhere: Redis says whose it is. */
@@ -803,12 +807,9 @@ room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
 	    (w = calloc(1, sizeof *w)) == NULL)
 		return -1;
 	now_ms = now;
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL) {
-			free(w);
-			return -1;
-		}
-		r->floor = event_last_id();
+	if (start_history(r) == -1) {
+		free(w);
+		return -1;
 	}
 	stream_reset(&w->stream);
 	w->room = r;
