@@ -504,6 +504,27 @@ parse_since(const struct room *r, const char *since)
 }
 
 /*
+ * The first history index to replay after event `after` (-1: the last -H
+ * events); *missed says whether the room no longer keeps some after it.
+ */
+static unsigned
+replay_start(const struct room *r, long long after, int *missed)
+{
+	unsigned start;
+
+	*missed = 0;
+	if (after < 0)
+		return r->count > (unsigned)config.history ?
+		    r->count - (unsigned)config.history : 0;
+	/* Numbers skip (they are server-wide): look for the first after. */
+	*missed = (unsigned long long)after < r->floor;
+	for (start = r->count; start > 0 &&
+	    history_at(r, start - 1)->id > (unsigned long long)after; start--)
+		;
+	return start;
+}
+
+/*
  * The first history index to replay from `start` that fits in half the
  * output queue, so a new stream is never cut off by its own history.
  */
@@ -531,22 +552,11 @@ room_replay_each(struct session *s, const char *since, room_each_fn *fn,
     void *arg)
 {
 	struct room *r = s->room;
-	long long after = parse_since(r, since);
 	unsigned i, start, fit;
-	int missed = 0;
 	struct event *ev;
+	int missed;
 
-	if (after < 0)
-		start = r->count > (unsigned)config.history ?
-		    r->count - (unsigned)config.history : 0;
-	else {
-		/* Numbers skip (they are server-wide): look for the first after. */
-		missed = (unsigned long long)after < r->floor;
-		for (start = r->count; start > 0 &&
-		    history_at(r, start - 1)->id > (unsigned long long)after;
-		    start--)
-			;
-	}
+	start = replay_start(r, parse_since(r, since), &missed);
 	if ((fit = fit_replay(r, s, start)) > start) {
 		missed = 1;
 		start = fit;
@@ -749,17 +759,7 @@ watch_start(const struct room *r, struct watcher *w, long long after,
 	unsigned start, i;
 	struct event *ev;
 
-	*missed = 0;
-	if (after < 0)
-		start = r->count > (unsigned)config.history ?
-		    r->count - (unsigned)config.history : 0;
-	else {
-		*missed = (unsigned long long)after < r->floor;
-		for (start = r->count; start > 0 &&
-		    history_at(r, start - 1)->id > (unsigned long long)after;
-		    start--)
-			;
-	}
+	start = replay_start(r, after, missed);
 	for (i = r->count; i > start; i--) {
 		ev = history_at(r, i - 1);
 		if (ev->kind == EVENT_WHISPER)
