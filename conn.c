@@ -980,6 +980,25 @@ ws_input(int fd, const char *data, size_t n)
 	}
 }
 
+/*
+ * Reads what input there is: the byte count, or 0 when there is none to
+ * handle (nothing yet; or EOF or an error, and the connection closes).
+ */
+static ssize_t
+read_some(int fd, char *data, size_t size)
+{
+	ssize_t n;
+
+	if ((n = read(fd, data, size)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			mark_closing(fd);
+		return 0;
+	}
+	if (n == 0)
+		mark_closing(fd);	/* gone, close frame or not */
+	return n;
+}
+
 /* Input on a WebSocket: at most CONN_READ_MAX bytes a pass, as any other. */
 static void
 read_ws(int fd)
@@ -987,15 +1006,8 @@ read_ws(int fd)
 	char data[CONN_READ_MAX];
 	ssize_t n;
 
-	if ((n = read(fd, data, sizeof data)) == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			mark_closing(fd);
+	if ((n = read_some(fd, data, sizeof data)) == 0)
 		return;
-	}
-	if (n == 0) {
-		mark_closing(fd);	/* gone without a close frame */
-		return;
-	}
 	ws_input(fd, data, (size_t)n);
 	if (conns[fd].state == CONN_STREAMING)
 		update_watch(fd);	/* reading may pause for its output */
@@ -1032,15 +1044,8 @@ read_request(int fd)
 	size_t used;
 	ssize_t n;
 
-	if ((n = read(fd, data, sizeof data)) == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			mark_closing(fd);
+	if ((n = read_some(fd, data, sizeof data)) == 0)
 		return;
-	}
-	if (n == 0) {
-		mark_closing(fd);
-		return;
-	}
 	st = http_parse(c->req, data, (size_t)n, &used);
 	if (st == HTTP_OK) {
 		dispatch(fd, NULL);

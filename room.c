@@ -35,6 +35,21 @@ static room_outbox_fn	*outbox;	/* cluster.c, with -R */
 static room_claim_fn	*claim;
 static room_ops_fn	*ops_told;
 
+/*
+ * Gives a room without history (a new one, or one kept for its bans) an
+ * empty ring; it missed nothing before now.  0, or -1 if out of memory.
+ */
+static int
+start_history(struct room *r)
+{
+	if (r->history != NULL)
+		return 0;
+	if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
+		return -1;
+	r->floor = event_last_id();
+	return 0;
+}
+
 static struct room *
 room_create(const char *name)
 {
@@ -45,13 +60,11 @@ room_create(const char *name)
 	text_fold_room(name, r->name);
 	r->keep = config.history > ROOM_KEEP_MIN ? (unsigned)config.history :
 	    ROOM_KEEP_MIN;
-	if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL ||
-	    (r->topic = strdup("")) == NULL) {
-		free(r->history);
+	if ((r->topic = strdup("")) == NULL || start_history(r) == -1) {
+		free(r->topic);
 		free(r);
 		return NULL;
 	}
-	r->floor = event_last_id();
 	r->next = rooms;
 	rooms = r;
 	nrooms++;
@@ -421,11 +434,8 @@ room_deliver(struct room *r, struct event *ev, int quiet)
 
 	if (ev->id <= r->seq)
 		return -1;
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	/* The first event here: what came before it is all that is missed. */
 	if (r->count == 0 && r->floor >= ev->id)
 		r->floor = ev->id - 1;
@@ -456,11 +466,8 @@ room_publish(const char *name, const struct event_source *from,
 		if ((r = room_create(name)) == NULL)
 			return -1;
 	}
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	r->published = 1;
 	if ((rc = post(r, from, kind, text, NULL, done, arg)) != 0)
 		return rc;
@@ -497,6 +504,27 @@ parse_since(const struct room *r, const char *since)
 }
 
 /*
+ * The first history index to replay after event `after` (-1: the last -H
+ * events); *missed says whether the room no longer keeps some after it.
+ */
+static unsigned
+replay_start(const struct room *r, long long after, int *missed)
+{
+	unsigned start;
+
+	*missed = 0;
+	if (after < 0)
+		return r->count > (unsigned)config.history ?
+		    r->count - (unsigned)config.history : 0;
+	/* Numbers skip (they are server-wide): look for the first after. */
+	*missed = (unsigned long long)after < r->floor;
+	for (start = r->count; start > 0 &&
+	    history_at(r, start - 1)->id > (unsigned long long)after; start--)
+		;
+	return start;
+}
+
+/*
  * The first history index to replay from `start` that fits in half the
  * output queue, so a new stream is never cut off by its own history.
  */
@@ -524,22 +552,11 @@ room_replay_each(struct session *s, const char *since, room_each_fn *fn,
     void *arg)
 {
 	struct room *r = s->room;
-	long long after = parse_since(r, since);
 	unsigned i, start, fit;
-	int missed = 0;
 	struct event *ev;
+	int missed;
 
-	if (after < 0)
-		start = r->count > (unsigned)config.history ?
-		    r->count - (unsigned)config.history : 0;
-	else {
-		/* Numbers skip (they are server-wide): look for the first after. */
-		missed = (unsigned long long)after < r->floor;
-		for (start = r->count; start > 0 &&
-		    history_at(r, start - 1)->id > (unsigned long long)after;
-		    start--)
-			;
-	}
+	start = replay_start(r, parse_since(r, since), &missed);
 	if ((fit = fit_replay(r, s, start)) > start) {
 		missed = 1;
 		start = fit;
@@ -652,11 +669,8 @@ room_enter(struct session *s, const char *name, long long now)
 		created = strcmp(r->name, ROOM_RANDOM) != 0;
 	}
 	/* A room kept for its bans alone starts its history again. */
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL)
-			return -1;
-		r->floor = event_last_id();
-	}
+	if (start_history(r) == -1)
+		return -1;
 	if (strcmp(r->name, ROOM_RANDOM) == 0)
 		r = pair_up(s, r);
 	/* With -R the room may be older elsewhere: Redis says whose it is. */
@@ -745,17 +759,7 @@ watch_start(const struct room *r, struct watcher *w, long long after,
 	unsigned start, i;
 	struct event *ev;
 
-	*missed = 0;
-	if (after < 0)
-		start = r->count > (unsigned)config.history ?
-		    r->count - (unsigned)config.history : 0;
-	else {
-		*missed = (unsigned long long)after < r->floor;
-		for (start = r->count; start > 0 &&
-		    history_at(r, start - 1)->id > (unsigned long long)after;
-		    start--)
-			;
-	}
+	start = replay_start(r, after, missed);
 	for (i = r->count; i > start; i--) {
 		ev = history_at(r, i - 1);
 		if (ev->kind == EVENT_WHISPER)
@@ -803,12 +807,9 @@ room_watch(struct room *r, struct conn_handle conn, const struct fmt *f,
 	    (w = calloc(1, sizeof *w)) == NULL)
 		return -1;
 	now_ms = now;
-	if (r->history == NULL) {
-		if ((r->history = calloc(r->keep, sizeof *r->history)) == NULL) {
-			free(w);
-			return -1;
-		}
-		r->floor = event_last_id();
+	if (start_history(r) == -1) {
+		free(w);
+		return -1;
 	}
 	stream_reset(&w->stream);
 	w->room = r;

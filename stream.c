@@ -148,20 +148,26 @@ keep(struct stream *st, struct event *ev)
 	st->npending++;
 }
 
+/* Ends an open stream, its last bytes (NULL: none) queued first. */
+static void
+finish(struct stream *st, struct chunk *last)
+{
+	struct conn_handle h = st->conn;
+
+	st->conn = closed;
+	stats_stream(st->fmt->name, -1);
+	if (last != NULL) {
+		io->send(h, last);
+		chunk_unref(last);
+	}
+	io->end(h);
+}
+
 /* Ends the stream with the format's reload line (the budget ran out). */
 static void
 end_reload(struct stream *st)
 {
-	struct conn_handle h = st->conn;
-	struct chunk *c;
-
-	st->conn = closed;
-	stats_stream(st->fmt->name, -1);
-	if ((c = st->fmt->reload(st->sid, st->cursor)) != NULL) {
-		io->send(h, c);
-		chunk_unref(c);
-	}
-	io->end(h);
+	finish(st, st->fmt->reload(st->sid, st->cursor));
 }
 
 void
@@ -250,19 +256,10 @@ stream_idle(struct stream *st, long long now, long long interval)
 void
 stream_end(struct stream *st, struct event *last)
 {
-	struct conn_handle h = st->conn;
-	struct chunk *c;
-
-	if (h.fd < 0)
+	if (!stream_is_open(st))
 		return;
-	st->conn = closed;
-	stats_stream(st->fmt->name, -1);
-	if (last != NULL && (c = event_bytes(last, st->fmt, st->framing, 0,
-	    st->sid)) != NULL) {
-		io->send(h, c);
-		chunk_unref(c);
-	}
-	io->end(h);
+	finish(st, last != NULL ? event_bytes(last, st->fmt, st->framing, 0,
+	    st->sid) : NULL);
 }
 
 void
