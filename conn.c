@@ -181,11 +181,10 @@ set_state(int fd, enum conn_state st)
 	}
 }
 
-/* Keeps the totals of queued output right after its queue changed. */
+/* Keeps the count of connections with output queued after a change. */
 static void
 queue_changed(struct conn *c, size_t before)
 {
-	stats_queued(outq_memory());
 	if (before == 0 && c->out.bytes > 0)
 		nqueued++;
 	else if (before > 0 && c->out.bytes == 0)

@@ -64,12 +64,6 @@ stats_watcher(int delta)
 }
 
 void
-stats_queued(size_t bytes)
-{
-	totals.queued = bytes;
-}
-
-void
 stats_event(void)
 {
 	totals.events++;

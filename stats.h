@@ -41,7 +41,6 @@ struct stats {
 	long		 streams[STATS_TRANSPORTS_MAX];	/* open, by transport */
 	int		 ntransports;
 	long		 watchers;
-	size_t		 queued;	/* bytes queued on all connections */
 	unsigned long long events;	/* numbered events posted */
 	unsigned long long deliveries;	/* events queued on a stream */
 	unsigned long long refused[STATS_REFUSED_COUNT];
@@ -66,7 +65,6 @@ void	stats_stream(const char *transport, int delta);
 /* A watcher (-W) came (+1) or went (-1): the watchers' code calls this. */
 void	stats_watcher(int delta);
 
-void	stats_queued(size_t bytes);	/* bytes queued on all connections now */
 void	stats_event(void);		/* a numbered event was posted */
 void	stats_delivery(void);		/* an event was queued on a stream */
 void	stats_refused(enum stats_refusal);

@@ -6,6 +6,7 @@
 #include "http.h"
 #include "json.h"
 #include "loop.h"
+#include "queue.h"
 #include "room.h"
 #include "session.h"
 #include "stats.h"
@@ -84,7 +85,7 @@ status_html(struct buf *b)
 	buf_adds(b, "</td></tr>\n");
 	row(b, "sessions", (unsigned long long)session_count());
 	row(b, "watchers", (unsigned long long)stats->watchers);
-	row(b, "bytes queued", (unsigned long long)stats->queued);
+	row(b, "bytes queued", (unsigned long long)outq_memory());
 	row(b, "events posted", stats->events);
 	row(b, "deliveries", stats->deliveries);
 	buf_adds(b, "</table>\n");
@@ -167,7 +168,7 @@ status_json(struct buf *b)
 		json_obj_end(b);
 	}
 	json_arr_end(b);
-	json_kv_ull(b, "queued_bytes", stats->queued);
+	json_kv_ull(b, "queued_bytes", outq_memory());
 	json_kv_ull(b, "events", stats->events);
 	json_kv_ull(b, "deliveries", stats->deliveries);
 	json_key(b, "refusals");
@@ -235,7 +236,7 @@ status_metrics(struct buf *b)
 	buf_printf(b, "chatd_watchers %ld\n", stats->watchers);
 	family(b, "chatd_queued_bytes", "gauge",
 	    "Memory held by output queues (a shared event counted once).");
-	buf_printf(b, "chatd_queued_bytes %zu\n", stats->queued);
+	buf_printf(b, "chatd_queued_bytes %zu\n", outq_memory());
 	family(b, "chatd_rooms", "gauge", "Rooms kept.");
 	buf_printf(b, "chatd_rooms %d\n", room_count());
 	family(b, "chatd_room_people", "gauge", "People in a room.");
