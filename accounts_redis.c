@@ -531,8 +531,8 @@ accounts_redis_put(const char *host, int port, int inst, const char *name,
 	else if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
 	    r->element[0]->integer < 1)
-		snprintf(why, whylen, "%s", r->type == REDIS_REPLY_ERROR ?
-		    r->str : "the account's line in Redis is malformed");
+		snprintf(why, whylen, "%s",
+		    redis_why(r, "the account's line in Redis is malformed"));
 	else {
 		*created = r->element[0]->integer == 2;
 		rv = 0;

@@ -621,8 +621,8 @@ on_history(void *arg, redisReply *reply)
 	}
 	free(a);
 	if (reply->type != REDIS_REPLY_ARRAY) {
-		log_warnx("cluster: %s: %s", f->key, reply->type ==
-		    REDIS_REPLY_ERROR ? reply->str : "not a stream");
+		log_warnx("cluster: %s: %s", f->key,
+		    redis_why(reply, "not a stream"));
 		f->state = FOLLOW_NEW;
 		loads = 1;
 		retry_at = loop_now_ms() + CLUSTER_RETRY_MS;
@@ -802,8 +802,7 @@ on_added(void *arg, redisReply *reply)
 	}
 	if (reply != NULL)
 		log_warnx("cluster: posting to %s: %s", a->room,
-		    reply->type == REDIS_REPLY_ERROR ? reply->str :
-		    "no entry ID");
+		    redis_why(reply, "no entry ID"));
 	/* Not shared: delivered here, as without -R (a whisper is lost). */
 	n = 0;
 	if (!stopped && !a->inbox && (r = room_find(a->room)) != NULL) {

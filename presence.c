@@ -303,8 +303,7 @@ on_claims(void *arg, redisReply *reply)
 	    reply->elements != (size_t)c->n) {
 		if (reply != NULL)
 			log_warnx("redis: a name claim failed: %s",
-			    reply->type == REDIS_REPLY_ERROR ? reply->str :
-			    "unexpected answer");
+			    redis_why(reply, "unexpected answer"));
 		if (c->fn != NULL)
 			c->fn(c->arg, -1);
 		free(c);

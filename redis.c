@@ -412,6 +412,12 @@ redis_outages(void)
 	return outages;
 }
 
+const char *
+redis_why(const redisReply *r, const char *otherwise)
+{
+	return r->type == REDIS_REPLY_ERROR ? r->str : otherwise;
+}
+
 void
 redis_stop(void)
 {

@@ -54,6 +54,8 @@ int	redis_command(enum redis_link, redis_reply_fn *fn, void *arg,
 /* The same with an argument vector (lens may be NULL for C strings). */
 int	redis_commandv(enum redis_link, redis_reply_fn *fn, void *arg,
 	    int argc, const char **argv, const size_t *lens);
+/* A reply's error text, or otherwise when it is no error. */
+const char *redis_why(const redisReply *r, const char *otherwise);
 /* For /status: "host:port", whether up, since when (ms, monotonic), outages so far. */
 const char *redis_address(void);
 long long redis_since_ms(void);
