@@ -11,7 +11,7 @@
 #define PRESENCE_STOP_MS	200	/* the longest wait at shutdown for the lease to go */
 #define PRESENCE_BATCH		100	/* name claims refreshed by one script call */
 #define PRESENCE_BUCKETS	4096	/* hash buckets of names held and seen */
-#define PRESENCE_AWAY_BYTES	201	/* SESSION_AWAY_MAX + 1 */
+#define PRESENCE_AWAY_BYTES	201	/* SESSION_AWAY_MAX + 1 (presence.c checks) */
 #define PRESENCE_VALUE_BYTES	(3 + TEXT_COLOR_BYTES + TEXT_NAME_BYTES + 1 + \
 	PRESENCE_AWAY_BYTES)		/* "II colour name -" or "... +reason" */
 
