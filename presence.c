@@ -834,14 +834,4 @@ presence_find(const char *name)
 	}
 	return NULL;
 }
-
-int
-presence_instance(const char *name)
-{
-	const struct presence_person *p;
-
-	if (session_by_name(name) != NULL)
-		return config.instance;
-	return (p = presence_find(name)) != NULL ? p->instance : -1;
-}
 #endif
