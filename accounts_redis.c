@@ -456,6 +456,24 @@ on_stored(void *token, redisReply *r)
 	}
 }
 
+/* change_script's EVAL words but the name a put adds: argv[0..9]. */
+static void
+change_args(const char **argv, char maxlen[16], const char *key,
+    const char *kind, const char *value, const char *id)
+{
+	snprintf(maxlen, 16, "%d", ACCOUNTS_REDIS_LOG_MAX);
+	argv[0] = "EVAL";
+	argv[1] = change_script;
+	argv[2] = "2";
+	argv[3] = ACCOUNTS_REDIS_HASH;
+	argv[4] = ACCOUNTS_REDIS_LOG;
+	argv[5] = key;
+	argv[6] = kind;
+	argv[7] = value;
+	argv[8] = id;
+	argv[9] = maxlen;
+}
+
 static int
 store(void *token, enum accounts_store_kind kind, const char *key,
     const char *value)
@@ -464,17 +482,7 @@ store(void *token, enum accounts_store_kind kind, const char *key,
 	char maxlen[16];
 	const char *argv[10];
 
-	snprintf(maxlen, sizeof maxlen, "%d", ACCOUNTS_REDIS_LOG_MAX);
-	argv[0] = "EVAL";
-	argv[1] = change_script;
-	argv[2] = "2";
-	argv[3] = ACCOUNTS_REDIS_HASH;
-	argv[4] = ACCOUNTS_REDIS_LOG;
-	argv[5] = key;
-	argv[6] = kinds[kind];
-	argv[7] = value;
-	argv[8] = instance;
-	argv[9] = maxlen;
+	change_args(argv, maxlen, key, kinds[kind], value, instance);
 	return redis_commandv(REDIS_CMD, on_stored, token, 10, argv, NULL);
 }
 
@@ -516,25 +524,15 @@ accounts_redis_put(const char *host, int port, int inst, const char *name,
 	}
 	redisSetTimeout(c, tv);
 	snprintf(id, sizeof id, "%02x", inst & 0xff);
-	snprintf(maxlen, sizeof maxlen, "%d", ACCOUNTS_REDIS_LOG_MAX);
-	argv[0] = "EVAL";
-	argv[1] = change_script;
-	argv[2] = "2";
-	argv[3] = ACCOUNTS_REDIS_HASH;
-	argv[4] = ACCOUNTS_REDIS_LOG;
-	argv[5] = key;
-	argv[6] = "put";
-	argv[7] = hash;
-	argv[8] = id;
-	argv[9] = maxlen;
+	change_args(argv, maxlen, key, "put", hash, id);
 	argv[10] = name;
 	if ((r = redisCommandArgv(c, 11, argv, NULL)) == NULL)
 		snprintf(why, whylen, "%s", c->errstr);
 	else if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER ||
 	    r->element[0]->integer < 1)
-		snprintf(why, whylen, "%s", r->type == REDIS_REPLY_ERROR ?
-		    r->str : "the account's line in Redis is malformed");
+		snprintf(why, whylen, "%s",
+		    redis_why(r, "the account's line in Redis is malformed"));
 	else {
 		*created = r->element[0]->integer == 2;
 		rv = 0;

@@ -550,11 +550,10 @@ entry(struct follow *f, const redisReply *e, int quiet)
 	size_t i;
 	int origin;
 
-	if (entry_parts(e, &id, &fields) == -1 || id->len >= sizeof f->last)
-		return;
 	/* Read past, even if refused: a bad entry is not read again. */
-	memcpy(f->last, id->str, id->len);
-	f->last[id->len] = '\0';
+	if (entry_parts(e, &id, &fields) == -1 ||
+	    copy(f->last, sizeof f->last, id->str, id->len) == -1)
+		return;
 	if (fields == NULL) {
 		log_warnx("cluster: %s: entry %s: no fields", f->key, f->last);
 		return;
@@ -621,8 +620,8 @@ on_history(void *arg, redisReply *reply)
 	}
 	free(a);
 	if (reply->type != REDIS_REPLY_ARRAY) {
-		log_warnx("cluster: %s: %s", f->key, reply->type ==
-		    REDIS_REPLY_ERROR ? reply->str : "not a stream");
+		log_warnx("cluster: %s: %s", f->key,
+		    redis_why(reply, "not a stream"));
 		f->state = FOLLOW_NEW;
 		loads = 1;
 		retry_at = loop_now_ms() + CLUSTER_RETRY_MS;
@@ -631,11 +630,8 @@ on_history(void *arg, redisReply *reply)
 	snprintf(f->last, sizeof f->last, "0-0");
 	/* The inbox: only what comes from now on. */
 	if (*f->room == '\0' && reply->elements > 0 &&
-	    entry_parts(reply->element[0], &id, &fields) == 0 &&
-	    id->len < sizeof f->last) {
-		memcpy(f->last, id->str, id->len);
-		f->last[id->len] = '\0';
-	}
+	    entry_parts(reply->element[0], &id, &fields) == 0)
+		copy(f->last, sizeof f->last, id->str, id->len);
 	loud = (size_t)config.history;
 	for (i = reply->elements; i > 0 && *f->room != '\0'; i--)
 		entry(f, reply->element[i - 1], i - 1 >= loud);
@@ -802,8 +798,7 @@ on_added(void *arg, redisReply *reply)
 	}
 	if (reply != NULL)
 		log_warnx("cluster: posting to %s: %s", a->room,
-		    reply->type == REDIS_REPLY_ERROR ? reply->str :
-		    "no entry ID");
+		    redis_why(reply, "no entry ID"));
 	/* Not shared: delivered here, as without -R (a whisper is lost). */
 	n = 0;
 	if (!stopped && !a->inbox && (r = room_find(a->room)) != NULL) {

@@ -6,7 +6,16 @@
 #include <string.h>
 
 #include "presence.h"
+#include "session.h"
 #include "text.h"
+
+/*
+ * presence.h keeps its own copy of the size (including session.h there
+ * clashes with the tests' struct stream); this fails the build if the
+ * two part.
+ */
+typedef char presence_away_fits[PRESENCE_AWAY_BYTES == SESSION_AWAY_MAX + 1 ?
+    1 : -1];
 
 int
 presence_encode(char *out, size_t size, int instance, const char *color,
@@ -70,7 +79,6 @@ presence_decode(const char *value, size_t len, struct presence_person *p)
 #include "loop.h"
 #include "redis.h"
 #include "room.h"
-#include "session.h"
 
 #define KEY_BYTES	(sizeof "chatd:people:" + TEXT_NAME_BYTES + TEXT_ROOM_BYTES)
 #define CLAIM_TAG	12	/* sid digits in a claim: which session holds it */
@@ -303,8 +311,7 @@ on_claims(void *arg, redisReply *reply)
 	    reply->elements != (size_t)c->n) {
 		if (reply != NULL)
 			log_warnx("redis: a name claim failed: %s",
-			    reply->type == REDIS_REPLY_ERROR ? reply->str :
-			    "unexpected answer");
+			    redis_why(reply, "unexpected answer"));
 		if (c->fn != NULL)
 			c->fn(c->arg, -1);
 		free(c);
@@ -826,15 +833,5 @@ presence_find(const char *name)
 			hi = mid;
 	}
 	return NULL;
-}
-
-int
-presence_instance(const char *name)
-{
-	const struct presence_person *p;
-
-	if (session_by_name(name) != NULL)
-		return config.instance;
-	return (p = presence_find(name)) != NULL ? p->instance : -1;
 }
 #endif

@@ -11,7 +11,7 @@
 #define PRESENCE_STOP_MS	200	/* the longest wait at shutdown for the lease to go */
 #define PRESENCE_BATCH		100	/* name claims refreshed by one script call */
 #define PRESENCE_BUCKETS	4096	/* hash buckets of names held and seen */
-#define PRESENCE_AWAY_BYTES	201	/* SESSION_AWAY_MAX + 1 */
+#define PRESENCE_AWAY_BYTES	201	/* SESSION_AWAY_MAX + 1 (presence.c checks) */
 #define PRESENCE_VALUE_BYTES	(3 + TEXT_COLOR_BYTES + TEXT_NAME_BYTES + 1 + \
 	PRESENCE_AWAY_BYTES)		/* "II colour name -" or "... +reason" */
 
@@ -59,12 +59,6 @@ void	presence_tick(long long now_ms);
 void	presence_stop(void);
 
 /*
- * The instance that holds a name (any case): this one's number for a
- * local session, another's as its people lists say, else -1.
- */
-int	presence_instance(const char *name);
-
-/*
  * Claims a name (a login or /nick) for this instance: PRESENCE_LOCAL when
  * the link is down (fn is not called), PRESENCE_WAIT if fn(arg, held)
  * follows, -1 if out of memory.
@@ -91,7 +85,6 @@ const struct presence_person *presence_find(const char *name);
 static inline void presence_start(presence_lost_fn *lost) { (void)lost; }
 static inline void presence_tick(long long now_ms) { (void)now_ms; }
 static inline void presence_stop(void) { }
-static inline int presence_instance(const char *name) { (void)name; return -1; }
 static inline int presence_claim(const char *name, presence_claim_fn *fn,
     void *arg) { (void)name; (void)fn; (void)arg; return PRESENCE_LOCAL; }
 static inline void presence_gone(const struct session *s) { (void)s; }

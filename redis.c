@@ -40,7 +40,7 @@ static char	 address[CONFIG_HOST_MAX + 8];	/* host:port, for the log */
 static char	 numeric[INET6_ADDRSTRLEN];	/* what connects: no lookups */
 static int	 port;
 static int	 started, up;
-static long long retry_ms, backoff_ms, since_ms;
+static long long retry_ms, backoff_ms;
 static unsigned long outages;
 static int	 told_down;		/* the outage is in the log already */
 static struct {
@@ -120,7 +120,6 @@ on_connect(const redisAsyncContext *ac, int status)
 		return;
 	up = 1;
 	backoff_ms = REDIS_BACKOFF_MIN_MS;
-	since_ms = loop_now_ms();
 	if (told_down)
 		log_info("redis: %s is back: sharing rooms again", address);
 	else
@@ -177,7 +176,6 @@ link_lost(struct link *l, const char *why)
 	}
 	if (was_up) {
 		outages++;
-		since_ms = loop_now_ms();
 		for (i = 0; i < nlisteners; i++)
 			if (listeners[i].down != NULL)
 				listeners[i].down();
@@ -249,7 +247,6 @@ redis_start(void)
 	started = 1;
 	links[REDIS_CMD].fd = links[REDIS_READ].fd = -1;
 	backoff_ms = REDIS_BACKOFF_MIN_MS;
-	since_ms = loop_now_ms();
 	reconnect();
 }
 
@@ -302,16 +299,6 @@ redis_tick(long long now)
 	if (up && links[REDIS_CMD].pending == 0 &&
 	    now - links[REDIS_CMD].progress_ms >= REDIS_PING_MS)
 		redis_command(REDIS_CMD, on_pong, NULL, "PING");
-}
-
-long
-redis_timeout(long long now)
-{
-	if (!started)
-		return -1;
-	if (links[REDIS_CMD].ac == NULL && links[REDIS_READ].ac == NULL)
-		return retry_ms > now ? (long)(retry_ms - now) : 0;
-	return REDIS_PING_MS;
 }
 
 int
@@ -400,16 +387,16 @@ redis_address(void)
 	return address;
 }
 
-long long
-redis_since_ms(void)
-{
-	return since_ms;
-}
-
 unsigned long
 redis_outages(void)
 {
 	return outages;
+}
+
+const char *
+redis_why(const redisReply *r, const char *otherwise)
+{
+	return r->type == REDIS_REPLY_ERROR ? r->str : otherwise;
 }
 
 void

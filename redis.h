@@ -41,8 +41,6 @@ void	redis_start(void);
 int	redis_listen(redis_state_fn *fn_up, redis_state_fn *fn_down);
 /* Reconnects when due, pings and notices a server that went quiet. */
 void	redis_tick(long long now_ms);
-/* Milliseconds until redis_tick() has something to do (-1: nothing). */
-long	redis_timeout(long long now_ms);
 int	redis_up(void);			/* both links connected */
 /*
  * Sends a command (hiredis' printf-like format, %s %b %d...) on a link;
@@ -54,9 +52,10 @@ int	redis_command(enum redis_link, redis_reply_fn *fn, void *arg,
 /* The same with an argument vector (lens may be NULL for C strings). */
 int	redis_commandv(enum redis_link, redis_reply_fn *fn, void *arg,
 	    int argc, const char **argv, const size_t *lens);
-/* For /status: "host:port", whether up, since when (ms, monotonic), outages so far. */
+/* A reply's error text, or otherwise when it is no error. */
+const char *redis_why(const redisReply *r, const char *otherwise);
+/* For /status: "host:port", outages so far. */
 const char *redis_address(void);
-long long redis_since_ms(void);
 unsigned long redis_outages(void);
 /* Closes both links at shutdown; pending callbacks get NULL. */
 void	redis_stop(void);
