@@ -81,7 +81,7 @@ loop_select.o: loop_select.c loop.h loop_sys.h
 
 # Header dependencies, written out.
 accounts.o: accounts.c accounts.h text.h log.h buf.h worker.h
-addr.o: addr.c addr.h
+addr.o: addr.c addr.h text.h
 tokens.o: tokens.c tokens.h
 tests/check_tokens.o: tokens.h
 buf.o: buf.c buf.h

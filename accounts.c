@@ -13,6 +13,7 @@
 #include "accounts.h"
 #include "buf.h"
 #include "log.h"
+#include "text.h"
 #include "worker.h"
 
 /*
@@ -171,15 +172,10 @@ wipe(char *p, size_t n)
 		*v++ = 0;
 }
 
-/* FNV-1a of a key. */
 static size_t
 key_hash(const char *key)
 {
-	size_t h = (size_t)2166136261u;
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h;
+	return text_hash(key, 0);
 }
 
 static struct node *

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "text.h"
 
 struct addr {
 	char		 key[ADDR_KEY_BYTES];
@@ -32,18 +33,11 @@ static struct addr	*idle_head, *idle_tail;
 static unsigned		 seed;
 static long long	 clock_ms;	/* the latest `now` seen: for entries going idle */
 
-/*
- * FNV-1a with a random start, so that nobody can pick addresses that
- * share a chain on purpose.
- */
+/* A random start, so that nobody can pick addresses that share a chain. */
 static unsigned
 hash(const char *s)
 {
-	unsigned h = 2166136261u ^ seed;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return text_hash(s, seed);
 }
 
 static void

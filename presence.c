@@ -152,11 +152,7 @@ static int	 nmirror;
 static unsigned
 bucket(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % PRESENCE_BUCKETS;
+	return text_hash(s, 0) % PRESENCE_BUCKETS;
 }
 
 static struct held *

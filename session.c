@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "session.h"
+#include "text.h"
 
 static struct session	*by_sid[SESSION_BUCKETS];
 static struct session	*by_key[SESSION_BUCKETS];
@@ -34,11 +35,7 @@ session_init(const struct stream_io *ops)
 static unsigned
 bucket(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % SESSION_BUCKETS;
+	return text_hash(s, 0) % SESSION_BUCKETS;
 }
 
 /* Fills sid with the instance number and 30 random hex digits. */

@@ -500,3 +500,13 @@ text_next_name(const char **s, const char *end, char *word)
 	*s = p;
 	return 0;
 }
+
+unsigned
+text_hash(const char *s, unsigned seed)
+{
+	unsigned h = 2166136261u ^ seed;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}

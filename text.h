@@ -99,4 +99,10 @@ char	*text_log_safe(const char *s, char *out, size_t size);
  */
 int	text_next_name(const char **s, const char *end, char *word);
 
+/*
+ * FNV-1a of a string from a starting value (0, or a random seed where
+ * someone could pick keys that share a hash chain): for hash tables.
+ */
+unsigned text_hash(const char *s, unsigned seed);
+
 #endif
